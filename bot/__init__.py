@@ -1,0 +1,1 @@
+"""Shared Python for the microdiscectomy recovery assistant: settings, NLU components, storage, CLI."""
