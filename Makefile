@@ -1,0 +1,59 @@
+# The project's vocabulary. Run `make help` for the list.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV  := .venv
+PY    := $(VENV)/bin/python
+BOT   := $(PY) -m bot
+MODEL := models/assistant.tar.gz
+# What a trained model depends on; code of non-trainable components is read at run time.
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+.PHONY: help install train run shell test test-unit test-conversations validate evaluate bench lock clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt constraints.txt scripts/find-python310
+	@test -x $(PY) || "$$(scripts/find-python310)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check pip==24.0
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	@touch $@
+
+install: $(VENV)/.installed ## create .venv and install the pinned dependencies
+
+$(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
+	$(BOT) rasa train --fixed-model-name assistant --out models
+	@touch $@
+
+train: $(MODEL) ## train the model when training data or config changed
+
+run: $(MODEL) ## start the action server and the Rasa server (REST on localhost:5005)
+	$(BOT) run
+
+shell: $(MODEL) ## chat with the assistant in the terminal
+	$(BOT) shell
+
+test: $(MODEL) ## everything CI checks
+	$(PY) -m pytest
+
+test-unit: $(VENV)/.installed ## fast tests that need no trained model
+	$(PY) -m pytest tests/unit
+
+validate: $(VENV)/.installed ## check the training data and domain (no training)
+	$(BOT) rasa data validate --fail-on-warnings
+
+bench: $(MODEL) ## latency, throughput, memory and training time: docs/BENCHMARKS.md
+	$(PY) -m bot.bench
+
+lock: ## re-pin every dependency into constraints.txt after changing requirements.txt
+	rm -rf /tmp/lock-venv && "$$(scripts/find-python310)" -m venv /tmp/lock-venv
+	/tmp/lock-venv/bin/pip install --quiet pip==24.0 && /tmp/lock-venv/bin/pip install --quiet -r requirements.txt
+	{ head -2 constraints.txt; /tmp/lock-venv/bin/pip freeze; } > constraints.txt.new && mv constraints.txt.new constraints.txt
+
+clean: ## remove trained models, reports and caches (keeps .venv and var/)
+	rm -rf models reports results .rasa .pytest_cache

@@ -1,0 +1,141 @@
+"""Starts the action server and the Rasa server together, the way `make run` and the tests do.
+
+One place knows the command lines, the environment they need and how to stop them cleanly,
+so the integration tests exercise exactly what a developer runs.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Dict, List, Optional
+from urllib.parse import urlparse
+
+from bot.settings import PROJECT_ROOT, Settings
+
+MODELS_DIR = PROJECT_ROOT / "models"
+
+# Patient data must not leave the machine, and a closed network must not slow start-up.
+QUIET_ENV = {
+    "RASA_TELEMETRY_ENABLED": "false",
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+    "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    "PYTHONUNBUFFERED": "1",
+}
+
+
+def rasa_env(settings: Settings) -> Dict[str, str]:
+    """Environment for any `rasa` command: endpoints.yml reads ACTION_SERVER_URL from it."""
+    env = {**os.environ, **QUIET_ENV, "ACTION_SERVER_URL": settings.action_server_url}
+    env.setdefault("PYTHONPATH", str(PROJECT_ROOT))
+    return env
+
+
+def action_port(settings: Settings) -> int:
+    return urlparse(settings.action_server_url).port or 5055
+
+
+def rasa_bin() -> str:
+    return str(Path(sys.executable).with_name("rasa"))
+
+
+def action_server_command(settings: Settings) -> List[str]:
+    # rasa_sdk alone: no TensorFlow import, a small fast process.
+    return [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port(settings))]
+
+
+def rasa_server_command(settings: Settings, model: Optional[Path] = None) -> List[str]:
+    return [
+        rasa_bin(), "run",
+        "--model", str(model or MODELS_DIR),
+        "--endpoints", "endpoints.yml",
+        "--credentials", "credentials.yml",
+        "--port", str(settings.rasa_port),
+    ]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 180.0) -> None:
+    """Polls `url` until it answers; fails fast if the process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{' '.join(process.args[:3])} exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f}s")
+
+
+class Servers:
+    """The action server and the Rasa server as child processes."""
+
+    def __init__(self, settings: Settings, model: Optional[Path] = None, log_dir: Optional[Path] = None):
+        self.settings = settings
+        self.model = model
+        self.log_dir = log_dir
+        self.processes: Dict[str, subprocess.Popen] = {}
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://localhost:{self.settings.rasa_port}"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://localhost:{action_port(self.settings)}"
+
+    def _spawn(self, name: str, command: List[str]) -> subprocess.Popen:
+        out = None
+        if self.log_dir:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            out = open(self.log_dir / f"{name}.log", "ab")
+        process = subprocess.Popen(
+            command, cwd=PROJECT_ROOT, env=rasa_env(self.settings),
+            stdout=out, stderr=subprocess.STDOUT if out else None, start_new_session=True,
+        )
+        self.processes[name] = process
+        return process
+
+    def start_action_server(self) -> None:
+        process = self._spawn("action-server", action_server_command(self.settings))
+        wait_until_up(f"{self.action_url}/health", process)
+
+    def stop_action_server(self) -> None:
+        self._stop("action-server")
+
+    def start(self) -> "Servers":
+        self.settings.var_dir.mkdir(parents=True, exist_ok=True)
+        self.start_action_server()
+        rasa = self._spawn("rasa", rasa_server_command(self.settings, self.model))
+        wait_until_up(f"{self.rasa_url}/", rasa)
+        return self
+
+    def _stop(self, name: str) -> None:
+        process = self.processes.pop(name, None)
+        if process is None or process.poll() is not None:
+            return
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+    def stop(self) -> None:
+        for name in list(self.processes):
+            self._stop(name)
+
+    def __enter__(self) -> "Servers":
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
