@@ -1,0 +1,62 @@
+"""Fixtures shared by every test: the real domain, trackers from small dicts, settings."""
+from __future__ import annotations
+
+import os
+from typing import Any, Dict, List, Optional
+
+import pytest
+
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+
+from rasa_sdk import Tracker  # noqa: E402
+from rasa_sdk.executor import CollectingDispatcher  # noqa: E402
+
+from bot.settings import PROJECT_ROOT  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def domain_dict() -> Dict[str, Any]:
+    """The domain as rasa_sdk actions receive it."""
+    from rasa.shared.core.domain import Domain
+
+    return Domain.load(str(PROJECT_ROOT / "domain.yml")).as_dict()
+
+
+@pytest.fixture
+def dispatcher() -> CollectingDispatcher:
+    return CollectingDispatcher()
+
+
+def make_tracker(
+    text: str = "",
+    intent: str = "",
+    entities: Optional[List[Dict[str, Any]]] = None,
+    slots: Optional[Dict[str, Any]] = None,
+    sender_id: str = "test-patient",
+    channel: str = "rest",
+    events: Optional[List[Dict[str, Any]]] = None,
+    active_loop: Optional[str] = None,
+) -> Tracker:
+    """A rasa_sdk Tracker whose latest message is `text` classified as `intent`."""
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 1.0},
+        "entities": entities or [],
+    }
+    return Tracker(
+        sender_id=sender_id,
+        slots=slots or {},
+        latest_message=latest,
+        events=events or [{"event": "user", "text": text, "input_channel": channel, "parse_data": latest}],
+        paused=False,
+        followup_action=None,
+        active_loop={"name": active_loop} if active_loop else {},
+        latest_action_name="action_listen",
+    )
+
+
+@pytest.fixture
+def tracker_for():
+    return make_tracker

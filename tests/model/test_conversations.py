@@ -1,0 +1,28 @@
+"""The conversation tests in tests/conversations/, run by Rasa against the trained model."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from bot.settings import PROJECT_ROOT
+
+pytestmark = pytest.mark.model
+
+
+def test_every_conversation_test_passes(tmp_path):
+    out = tmp_path / "results"
+    command = [
+        sys.executable, "-m", "bot", "rasa", "test", "core",
+        "--model", str(PROJECT_ROOT / "models" / "assistant.tar.gz"),
+        "--stories", str(PROJECT_ROOT / "tests" / "conversations"),
+        "--out", str(out), "--fail-on-prediction-errors", "--no-plot",
+    ]
+    run = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True)
+    failed = out / "failed_test_stories.yml"
+    if run.returncode != 0:
+        print(run.stdout[-5000:], run.stderr[-5000:])
+        if failed.exists():
+            print(failed.read_text())
+    assert run.returncode == 0, "conversation tests failed (see the failed stories above)"

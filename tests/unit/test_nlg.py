@@ -1,0 +1,55 @@
+"""Responses carry the configured clinic number, and the first reply carries the disclaimer."""
+import asyncio
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.nlg import ClinicResponseGenerator
+from bot.settings import PROJECT_ROOT
+
+
+@pytest.fixture(scope="module")
+def domain():
+    return Domain.load(str(PROJECT_ROOT / "domain.yml"))
+
+
+def tracker(domain, *events):
+    return DialogueStateTracker.from_events("p1", [SessionStarted(), *events], domain.slots)
+
+
+def generate(domain, name, tracker_, **kwargs):
+    return asyncio.run(ClinicResponseGenerator(domain=domain).generate(name, tracker_, "rest", **kwargs))
+
+
+def test_first_reply_starts_with_the_disclaimer(domain):
+    reply = generate(domain, "utter_greet", tracker(domain, UserUttered("hi")))
+    assert reply["text"].startswith("I'm an automated assistant. I give general information, not medical advice.")
+    assert "call 911" in reply["text"].split("\n\n")[0]
+
+
+def test_later_replies_have_no_disclaimer(domain):
+    said = tracker(domain, UserUttered("hi"), ActionExecuted("utter_greet"), BotUttered("Hi!"), UserUttered("thanks"))
+    reply = generate(domain, "utter_thank", said)
+    assert "not medical advice" not in reply["text"]
+
+
+def test_clinic_number_comes_from_settings(domain, monkeypatch):
+    monkeypatch.setenv("CLINIC_PHONE", "555-010-0199")
+    monkeypatch.setenv("CLINIC_NAME", "Lakeside Spine")
+    reply = generate(domain, "utter_contact_clinic", tracker(domain, UserUttered("number?")))
+    assert "Lakeside Spine at 555-010-0199" in reply["text"]
+    assert "844-288-7474" not in reply["text"]
+
+
+def test_default_number_is_written_exactly(domain, monkeypatch):
+    monkeypatch.delenv("CLINIC_PHONE", raising=False)
+    reply = generate(domain, "utter_contact_clinic", tracker(domain, UserUttered("number?")))
+    assert "844-288-7474" in reply["text"]
+
+
+def test_no_response_template_hard_codes_the_number(domain):
+    for name, variations in domain.responses.items():
+        for variation in variations:
+            assert "844" not in str(variation), f"{name} hard-codes the clinic number"

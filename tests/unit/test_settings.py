@@ -1,0 +1,40 @@
+"""Settings come from the environment, with defaults that run the bot on a laptop."""
+import pytest
+
+from bot import settings
+
+
+def test_defaults_need_no_server(monkeypatch, tmp_path):
+    for name in ("CLINIC_PHONE", "CLINIC_NAME", "DATABASE_URL", "LOCK_STORE_URL", "RETENTION_DAYS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("BOT_VAR_DIR", str(tmp_path))
+    config = settings.load()
+    assert config.clinic_phone == "844-288-7474"
+    assert config.database_url == f"sqlite:///{tmp_path / 'assistant.db'}"
+    assert config.lock_store_url == ""
+    assert config.retention_days == 90
+
+
+def test_clinic_phone_is_configurable(monkeypatch):
+    monkeypatch.setenv("CLINIC_PHONE", "555-010-0199")
+    config = settings.load()
+    assert config.clinic_phone == "555-010-0199"
+    assert config.tel_uri == "tel:+15550100199"
+
+
+@pytest.mark.parametrize("bad", ["8442887474", "(844) 288-7474", "call us"])
+def test_malformed_phone_is_refused_at_start(monkeypatch, bad):
+    monkeypatch.setenv("CLINIC_PHONE", bad)
+    with pytest.raises(ValueError, match="CLINIC_PHONE"):
+        settings.load()
+
+
+def test_bad_number_setting_names_the_variable(monkeypatch):
+    monkeypatch.setenv("RETENTION_DAYS", "ninety")
+    with pytest.raises(ValueError, match="RETENTION_DAYS"):
+        settings.load()
+
+
+def test_hash_key_is_not_shown_in_repr(monkeypatch):
+    monkeypatch.setenv("SENDER_HASH_KEY", "s3cret-key")
+    assert "s3cret-key" not in repr(settings.load())
