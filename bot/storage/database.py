@@ -1,0 +1,111 @@
+"""Engine, unit-of-work sessions and schema migrations for the project's own tables.
+
+The project's tables share one database with Rasa's tracker store, so one URL (from
+settings) drives both; the schema is versioned with Alembic so production databases
+can be upgraded in place instead of being recreated.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import weakref
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator, Union
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.orm import Session
+
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+_migrated: "weakref.WeakSet[Engine]" = weakref.WeakSet()
+# Alembic keeps its running context in module globals: one migration per process at a time.
+# (Separate processes are serialised by a PostgreSQL advisory lock in migrations/env.py.)
+_migrate_lock = threading.Lock()
+# For bulk UPDATE/DELETE: sessions here are fresh and hold no objects to refresh.
+NO_SYNC = {"synchronize_session": False}
+
+
+def database_url(settings: Settings) -> URL:
+    """The configured URL, falling back to SQLite under var/ so a laptop needs no server."""
+    raw = settings.database_url or f"sqlite:///{Path(settings.var_dir) / 'assistant.db'}"
+    url = make_url(raw)
+    if url.drivername in ("postgres", "postgres+psycopg2"):
+        # Heroku-style URLs; SQLAlchemy 1.4 only knows the `postgresql` name.
+        url = url.set(drivername="postgresql")
+    return url
+
+
+def safe_url(url: Union[str, URL]) -> str:
+    """The URL as text with the password masked, the only form fit for logs and output."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def ensure_sqlite_dir(url: URL) -> None:
+    """SQLite cannot create missing directories, and var/ is not in the repository."""
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        if not url.database.startswith("file:"):
+            Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def create_engine(url: Union[str, URL], **kwargs: Any) -> Engine:
+    """An engine whose pooled connections survive database restarts (pool_pre_ping).
+
+    hide_parameters keeps bound values (names, phone numbers, message text in Rasa's
+    events) out of SQL error messages, which callers log.
+    """
+    url = make_url(url)
+    ensure_sqlite_dir(url)
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("hide_parameters", True)
+    logger.debug("Using database %s", safe_url(url))
+    return sa.create_engine(url, **kwargs)
+
+
+def engine_for(settings: Settings) -> Engine:
+    """The engine for the configured database; callers dispose of it when done."""
+    return create_engine(database_url(settings))
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One transaction per unit of work: commit on success, roll back on any error.
+
+    Sessions are never shared or global, so a failed request cannot leave a
+    half-finished transaction behind for the next one.
+    """
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        yield session
+
+
+def _alembic_config(connection: sa.engine.Connection) -> Config:
+    config = Config()  # no alembic.ini at run time: everything is set here
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+def migrate(engine: Engine, revision: str = "head") -> str:
+    """Bring the schema to `revision` (the latest by default) and return the revision now current.
+
+    Safe to call at every start: Alembic skips migrations already applied.
+    """
+    with _migrate_lock, engine.begin() as connection:
+        command.upgrade(_alembic_config(connection), revision)
+        current = MigrationContext.configure(connection).get_current_revision()
+    _migrated.add(engine)
+    logger.info("Database schema at revision %s", current)
+    return current or "base"
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Migrate once per engine per process, so tables appear on first use."""
+    if engine not in _migrated:
+        migrate(engine)

@@ -1,0 +1,89 @@
+"""Record of red-flag escalations, so staff can see who the bot sent to urgent care.
+
+Only the tier, the ids of the flags that matched, the channel and a keyed hash of the
+sender are stored: enough to count and follow up, nothing a patient typed.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable, Iterable, List, Optional, Tuple
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from bot.storage.database import NO_SYNC, ensure_schema, session_scope
+from bot.storage.models import TIERS, Escalation, clean_channel, hash_sender, utcnow
+
+# Flag ids are identifiers from our own rules; anything else (spaces, punctuation)
+# would suggest free text is being passed in, which must never be stored.
+_FLAG_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class EscalationRecord:
+    id: int
+    created_at: datetime
+    channel: str
+    tier: str
+    flags: Tuple[str, ...]
+    sender_hash: str
+
+
+def _flags_text(flags: Iterable[str]) -> str:
+    unique = list(dict.fromkeys(str(flag) for flag in flags))
+    for flag in unique:
+        if not _FLAG_ID.match(flag):
+            # The value is not echoed: it may be exactly the free text we refuse to keep.
+            raise ValueError("flag ids must be 1-64 letters, digits, '_', '.' or '-'")
+    text = ",".join(unique)
+    if len(text) > 512:
+        raise ValueError("too many flags for one escalation")
+    return text
+
+
+def _record(row: Escalation) -> EscalationRecord:
+    flags = tuple(row.flags.split(",")) if row.flags else ()
+    return EscalationRecord(row.id, row.created_at, row.channel, row.tier, flags, row.sender_hash)
+
+
+class EscalationRepository:
+    """Write and read escalations; one short transaction per call."""
+
+    def __init__(self, engine: Engine, hash_key: str,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        if not hash_key:  # fail at start-up, not at the first patient who needs it
+            raise ValueError("sender_hash_key must not be empty")
+        self._engine = engine
+        self._key = hash_key
+        self._clock = clock
+
+    def record(self, sender_id: str, channel: Optional[str], tier: str,
+               flags: Iterable[str]) -> int:
+        """Store one escalation and return its id."""
+        if tier not in TIERS:
+            raise ValueError(f"tier must be one of {', '.join(TIERS)}")
+        row = Escalation(created_at=self._clock(), channel=clean_channel(channel), tier=tier,
+                         flags=_flags_text(flags), sender_hash=hash_sender(sender_id, self._key))
+        ensure_schema(self._engine)
+        with session_scope(self._engine) as session:
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def since(self, when: datetime) -> List[EscalationRecord]:
+        """Escalations created at or after `when` (aware datetime), oldest first."""
+        ensure_schema(self._engine)
+        query = (sa.select(Escalation).where(Escalation.created_at >= when)
+                 .order_by(Escalation.created_at, Escalation.id))
+        with session_scope(self._engine) as session:
+            return [_record(row) for row in session.execute(query).scalars()]
+
+    def purge(self, older_than: datetime) -> int:
+        """Delete escalations created before `older_than`; returns how many went."""
+        ensure_schema(self._engine)
+        with session_scope(self._engine) as session:
+            delete = sa.delete(Escalation).where(Escalation.created_at < older_than)
+            result = session.execute(delete, execution_options=NO_SYNC)
+            return result.rowcount

@@ -1,0 +1,98 @@
+"""Tables the project owns. They hold the least the clinic needs: no message text,
+and patients appear only as a keyed hash of Rasa's sender id.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime, timezone
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import declarative_base
+
+TIERS = ("emergency", "urgent", "routine")
+STATUSES = ("open", "done")
+
+# Deterministic constraint names, so later migrations can refer to them on every database.
+metadata = sa.MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "pk": "pk_%(table_name)s",
+})
+Base = declarative_base(metadata=metadata)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def hash_sender(sender_id: str, key: str) -> str:
+    """HMAC-SHA256 of the sender id: stable per patient, useless without the key."""
+    if not key:
+        raise ValueError("sender_hash_key must not be empty")
+    return hmac.new(key.encode(), str(sender_id).encode(), hashlib.sha256).hexdigest()
+
+
+def clean_channel(channel: Optional[str]) -> str:
+    """Rasa may not know the channel (tests, REST without one); keep the name short."""
+    value = (channel or "unknown").strip() or "unknown"
+    if len(value) > 64:
+        raise ValueError("channel name longer than 64 characters")
+    return value
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """Stores naive UTC (portable across SQLite and PostgreSQL), returns aware UTC.
+
+    Naive datetimes are refused because a local time silently stored as UTC would
+    shift every retention cut-off by the server's offset.
+    """
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("use a timezone-aware datetime (e.g. datetime.now(timezone.utc))")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+class Escalation(Base):
+    """A red-flag triage outcome, kept so staff can follow up; never the patient's words."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (sa.CheckConstraint(sa.column("tier").in_(TIERS), name="tier"),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    channel = sa.Column(sa.String(64), nullable=False)
+    tier = sa.Column(sa.String(16), nullable=False)
+    flags = sa.Column(sa.String(512), nullable=False)  # comma-separated flag ids
+    sender_hash = sa.Column(sa.String(64), nullable=False)
+
+
+class CallbackRequest(Base):
+    """A patient's request to be called; contact details only with explicit consent."""
+
+    __tablename__ = "callback_requests"
+    __table_args__ = (
+        sa.CheckConstraint(sa.column("consent") == sa.true(), name="consent"),
+        sa.CheckConstraint(sa.column("status").in_(STATUSES), name="status"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    sender_hash = sa.Column(sa.String(64), nullable=False)
+    channel = sa.Column(sa.String(64), nullable=False)
+    name = sa.Column(sa.String(100), nullable=False)
+    phone = sa.Column(sa.String(32), nullable=False)
+    best_time = sa.Column(sa.String(100), nullable=False)
+    consent = sa.Column(sa.Boolean(create_constraint=False), nullable=False)
+    status = sa.Column(sa.String(8), nullable=False, default="open")
+    done_at = sa.Column(UTCDateTime, nullable=True)

@@ -1,0 +1,76 @@
+"""Fixtures for tests against real servers (PostgreSQL, Redis).
+
+Locally a missing server skips these tests with the reason; with CI=true it fails
+them, so a broken CI service can never pass as "all green".
+Override the servers with TEST_POSTGRES_URL (an existing database to connect to
+for CREATE DATABASE) and TEST_REDIS_URL.
+"""
+import os
+import uuid
+
+import pytest
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "postgres: needs a PostgreSQL server (TEST_POSTGRES_URL)")
+    config.addinivalue_line("markers", "redis: needs a Redis server (TEST_REDIS_URL)")
+
+
+def unavailable(reason: str) -> None:
+    if os.environ.get("CI", "").strip().lower() in ("true", "1", "yes"):
+        pytest.fail(f"{reason} (CI=true, so this is a failure, not a skip)", pytrace=False)
+    pytest.skip(reason)
+
+
+def _admin_connection():
+    import psycopg2
+    from sqlalchemy.engine import make_url
+
+    from bot.storage import safe_url
+
+    url = make_url(POSTGRES_URL)
+    try:
+        connection = psycopg2.connect(
+            host=url.host, port=url.port or 5432, user=url.username, password=url.password,
+            dbname=url.database, connect_timeout=3)
+    except psycopg2.OperationalError as error:
+        unavailable(f"PostgreSQL unreachable at {safe_url(url)}: {str(error).strip()}")
+    connection.autocommit = True  # CREATE/DROP DATABASE cannot run in a transaction
+    return connection
+
+
+@pytest.fixture
+def postgres_url():
+    """URL of a fresh, empty `bot_test_<random>` database, dropped afterwards."""
+    from psycopg2 import sql
+    from sqlalchemy.engine import make_url
+
+    name = "bot_test_" + uuid.uuid4().hex[:12]
+    admin = _admin_connection()
+    with admin.cursor() as cursor:
+        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name)
+    finally:
+        with admin.cursor() as cursor:  # FORCE (PostgreSQL 13+) ends leftover sessions
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+                           .format(sql.Identifier(name)))
+        admin.close()
+
+
+@pytest.fixture
+def redis_url():
+    """The test Redis URL, after checking the server answers."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+    try:
+        client.ping()
+    except redis.exceptions.RedisError as error:
+        unavailable(f"Redis unreachable: {error}")
+    finally:
+        client.close()
+    return REDIS_URL

@@ -1,0 +1,280 @@
+"""Storage on a throw-away SQLite file: migrations, repositories, hashing, purge, Rasa stores."""
+import asyncio
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from bot.settings import Settings
+from bot.storage import (CallbackRepository, ConsentRequired, EscalationRepository,
+                         create_engine, database_url, hash_sender, migrate, safe_url)
+from bot.storage.models import Base
+
+KEY = "unit-test-key"
+NOW = datetime(2025, 1, 31, 12, 0, tzinfo=timezone.utc)
+DOMAIN_YAML = """
+version: "3.1"
+intents: [greet]
+slots:
+  tier:
+    type: text
+    mappings: [{type: custom}]
+"""
+
+
+@pytest.fixture
+def engine(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path}/var/assistant.db")
+    yield engine
+    engine.dispose()
+
+
+def at(moment):
+    return lambda: moment
+
+
+# --- engine and migrations -------------------------------------------------------------
+
+def test_engine_creates_missing_sqlite_directory(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path}/new/dir/x.db")
+    with engine.connect() as connection:
+        connection.execute(sa.text("SELECT 1"))
+    engine.dispose()
+    assert (tmp_path / "new" / "dir" / "x.db").exists()
+
+
+def test_database_url_defaults_to_sqlite_under_var_dir(tmp_path):
+    url = database_url(Settings(var_dir=tmp_path))
+    assert url.get_backend_name() == "sqlite"
+    assert Path(url.database) == tmp_path / "assistant.db"
+    assert database_url(Settings(database_url="postgres://u@h/db")).drivername == "postgresql"
+
+
+def test_safe_url_hides_password():
+    text = safe_url("postgresql://bot:hunter2@db:5432/assistant")
+    assert "hunter2" not in text and "bot" in text and "assistant" in text
+
+
+def test_migrate_creates_schema_matching_models_and_is_repeatable(engine):
+    assert migrate(engine) == "0001"
+    assert migrate(engine) == "0001"
+    assert {"escalations", "callback_requests"} <= set(sa.inspect(engine).get_table_names())
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+
+
+def test_tables_are_created_on_first_use(engine):
+    EscalationRepository(engine, KEY).since(NOW)
+    assert "escalations" in sa.inspect(engine).get_table_names()
+
+
+# --- hashing ---------------------------------------------------------------------------
+
+def test_sender_hash_is_stable_keyed_and_not_the_id():
+    assert hash_sender("patient-1", KEY) == hash_sender("patient-1", KEY)
+    assert hash_sender("patient-1", KEY) != "patient-1"
+    assert hash_sender("patient-1", KEY) != hash_sender("patient-1", "other-key")
+    assert hash_sender("patient-1", KEY) != hash_sender("patient-2", KEY)
+    with pytest.raises(ValueError):
+        hash_sender("patient-1", "")
+
+
+@pytest.mark.parametrize("repository", [EscalationRepository, CallbackRepository])
+def test_repositories_refuse_an_empty_key(engine, repository):
+    with pytest.raises(ValueError, match="sender_hash_key"):
+        repository(engine, "")
+
+
+# --- escalations -----------------------------------------------------------------------
+
+def test_record_and_list_escalations(engine):
+    repo = EscalationRepository(engine, KEY, clock=at(NOW))
+    new_id = repo.record("patient-1", "socketio", "emergency", ["cauda_equina", "fever"])
+    [record] = repo.since(NOW - timedelta(minutes=1))
+    assert record.id == new_id
+    assert record.created_at == NOW and record.created_at.tzinfo is not None
+    assert record.flags == ("cauda_equina", "fever")
+    assert record.sender_hash == hash_sender("patient-1", KEY)
+    assert repo.since(NOW + timedelta(seconds=1)) == []
+    with pytest.raises(AttributeError):
+        record.tier = "routine"  # frozen: callers cannot mistake it for a live ORM row
+
+
+def test_sender_id_is_never_stored(engine):
+    EscalationRepository(engine, KEY).record("patient-secret-id", None, "urgent", ["fever"])
+    CallbackRepository(engine, KEY).add("patient-secret-id", "rest", "Ann", "555-123-4567",
+                                        "mornings", consent=True)
+    with engine.connect() as connection:
+        for table in ("escalations", "callback_requests"):
+            rows = connection.execute(sa.text("SELECT * FROM " + table)).fetchall()
+            assert rows and "patient-secret-id" not in repr(rows)
+
+
+@pytest.mark.parametrize("tier, flags", [
+    ("critical", ["fever"]),                  # unknown tier
+    ("urgent", ["my leg is numb"]),           # free text, not a flag id
+    ("urgent", ["a,b"]),                      # would break the list format
+])
+def test_record_rejects_bad_input(engine, tier, flags):
+    with pytest.raises(ValueError):
+        EscalationRepository(engine, KEY).record("p", "rest", tier, flags)
+
+
+def test_naive_datetimes_are_refused(engine):
+    with pytest.raises(Exception, match="timezone-aware"):
+        EscalationRepository(engine, KEY).since(datetime(2025, 1, 1))
+
+
+# --- callbacks -------------------------------------------------------------------------
+
+def test_callback_lifecycle(engine):
+    repo = CallbackRepository(engine, KEY, clock=at(NOW))
+    first = repo.add("p1", "rest", " Ann  Lee ", "555-123-4567", "after 3pm", consent=True)
+    second = repo.add("p2", None, "Bo", "+1 (555) 987-6543", "any time", consent=True)
+    assert [c.id for c in repo.open()] == [first, second]
+    assert repo.open()[0].name == "Ann Lee" and repo.open()[1].channel == "unknown"
+    assert repo.mark_done(first) is True
+    assert repo.mark_done(first) is False      # already done
+    assert repo.mark_done(9999) is False       # no such request
+    assert [c.id for c in repo.open()] == [second]
+
+
+@pytest.mark.parametrize("consent", [False, None, "yes", 1])
+def test_callback_refused_without_explicit_consent(engine, consent):
+    repo = CallbackRepository(engine, KEY)
+    with pytest.raises(ConsentRequired):
+        repo.add("p1", "rest", "Ann", "555-123-4567", "mornings", consent=consent)
+    assert repo.open() == []
+
+
+def test_database_refuses_rows_without_consent_and_keeps_values_out_of_errors(engine):
+    migrate(engine)
+    with pytest.raises(sa.exc.IntegrityError) as error, engine.begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO callback_requests (created_at, sender_hash, channel, name, phone,"
+            " best_time, consent, status) VALUES (:t, 'h', 'c', :name, '5551234567', 'b', :c,"
+            " 'open')"), {"t": NOW.replace(tzinfo=None), "name": "Ann Patient", "c": False})
+    assert "Ann Patient" not in str(error.value)  # error messages get logged
+
+
+@pytest.mark.parametrize("phone", ["call me", "12", "555-123-4567 ext 9 please"])
+def test_callback_rejects_non_phone_numbers(engine, phone):
+    with pytest.raises(ValueError):
+        CallbackRepository(engine, KEY).add("p", "rest", "Ann", phone, "mornings", True)
+
+
+# --- purge -----------------------------------------------------------------------------
+
+def test_purge_deletes_only_older_records(engine):
+    old, new = NOW - timedelta(days=100), NOW - timedelta(days=1)
+    cutoff = NOW - timedelta(days=90)
+    for moment in (old, old, new):
+        EscalationRepository(engine, KEY, clock=at(moment)).record("p", "rest", "routine", [])
+        CallbackRepository(engine, KEY, clock=at(moment)).add("p", "rest", "A", "5551234567",
+                                                                "am", True)
+    escalations, callbacks = EscalationRepository(engine, KEY), CallbackRepository(engine, KEY)
+    assert escalations.purge(cutoff) == 2 and callbacks.purge(cutoff) == 2
+    assert len(escalations.since(cutoff)) == 1 and len(callbacks.open()) == 1
+    assert escalations.purge(cutoff) == 0
+
+
+# --- Rasa tracker store ----------------------------------------------------------------
+
+@pytest.mark.filterwarnings("ignore:Slot auto-fill")
+def test_tracker_store_from_endpoint_config_round_trips(tmp_path, monkeypatch):
+    from rasa.core.tracker_store import TrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import SlotSet, UserUttered
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.storage.tracker_store import ConfiguredSQLTrackerStore, purge_tracker_events
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/sub/assistant.db")
+    domain = Domain.from_yaml(DOMAIN_YAML)
+    config = EndpointConfig(url="ignored-host", type=ConfiguredSQLTrackerStore.__module__
+                            + ".ConfiguredSQLTrackerStore", db="ignored.db")
+    store = TrackerStore.create(config, domain)
+    assert isinstance(store, ConfiguredSQLTrackerStore)
+    assert store.engine.url.database == f"{tmp_path}/sub/assistant.db"
+
+    async def save_and_load():
+        tracker = await store.get_or_create_tracker("patient-1")
+        tracker.update(UserUttered("hello", {"name": "greet", "confidence": 1.0}))
+        tracker.update(SlotSet("tier", "urgent"))
+        await store.save(tracker)
+        return await store.retrieve("patient-1")
+
+    loaded = asyncio.run(save_and_load())
+    assert loaded.get_slot("tier") == "urgent"
+    assert loaded.latest_message.text == "hello"
+    now = datetime.now(timezone.utc)
+    assert purge_tracker_events(store.engine, now - timedelta(days=1)) == 0
+    assert purge_tracker_events(store.engine, now + timedelta(seconds=1)) == len(loaded.events)
+    assert asyncio.run(store.retrieve("patient-1")) is None
+    store.engine.dispose()
+
+
+def test_purge_tracker_events_without_rasa_table(engine):
+    from bot.storage.tracker_store import purge_tracker_events
+
+    assert purge_tracker_events(engine, NOW) == 0
+
+
+# --- Rasa lock store -------------------------------------------------------------------
+
+LOCK_TYPE = "bot.storage.lock_store.ConfiguredLockStore"
+
+
+def test_lock_store_is_in_memory_without_url(monkeypatch):
+    from rasa.core.lock_store import InMemoryLockStore, LockStore
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.storage.lock_store import ConfiguredLockStore
+
+    monkeypatch.delenv("LOCK_STORE_URL", raising=False)
+    store = LockStore.create(EndpointConfig(type=LOCK_TYPE))
+    assert isinstance(store, ConfiguredLockStore)
+    assert isinstance(store.backend, InMemoryLockStore)
+
+    async def use_lock():
+        async with store.lock("conversation-1"):
+            assert store.get_lock("conversation-1") is not None
+        return store.get_lock("conversation-1")
+
+    assert asyncio.run(use_lock()) is None
+
+
+def test_in_memory_lock_store_refuses_several_workers(monkeypatch):
+    from rasa.shared.exceptions import RasaException
+
+    from bot.storage.lock_store import ConfiguredLockStore
+
+    monkeypatch.delenv("LOCK_STORE_URL", raising=False)
+    monkeypatch.setenv("SANIC_WORKERS", "4")
+    with pytest.raises(RasaException, match="LOCK_STORE_URL"):
+        ConfiguredLockStore()
+
+
+def test_redis_url_parsing():
+    from bot.storage.lock_store import redis_options
+
+    assert redis_options("redis://cache:6380/2") == {
+        "host": "cache", "port": 6380, "db": 2, "username": None, "password": None,
+        "use_ssl": False}
+    secure = redis_options("rediss://user:p%40ss@cache")
+    assert (secure["password"], secure["port"], secure["db"], secure["use_ssl"]) == \
+        ("p@ss", 6379, 0, True)
+
+
+def test_unreachable_redis_fails_at_start_without_leaking_password(monkeypatch):
+    from rasa.shared.exceptions import ConnectionException
+
+    from bot.storage.lock_store import ConfiguredLockStore
+
+    monkeypatch.setenv("LOCK_STORE_URL", "redis://:hunter2@127.0.0.1:1/0")
+    with pytest.raises(ConnectionException) as error:
+        ConfiguredLockStore()
+    assert "hunter2" not in str(error.value)
