@@ -31,7 +31,11 @@ class ClinicResponseGenerator(TemplatedNaturalLanguageGenerator):
     def __init__(self, endpoint_config: Any = None, domain: Optional[Domain] = None, **_: Any) -> None:
         super().__init__((domain or Domain.empty()).responses)
         config = bot_settings.load()
-        self.clinic_vars = {"clinic_name": config.clinic_name, "clinic_phone": config.clinic_phone}
+        self.clinic_vars = {
+            "clinic_name": config.clinic_name,
+            "clinic_phone": config.clinic_phone,
+            "clinic_tel": config.tel_uri,
+        }
 
     async def generate(
         self, utter_action: Text, tracker: DialogueStateTracker, output_channel: Text, **kwargs: Any

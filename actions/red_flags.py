@@ -1,0 +1,59 @@
+"""Records an escalation after its advice was given (the advice itself is a rule's response)."""
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import database
+
+logger = logging.getLogger(__name__)
+
+ADVICE_TIERS = {
+    "utter_red_flag_emergency": "emergency",
+    "utter_red_flag_urgent": "urgent",
+    "utter_red_flag_routine": "routine",
+}
+SCREENING_SLOTS = ("screen_emergency", "screen_urgent")
+
+
+def tier_given(tracker: Tracker) -> Optional[str]:
+    """The tier of the advice the patient just received."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "action" and event.get("name") in ADVICE_TIERS:
+            return ADVICE_TIERS[event["name"]]
+        if event.get("event") == "user":
+            return None
+    return None
+
+
+def flags_matched(tracker: Tracker, tier: str) -> List[str]:
+    """Flag ids the detector found; the screening answers when the patient used the buttons."""
+    flags = [e["value"] for e in tracker.latest_message.get("entities", []) if e.get("entity") == "red_flag"]
+    if flags:
+        return flags
+    intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+    if intent.startswith("red_flag_"):
+        return ["classifier"]
+    if tracker.get_slot("screen_emergency") is not None:
+        return [f"screening_{tier}"]
+    return []
+
+
+class ActionRecordEscalation(Action):
+    def name(self) -> Text:
+        return "action_record_escalation"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        tier = tier_given(tracker)
+        if tier is not None:
+            channel = tracker.get_latest_input_channel()
+            try:
+                database.escalations().record(tracker.sender_id, channel, tier, flags_matched(tracker, tier))
+            except Exception:  # the patient already has the advice; never fail their turn
+                logger.exception("could not record a %s escalation", tier)
+        # A new worry later starts a new screening.
+        return [SlotSet(slot, None) for slot in SCREENING_SLOTS]
