@@ -46,6 +46,7 @@ test-unit: $(VENV)/.installed ## fast tests that need no trained model
 
 validate: $(VENV)/.installed ## check the training data and domain (no training)
 	$(BOT) rasa data validate --fail-on-warnings
+	$(PY) -m bot.content_checks
 
 bench: $(MODEL) ## latency, throughput, memory and training time: docs/BENCHMARKS.md
 	$(PY) -m bot.bench

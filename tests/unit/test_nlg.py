@@ -25,7 +25,7 @@ def generate(domain, name, tracker_, **kwargs):
 
 def test_first_reply_starts_with_the_disclaimer(domain):
     reply = generate(domain, "utter_greet", tracker(domain, UserUttered("hi")))
-    assert reply["text"].startswith("I'm an automated assistant. I give general information, not medical advice.")
+    assert reply["text"].startswith("I'm a chat bot, not a doctor. I give general information, not medical advice.")
     assert "call 911" in reply["text"].split("\n\n")[0]
 
 

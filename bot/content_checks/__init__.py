@@ -1,0 +1,32 @@
+"""Quality checks on the content team's YAML, run by `make validate` after `rasa data validate`.
+
+Rasa's validator checks that the files fit together; these check what it cannot: enough and
+distinct examples, a source and a patient's reading level for every answer, no typed phone
+numbers, tests for every intent, and one YAML style. `python -m bot.content_checks` runs them.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, List
+
+from bot.content_checks import coverage, examples, readability, responses, yaml_style
+from bot.content_checks.loader import Problem, Project
+
+CHECKS: List[Callable[[Project], List[Problem]]] = [
+    examples.check_counts,                   # 1. >= 20 training examples per intent
+    examples.check_duplicates,               # 2. no repeated example; no held-out example trained on
+    examples.check_near_duplicates,          # 3. no near-duplicate across two intents
+    responses.check_sources,                 # 4. metadata.source on every response
+    readability.check_reading_level,         # 5. Flesch-Kincaid grade <= 8
+    responses.check_phone_numbers,           # 6. no typed phone numbers ...
+    responses.check_clinic_phone_placeholder,  # ... and {clinic_phone} where the clinic is to be called
+    coverage.check_intents,                  # 7. domain, NLU, stories and conversation tests agree
+    yaml_style.check_style,                  # 8. version line, 2-space indents, known keys
+]
+
+
+def run_all(root: Path) -> List[Problem]:
+    """Every problem of the project at `root`, parse errors first, then by file and line."""
+    project = Project(root)
+    found = [problem for check in CHECKS for problem in check(project)]
+    return project.problems + sorted(set(found), key=lambda p: (p.path, p.line, p.message))
