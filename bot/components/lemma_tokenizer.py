@@ -1,0 +1,34 @@
+"""Tokens with dictionary lemmas, so "bending", "bent" and "bends" count as one word.
+
+With few examples per intent, the classifier generalises much better when the word features
+are lemmas (see docs/NLU.md). spaCy also splits "can't"/"cant" into "ca" + "not".
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlp import english
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
+class LemmaTokenizer(Tokenizer):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"intent_tokenization_flag": False, "intent_split_symbol": "_", "token_pattern": None}
+
+    @classmethod
+    def create(cls, config, model_storage, resource, execution_context) -> "LemmaTokenizer":
+        return cls(config)
+
+    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+        text = message.get(attribute) or ""
+        tokens = [
+            Token(t.text, t.idx, lemma=(t.lemma_ or t.text).lower())
+            for t in english()(text.lower())
+            if not t.is_space
+        ]
+        return self._apply_token_pattern(tokens)
