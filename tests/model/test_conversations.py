@@ -17,7 +17,7 @@ def test_every_conversation_test_passes(tmp_path):
         sys.executable, "-m", "bot", "rasa", "test", "core",
         "--model", str(PROJECT_ROOT / "models" / "assistant.tar.gz"),
         "--stories", str(PROJECT_ROOT / "tests" / "conversations"),
-        "--out", str(out), "--fail-on-prediction-errors", "--no-plot",
+        "--out", str(out), "--e2e", "--fail-on-prediction-errors", "--no-plot",
     ]
     run = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True)
     failed = out / "failed_test_stories.yml"
