@@ -13,7 +13,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install train run shell test test-unit test-conversations validate evaluate bench lock clean
+.PHONY: help install train run shell reload test test-unit test-conversations validate evaluate bench lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -37,6 +37,10 @@ run: $(MODEL) ## start the action server and the Rasa server (REST on localhost:
 
 shell: $(MODEL) ## chat with the assistant in the terminal
 	$(BOT) shell
+
+reload: $(VENV)/.installed ## after a content edit: retrain what changed and load it into the running bot
+	$(BOT) reload
+	@touch $(MODEL)
 
 test: $(MODEL) ## everything CI checks
 	$(PY) -m pytest

@@ -5,7 +5,9 @@ so the integration tests exercise exactly what a developer runs.
 """
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -48,14 +50,39 @@ def action_server_command(settings: Settings) -> List[str]:
     return [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port(settings))]
 
 
+def api_token(settings: Settings) -> str:
+    """The token for Rasa's HTTP API: RASA_API_TOKEN, or one kept (0600) in var/ for this machine."""
+    if settings.rasa_api_token:
+        return settings.rasa_api_token
+    path = settings.var_dir / "rasa-api-token"
+    if not path.exists():
+        settings.var_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(32))
+    return path.read_text().strip()
+
+
 def rasa_server_command(settings: Settings, model: Optional[Path] = None) -> List[str]:
+    # The API is on only for `python -m bot reload`, and only with the token.
     return [
         rasa_bin(), "run",
         "--model", str(model or MODELS_DIR),
         "--endpoints", "endpoints.yml",
         "--credentials", "credentials.yml",
         "--port", str(settings.rasa_port),
+        "--enable-api", "--auth-token", api_token(settings),
     ]
+
+
+def reload_model(settings: Settings, model: Path) -> None:
+    """Swaps the running Rasa server's model without a restart (PUT /model)."""
+    body = json.dumps({"model_file": str(model.resolve())}).encode()
+    url = f"http://localhost:{settings.rasa_port}/model?token={api_token(settings)}"
+    request = urllib.request.Request(url, data=body, method="PUT", headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=120) as response:
+        if response.status != 204:
+            raise RuntimeError(f"the Rasa server refused the model: HTTP {response.status}")
 
 
 def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 180.0) -> None:

@@ -40,6 +40,8 @@ class Settings:
     # Where the Rasa server reaches the action server (endpoints.yml reads it).
     action_server_url: str = "http://localhost:5055/webhook"
     rasa_port: int = 5005
+    # Protects Rasa's HTTP API (model reload). Empty: `python -m bot run` makes one per run.
+    rasa_api_token: str = field(default="", repr=False)
     # Key for hashing sender ids in the project's tables; a secret in production.
     sender_hash_key: str = field(default="dev-only-not-secret", repr=False)
     # How long conversations and escalation records are kept before `python -m bot purge`.
@@ -67,6 +69,7 @@ def load() -> Settings:
         lock_store_url=_env("LOCK_STORE_URL", ""),
         action_server_url=_env("ACTION_SERVER_URL", Settings.action_server_url),
         rasa_port=_int("RASA_PORT", Settings.rasa_port),
+        rasa_api_token=_env("RASA_API_TOKEN", ""),
         sender_hash_key=_env("SENDER_HASH_KEY", Settings.sender_hash_key),
         retention_days=_int("RETENTION_DAYS", Settings.retention_days),
     )

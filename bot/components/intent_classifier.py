@@ -6,7 +6,7 @@ keeping inference under a millisecond (docs/NLU.md has the comparison).
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Text
+from typing import Any, Dict, List, Text
 
 import skops.io as sio
 
@@ -14,6 +14,8 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -41,6 +43,18 @@ class TfidfIntentClassifier(LogisticRegressionClassifier):
                 random_state=self.config["random_state"],
             ),
         )
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        # An empty message has no features to classify: answer it with the fallback
+        # ("Sorry, I didn't understand...") instead of failing the whole turn.
+        empty = [m for m in messages if not (m.get(TEXT) or "").strip()]
+        for message in empty:
+            message.set(INTENT, {"name": "nlu_fallback", "confidence": 1.0}, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [], add_to_output=True)
+        rest = [m for m in messages if m not in empty]
+        if rest:
+            super().process(rest)
+        return messages
 
     @classmethod
     def load(

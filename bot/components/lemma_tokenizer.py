@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Text
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlp import english
@@ -23,6 +24,14 @@ class LemmaTokenizer(Tokenizer):
     @classmethod
     def create(cls, config, model_storage, resource, execution_context) -> "LemmaTokenizer":
         return cls(config)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        # A channel may post no text at all (a sticker, a malformed request): make it "" so
+        # no later component fails and the patient still gets the fallback answer.
+        for message in messages:
+            if not isinstance(message.get(TEXT), str):
+                message.set(TEXT, "")
+        return super().process(messages)
 
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
         text = message.get(attribute) or ""
