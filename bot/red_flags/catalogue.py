@@ -1,0 +1,148 @@
+"""Reads and checks the red-flag catalogue (data/red_flags.yml).
+
+The catalogue is edited by people who do not read Python, so every mistake it can hold
+(unknown tier, duplicate id, a flag with nothing to match, a typo in a key) fails loudly
+at load time with the flag's id, instead of silently never firing in production.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+import yaml
+
+from bot.settings import PROJECT_ROOT
+
+CATALOGUE_PATH = PROJECT_ROOT / "data" / "red_flags.yml"
+TIERS = ("none", "urgent", "emergency")  # in rising order of severity
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_FLAG_KEYS = {"id", "tier", "description", "phrases", "exact", "near", "patterns",
+              "temperature", "normal_reading_cancels"}
+_NEAR_KEYS = {"any_of", "near", "within", "exact", "across_but"}
+
+
+class CatalogueError(ValueError):
+    """The catalogue cannot be used; the message names the flag and the problem."""
+
+
+@dataclass(frozen=True)
+class NearRule:
+    any_of: Tuple[str, ...]
+    near: Tuple[str, ...]
+    within: int
+    exact: bool = False
+    across_but: bool = False
+
+
+@dataclass(frozen=True)
+class Flag:
+    id: str
+    tier: str
+    description: str
+    phrases: Tuple[str, ...] = ()
+    exact: Tuple[str, ...] = ()
+    near: Tuple[NearRule, ...] = ()
+    patterns: Tuple[Any, ...] = ()
+    temperature: bool = False
+    normal_reading_cancels: Tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    flags: Tuple[Flag, ...]
+    language: Mapping[str, Any] = field(default_factory=dict)
+
+    def flag(self, flag_id: str) -> Flag:
+        return next(f for f in self.flags if f.id == flag_id)
+
+
+def _words(value: Any, where: str) -> Tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
+        raise CatalogueError(f"{where}: expected a list of words or phrases")
+    words = tuple(str(v).strip() for v in value if str(v).strip())
+    return words
+
+
+def _near(rule: Any, where: str) -> NearRule:
+    if not isinstance(rule, dict) or set(rule) - _NEAR_KEYS:
+        raise CatalogueError(f"{where}: a near rule has keys {sorted(_NEAR_KEYS)}")
+    any_of, near = _words(rule.get("any_of"), where), _words(rule.get("near"), where)
+    within = rule.get("within", 4)
+    if not any_of or not near or not isinstance(within, int) or within < 0:
+        raise CatalogueError(f"{where}: a near rule needs any_of, near and a whole `within`")
+    return NearRule(any_of, near, within, bool(rule.get("exact")), bool(rule.get("across_but")))
+
+
+def _flag(raw: Any, index: int) -> Flag:
+    if not isinstance(raw, dict):
+        raise CatalogueError(f"flag #{index + 1}: expected a mapping")
+    flag_id = str(raw.get("id", ""))
+    where = f"flag {flag_id or '#' + str(index + 1)}"
+    unknown = set(raw) - _FLAG_KEYS
+    if unknown:
+        raise CatalogueError(f"{where}: unknown keys {sorted(unknown)}")
+    if not _ID.match(flag_id):
+        raise CatalogueError(f"{where}: id must be snake_case")
+    if raw.get("tier") not in TIERS[1:]:
+        raise CatalogueError(f"{where}: tier must be one of {TIERS[1:]}")
+    patterns = raw.get("patterns") or []
+    if not isinstance(patterns, list) or not all(
+        isinstance(p, list) and p and all(isinstance(t, dict) for t in p) for p in patterns
+    ):
+        raise CatalogueError(f"{where}: patterns must be lists of token dicts")
+    flag = Flag(
+        id=flag_id,
+        tier=raw["tier"],
+        description=str(raw.get("description") or "").strip(),
+        phrases=_words(raw.get("phrases"), where),
+        exact=_words(raw.get("exact"), where),
+        near=tuple(_near(r, where) for r in raw.get("near") or []),
+        patterns=tuple(patterns),
+        temperature=bool(raw.get("temperature")),
+        normal_reading_cancels=_words(raw.get("normal_reading_cancels"), where),
+    )
+    if not flag.description:
+        raise CatalogueError(f"{where}: needs a one-line description")
+    if not (flag.phrases or flag.exact or flag.near or flag.patterns or flag.temperature):
+        raise CatalogueError(f"{where}: has nothing to match")
+    return flag
+
+
+def _no_bare_booleans(value: Any, where: str) -> None:
+    """YAML reads a lone no/yes/on/off as a boolean: "no" would silently stop negating."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _no_bare_booleans(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, bool):
+                raise CatalogueError(f"{where}: put quotes around no/yes/on/off, e.g. \"no\"")
+            _no_bare_booleans(item, where)
+
+
+def load_catalogue(path: Optional[Path] = None) -> Catalogue:
+    """Load and validate the catalogue; raises CatalogueError on any problem."""
+    path = Path(path or CATALOGUE_PATH)
+    try:
+        raw: Dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise CatalogueError(f"cannot read {path}: {exc}") from exc
+    if raw.get("catalogue") != "red_flags" or not isinstance(raw.get("flags"), list):
+        raise CatalogueError(f"{path}: not a red-flag catalogue "
+                             "(needs catalogue: red_flags and flags: [...])")
+    _no_bare_booleans(raw, path.name)
+    flags: List[Flag] = [_flag(f, i) for i, f in enumerate(raw["flags"])]
+    ids = [f.id for f in flags]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise CatalogueError(f"{path}: duplicate flag ids {duplicates}")
+    if sum(f.temperature for f in flags) > 1:
+        raise CatalogueError(f"{path}: only one flag can take temperatures")
+    language = raw.get("language") or {}
+    if not isinstance(language, dict):
+        raise CatalogueError(f"{path}: language must be a mapping")
+    return Catalogue(tuple(flags), language)

@@ -1,0 +1,171 @@
+"""Decides whether a hit is a report of the sign, or negated, asked about, past or resolved.
+
+NegEx-style scopes, but bounded: negspacy's Negex lets a negation reach the end of a
+"but"-free sentence and treats "can't" as a negation, so "I don't have a fever and I
+can't pee" would lose the retention. Here a trigger reaches at most `window` words and
+stops at a clause break ("but", "however", or ", and I ..."), and a trigger that is part
+of the hit's own words ("can't pee", "no control of my bladder") never negates it.
+Missing a red flag is the costly error, so every rule errs towards "affirmed".
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, List, Mapping, Sequence, Set, Tuple
+
+from spacy.tokens import Doc
+
+from bot.red_flags.matching import Analyser, Candidate, Span, Terms
+
+AFFIRMED = "affirmed"
+NEGATED = "negated"
+HYPOTHETICAL = "hypothetical"
+HISTORICAL = "historical"
+RESOLVED = "resolved"
+
+
+def _section(language: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    value = language.get(name)
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> List[str]:
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+class Context:
+    """Registers the catalogue's context words with the analyser and scores candidates."""
+
+    def __init__(self, analyser: Analyser, language: Mapping[str, Any]) -> None:
+        neg = _section(language, "negation")
+        hypo = _section(language, "hypothetical")
+        short = hypo.get("short") if isinstance(hypo.get("short"), dict) else {}
+        hist = _section(language, "history")
+        res = _section(language, "resolution")
+        clauses = _section(language, "clauses")
+        self.neg_window = int(neg.get("window", 6))
+        self.hypo_window = int(hypo.get("window", 12))
+        self.short_window = int(short.get("window", 2))
+        short_triggers = set(_list(short.get("triggers")))
+        analyser.add_terms("k|neg", _list(neg.get("triggers")))
+        analyser.add_terms("k|reaffirm", _list(neg.get("reaffirm")), exact=True)
+        long_triggers = [t for t in _list(hypo.get("triggers")) if t not in short_triggers]
+        analyser.add_terms("k|hypo", long_triggers)
+        analyser.add_terms("k|short", short_triggers)
+        analyser.add_terms("k|follow", _list(hypo.get("following")))
+        self.question_starts = _first_words(analyser, hypo.get("question_starts"))
+        self.first_person = _first_words(analyser, hypo.get("first_person"))
+        analyser.add_terms("k|pseudo", _list(neg.get("pseudo")) + _list(hypo.get("pseudo"))
+                           + _list(hist.get("pseudo")))
+        analyser.add_terms("k|hist", _list(hist.get("triggers")))
+        analyser.add_terms("k|res", _list(res.get("triggers")), exact=True)
+        self.res_window = int(res.get("window", 6))
+        analyser.add_terms("k|past", _list(res.get("past_cues")), exact=True)
+        analyser.add_terms("k|recur", _list(language.get("recurrence")))
+        analyser.add_terms("k|break", _list(clauses.get("breaks")))
+        self.refers_back = _first_words(analyser, res.get("refers_back"))
+        self.soft_breaks = _first_words(analyser, clauses.get("soft_breaks"))
+        self.subjects = _first_words(analyser, clauses.get("subjects"))
+
+    def units(self, doc: Doc, terms: Terms) -> Tuple[List[int], List[int]]:
+        """Clause number and sentence number of every token."""
+        sent_starts = {sent.start for sent in doc.sents}
+        starts = set(sent_starts) | {s for s, _ in terms.get("k|break", ())}
+        for i in range(len(doc) - 1):
+            if doc[i].lower_ in self.soft_breaks and doc[i + 1].lower_ in self.subjects:
+                starts.add(i)
+        unit_of, sent_of, unit, sent = [], [], -1, -1
+        for i in range(len(doc)):
+            unit += i in starts or i == 0
+            sent += i in sent_starts or i == 0
+            unit_of.append(unit)
+            sent_of.append(sent)
+        return unit_of, sent_of
+
+    def status(self, doc: Doc, cand: Candidate, terms: Terms,
+               unit_of: Sequence[int], sent_of: Sequence[int]) -> str:
+        own = {i for s, e in cand.terms for i in range(s, e)}
+        pseudo = terms.get("k|pseudo", ())
+
+        def live(key: str) -> List[Span]:
+            """Triggers that are not part of a pseudo-trigger ("not sure", "can't")."""
+            return [t for t in terms.get(key, ()) if not _inside(t[0], pseudo)]
+
+        reaffirmed = any(s >= cand.end and sent_of[s] == sent_of[cand.start]
+                         for s, _ in terms.get("k|reaffirm", ()))
+        if self._before(live("k|neg"), cand, self.neg_window, unit_of, own) and not reaffirmed:
+            return NEGATED
+        if self._before(live("k|hypo"), cand, self.hypo_window, unit_of, own) or \
+                self._before(live("k|short"), cand, self.short_window, unit_of, own) or \
+                self._general_question(doc, cand, live("k|follow"), unit_of):
+            return HYPOTHETICAL
+        recur = [s for s, _ in terms.get("k|recur", ())]
+        sentence = sent_of[cand.start]
+        units = {unit_of[s] for s, _ in cand.terms}
+        if len(units) == 1 and not any(sent_of[r] == sentence for r in recur):
+            if any(unit_of[start] in units for start, _ in live("k|hist")):
+                return HISTORICAL
+        for start, _ in live("k|res"):
+            if any(r > start and sent_of[r] == sent_of[start] for r in recur):
+                continue
+            if self._right_after(doc, start, cand, unit_of) or \
+                    self._refers_back(doc, start, cand, terms, unit_of):
+                return RESOLVED
+        return AFFIRMED
+
+    def _general_question(self, doc: Doc, cand: Candidate, triggers: Iterable[Span],
+                          unit_of: Sequence[int]) -> bool:
+        """'is chest pain a warning sign?': a question that does not speak of the writer."""
+        sent = doc[cand.start].sent
+        words = [t for t in sent if t.is_alpha]
+        if not words or words[0].lower_ not in self.question_starts:
+            return False
+        if any(t.lower_ in self.first_person for t in words):
+            return False
+        return any(sent.start <= s < sent.end for s, _ in triggers)
+
+    def _right_after(self, doc: Doc, marker: int, cand: Candidate, unit_of: Sequence[int]) -> bool:
+        """'the numbness has gone away', but not 'my foot is numb and the pain is better'."""
+        # "..., gone now": a comma right before the marker does not separate it.
+        between = [i for i in range(cand.end, marker)
+                   if not (i == marker - 1 and doc[i].text == ",")]
+        return (cand.end <= marker <= cand.end + self.res_window
+                and unit_of[marker] == unit_of[cand.end - 1]
+                and not any(doc[i].lower_ in self.soft_breaks for i in between))
+
+    @staticmethod
+    def _before(triggers: Sequence[Span], cand: Candidate, window: int,
+                unit_of: Sequence[int], own: Set[int]) -> bool:
+        """A trigger shortly before a word of the hit, in its clause. A pair that spans
+        clauses ("no headache lying down, only when I sit up") needs every word covered."""
+        covered = [any(end <= term_start and term_start - end <= window
+                       and unit_of[start] == unit_of[term_start]
+                       and not own.intersection(range(start, end))
+                       for start, end in triggers)
+                   for term_start, _ in cand.terms]
+        one_clause = len({unit_of[s] for s, _ in cand.terms}) == 1
+        return any(covered) if one_clause else all(covered)
+
+    def _refers_back(self, doc: Doc, marker: int, cand: Candidate, terms: Terms,
+                     unit_of: Sequence[int]) -> bool:
+        """'I had chills the first night, but none since': the next clause closes a past hit."""
+        unit = unit_of[cand.end - 1]
+        if unit_of[marker] != unit + 1:
+            return False
+        first = unit_of.index(unit + 1)
+        if doc[first].lower_ in self.soft_breaks or _inside(first, terms.get("k|break", ())):
+            first += 1
+            while first < len(doc) and not doc[first].is_alpha and first < marker:
+                first += 1
+        if first != marker and doc[first].lower_ not in self.refers_back:
+            return False
+        if any(unit_of[s] == unit for s, _ in terms.get("k|past", ())):
+            return True
+        return any(unit_of[i] == unit and t.is_alpha and len(t) > 4 and t.lower_.endswith("ed")
+                   for i, t in enumerate(doc))
+
+
+def _inside(index: int, spans: Iterable[Span]) -> bool:
+    return any(start <= index < end for start, end in spans)
+
+
+def _first_words(analyser: Analyser, words: Any) -> Set[str]:
+    return {analyser.nlp.make_doc(w)[0].lower_ for w in _list(words) if w.strip()}

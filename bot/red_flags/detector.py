@@ -1,0 +1,175 @@
+"""Red-flag detector: finds warning signs after lumbar microdiscectomy in a patient's message.
+
+This is the safety net under the intent classifier. It is plain Python (no Rasa) so it can
+be tested exhaustively and reused by actions or scripts; the Rasa component in
+bot/components/red_flag_detector.py only adapts it. The signs, their tiers and their
+wording live in data/red_flags.yml, which content editors own.
+
+    >>> detect("I don't have a fever but my bladder leaks").tier
+    'emergency'
+
+`detect` never raises: a message it cannot read is reported as tier "none" with `error`
+set and a log line, so a bad input can never take the conversation down.
+"""
+from __future__ import annotations
+
+import html
+import logging
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple, Union
+
+from bot.red_flags.catalogue import CATALOGUE_PATH, TIERS, Catalogue, CatalogueError, load_catalogue
+from bot.red_flags.context import AFFIRMED, Context
+from bot.red_flags.matching import Analyser, Candidate
+
+__all__ = ["TIERS", "CatalogueError", "Detection", "Hit", "RedFlagDetector", "detect",
+           "get_detector", "tier_rank"]
+
+logger = logging.getLogger(__name__)
+MAX_CHARS = 20_000  # longer messages are read up to here (about 4 pages of text)
+NORMAL_TEMPERATURE = "normal_temperature"
+_MARKUP = re.compile(r"<[^<>]{0,200}>|&#?\w{1,8};")
+# spaCy's tokenizer is quadratic on long runs of punctuation or emoji ("!!!!..." x 10,000
+# takes seconds), so inside any run of 41+ non-space characters, symbols become spaces.
+_LONG_RUN = re.compile(r"\S{41,}")
+_SYMBOL = re.compile(r"(?!(?<=[^\W_])'(?=[^\W_]))[\W_]")
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": '"',
+                         "\u201d": '"', "\u200b": " ", "\u00a0": " "})
+
+
+def tier_rank(tier: Optional[str]) -> int:
+    """0 for none (or anything unknown), 1 urgent, 2 emergency."""
+    return TIERS.index(tier) if tier in TIERS else 0
+
+
+@dataclass(frozen=True)
+class Hit:
+    """Where a flag's words were found; `status` says whether they count (affirmed)."""
+
+    flag: str
+    tier: str
+    status: str
+    text: str
+    start: int  # character offsets into the message
+    end: int
+
+
+@dataclass(frozen=True)
+class Detection:
+    tier: str = "none"
+    affirmed: Tuple[Hit, ...] = ()
+    # Flags whose words were found but do not count: negated, hypothetical, historical,
+    # resolved or a normal temperature (see Hit.status). Kept for logs and reviews.
+    negated: Tuple[Hit, ...] = ()
+    error: Optional[str] = None
+
+    @property
+    def flags(self) -> Tuple[str, ...]:
+        return tuple(hit.flag for hit in self.affirmed)
+
+
+class RedFlagDetector:
+    """One catalogue compiled into spaCy matchers; build once per process (get_detector)."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self.analyser = Analyser(catalogue)
+        self.context = Context(self.analyser, catalogue.language)
+        self._tier: Dict[str, str] = {f.id: f.tier for f in catalogue.flags}
+        self._fever_flag = next((f.id for f in catalogue.flags if f.temperature), None)
+
+    def detect(self, text: object) -> Detection:
+        try:
+            return self._detect(text)
+        except Exception as exc:  # noqa: BLE001 - the contract is "never raises"
+            logger.exception("red-flag detection failed on a message of %s characters",
+                             len(text) if isinstance(text, str) else "?")
+            return Detection(error=f"{type(exc).__name__}: {exc}")
+
+    def _detect(self, text: object) -> Detection:
+        if not isinstance(text, str) or not text.strip():
+            return Detection()
+        original = text[:MAX_CHARS]
+        clean, where = _without_markup(original.translate(_QUOTES))
+        clean = _LONG_RUN.sub(lambda m: _SYMBOL.sub(" ", m.group()), clean)  # same length
+        doc = self.analyser.doc(clean)
+        terms = self.analyser.terms(doc)
+        unit_of, sent_of = self.context.units(doc, terms)
+        readings = self.analyser.readings(doc)
+        fevers = [span for reading, span in readings if reading.fever]
+        normal_sentences = ({sent_of[s] for r, (s, _) in readings if not r.fever}
+                            - {sent_of[s] for s, _ in fevers})
+        cancels = terms.get(f"c|{self._fever_flag}", ())
+        best: Dict[str, Tuple[str, Candidate]] = {}
+        for cand in self.analyser.candidates(terms, unit_of, sent_of, fevers):
+            if cand.flag in best and best[cand.flag][0] == AFFIRMED:
+                continue
+            if (cand.flag == self._fever_flag and sent_of[cand.start] in normal_sentences
+                    and (cand.start, cand.end) in cancels):
+                status = NORMAL_TEMPERATURE
+            else:
+                status = self.context.status(doc, cand, terms, unit_of, sent_of)
+            if cand.flag not in best or status == AFFIRMED:
+                best[cand.flag] = (status, cand)
+        hits = [self._hit(doc, original, where, flag, status, cand)
+                for flag, (status, cand) in best.items()]
+        hits.sort(key=lambda h: (-tier_rank(h.tier), h.start))
+        affirmed = tuple(h for h in hits if h.status == AFFIRMED)
+        tier = max((h.tier for h in affirmed), key=tier_rank, default="none")
+        return Detection(tier, affirmed, tuple(h for h in hits if h.status != AFFIRMED))
+
+    def _hit(self, doc, original: str, where: Optional[List[int]], flag: str, status: str,
+             cand: Candidate) -> Hit:
+        span = doc[cand.start:cand.end]
+        start, end = span.start_char, span.end_char
+        if where is not None:  # back to the offsets of the text as the patient sent it
+            start, end = where[start], where[end] if end < len(where) else len(original)
+        return Hit(flag, self._tier[flag], status, original[start:end], start, end)
+
+
+def _without_markup(text: str) -> Tuple[str, Optional[List[int]]]:
+    """HTML tags become a space and entities their character ("can&#39;t" -> "can't"),
+    with, for each character kept, its offset in `text` (None when nothing changed)."""
+    if "<" not in text and "&" not in text:
+        return text, None
+    parts: List[str] = []
+    where: List[int] = []
+    done = 0
+    for match in _MARKUP.finditer(text):
+        parts.append(text[done:match.start()])
+        where.extend(range(done, match.start()))
+        token = match.group()
+        replacement = " " if token.startswith("<") else html.unescape(token)
+        parts.append(replacement)
+        where.extend([match.start()] * len(replacement))
+        done = match.end()
+    parts.append(text[done:])
+    where.extend(range(done, len(text)))
+    return "".join(parts), where
+
+
+_lock = threading.Lock()
+_detectors: Dict[Path, RedFlagDetector] = {}
+
+
+def get_detector(path: Union[str, Path, None] = None) -> RedFlagDetector:
+    """The detector for a catalogue, built once per process (relative paths: project root)."""
+    key = Path(path or CATALOGUE_PATH)
+    key = (key if key.is_absolute() else CATALOGUE_PATH.parent.parent / key).resolve()
+    with _lock:
+        if key not in _detectors:
+            _detectors[key] = RedFlagDetector(load_catalogue(key))
+        return _detectors[key]
+
+
+def detect(text: object) -> Detection:
+    """Red flags in `text` with the project's catalogue. Never raises."""
+    try:
+        return get_detector().detect(text)
+    except Exception as exc:  # noqa: BLE001 - e.g. a broken catalogue: logged, never raised
+        logger.exception("red-flag detector unavailable")
+        return Detection(error=f"{type(exc).__name__}: {exc}")
+

@@ -1,0 +1,149 @@
+"""Finds where the catalogue's words occur in a message: the raw material of a detection.
+
+Everything is compared on a dictionary form we compute ourselves (spacy-lookups-data's
+English lookup table, applied to the lowercase word after fixing the catalogue's common
+misspellings), so one catalogue phrase covers "peed", "Pee'd" and "peeing". We do not use
+spaCy's own lookup lemmatizer because it is case-sensitive ("I", "SOB") and gets a few
+words we depend on wrong ("wound" -> "wind", "worse" -> "wrong"); the catalogue lists
+those fixes for editors to see.
+"""
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Dict, Iterable, List, Sequence, Tuple
+
+import spacy
+from spacy.lookups import load_lookups
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc
+
+from bot.red_flags.catalogue import Catalogue, Flag
+from bot.red_flags.temperature import Reading, find_temperatures
+
+Span = Tuple[int, int]  # token offsets [start, end)
+Terms = Dict[str, List[Span]]  # matcher key -> where it occurs
+MAX_CANDIDATES_PER_FLAG = 200  # bounds the work on pathological input
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One place a flag's words occur; `terms` are the words that made it."""
+
+    flag: str
+    start: int
+    end: int
+    terms: Tuple[Span, ...]
+
+
+class Analyser:
+    """Tokenises once per message and reports every catalogue term and candidate hit."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        language = catalogue.language
+        self.nlp = spacy.blank("en")
+        self.nlp.add_pipe("sentencizer")
+        self._table = load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
+        self._spelling = _lowered(language.get("spelling"))
+        self._fixes = _lowered(language.get("lemma_fixes"))
+        self._cache: Dict[str, str] = {}
+        self._lemmas = PhraseMatcher(self.nlp.vocab, attr="LEMMA")
+        self._lowers = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        self._patterns = Matcher(self.nlp.vocab)
+        self._flags = catalogue.flags
+        for flag in self._flags:
+            self.add_terms(f"p|{flag.id}", flag.phrases)
+            self.add_terms(f"x|{flag.id}", flag.exact, exact=True)
+            self.add_terms(f"c|{flag.id}", flag.normal_reading_cancels)
+            for i, rule in enumerate(flag.near):
+                self.add_terms(f"n|{flag.id}|{i}|a", rule.any_of, exact=rule.exact)
+                self.add_terms(f"n|{flag.id}|{i}|b", rule.near, exact=rule.exact)
+            if flag.patterns:
+                self._patterns.add(f"m|{flag.id}", [list(p) for p in flag.patterns])
+
+    def lemma(self, lower: str) -> str:
+        if lower not in self._cache:
+            word = self._spelling.get(lower, lower)
+            fixed = self._fixes.get(word)
+            self._cache[lower] = fixed or str(self._table.get(word, word))
+        return self._cache[lower]
+
+    def doc(self, text: str) -> Doc:
+        doc = self.nlp(text)
+        for token in doc:
+            token.lemma_ = self.lemma(token.lower_)
+        return doc
+
+    def add_terms(self, key: str, phrases: Iterable[str], exact: bool = False) -> None:
+        phrases = [p for p in phrases if p.strip()]
+        if not phrases:
+            return
+        if exact:
+            self._lowers.add(key, [self.nlp.make_doc(p) for p in phrases])
+        else:
+            self._lemmas.add(key, [self.doc(p) for p in phrases])
+
+    def terms(self, doc: Doc) -> Terms:
+        found: Terms = defaultdict(list)
+        strings = self.nlp.vocab.strings
+        for matcher in (self._lemmas, self._lowers, self._patterns):
+            for key, start, end in matcher(doc):
+                found[strings[key]].append((start, end))
+        for spans in found.values():
+            spans.sort()
+        return found
+
+    def readings(self, doc: Doc) -> List[Tuple[Reading, Span]]:
+        """Temperatures with their token spans."""
+        out = []
+        for reading in find_temperatures(doc.text):
+            span = doc.char_span(reading.start, reading.end, alignment_mode="expand")
+            if span is not None:
+                out.append((reading, (span.start, span.end)))
+        return out
+
+    def candidates(self, terms: Terms, unit_of: Sequence[int], sent_of: Sequence[int],
+                   fevers: Sequence[Span]) -> List[Candidate]:
+        """Every hit of every flag; `unit_of`/`sent_of` give each token's clause/sentence."""
+        out: List[Candidate] = []
+        for flag in self._flags:
+            found = [Candidate(flag.id, s, e, ((s, e),)) for kind in "pxm"
+                     for s, e in terms.get(f"{kind}|{flag.id}", ())]
+            if flag.temperature:
+                found += [Candidate(flag.id, s, e, ((s, e),)) for s, e in fevers]
+            found += self._near_hits(flag, terms, unit_of, sent_of)
+            out.extend(found[:MAX_CANDIDATES_PER_FLAG])
+        return out
+
+    def _near_hits(self, flag: Flag, terms: Terms, unit_of: Sequence[int],
+                   sent_of: Sequence[int]) -> List[Candidate]:
+        hits: List[Candidate] = []
+        for i, rule in enumerate(flag.near):
+            a_spans = terms.get(f"n|{flag.id}|{i}|a", [])
+            b_spans = terms.get(f"n|{flag.id}|{i}|b", [])
+            if not a_spans or not b_spans:
+                continue
+            same = sent_of if rule.across_but else unit_of
+            b_starts = [s for s, _ in b_spans]
+            for a in a_spans:
+                lo = bisect_left(b_starts, a[0] - rule.within - 8)
+                hi = bisect_right(b_starts, a[1] + rule.within)
+                for b in b_spans[lo:hi]:
+                    if a[1] <= b[0]:
+                        first, second = a, b
+                    elif b[1] <= a[0]:
+                        first, second = b, a
+                    else:
+                        continue  # overlapping words are one phrase, not a pair
+                    if second[0] - first[1] <= rule.within and same[first[0]] == same[second[0]]:
+                        hits.append(Candidate(flag.id, first[0], second[1], (first, second)))
+                if len(hits) >= MAX_CANDIDATES_PER_FLAG:
+                    return hits
+        return hits
+
+
+def _lowered(mapping: object) -> Dict[str, str]:
+    if not isinstance(mapping, dict):
+        return {}
+    return {str(k).strip().lower(): str(v).strip().lower() for k, v in mapping.items()}

@@ -1,0 +1,69 @@
+"""Finds body temperatures in free text and decides whether each one is a fever.
+
+Patients write "temp 38.5", "101 fever", "38,2 degrees", "100.8F". A number only counts
+when the text around it speaks of temperature (or it carries a unit), so "I'm 40" or
+"took 2 pills at 10" are never read as a fever. Thresholds are the product owner's:
+38.0 C / 100.4 F or more.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import List
+
+FEVER_C = 38.0
+FEVER_F = 100.4
+_NUMBER = re.compile(
+    r"(?<![\w.,/$])(?<!\d:)(\d{2,3}(?:[.,]\d{1,2})?)(?![\d/:%]|[.,]\d)"
+    r"(\s*(?:°|º|\bdeg(?:rees?|s)?\b)?\s*"
+    r"(?:celsius|celcius|centigrade|fahrenheit|farenheit|[cf])?)(?![a-z])",
+    re.IGNORECASE,
+)
+_CONTEXT = re.compile(
+    r"\b(?:temp\w*|fe+v\w*|feaver|febrile|thermometer|therm|degrees?|celsius|fahrenheit|"
+    r"running|spik\w*|reading|read|hot)\b|°|º",
+    re.IGNORECASE,
+)
+_UNIT = re.compile(r"°|º|deg|celsius|celcius|centigrade|fahrenheit|farenheit|\b[cf]\b|^[cf]$", re.I)
+_NOT_BEFORE = re.compile(  # "I'm 40", "aged 38", "$100", "#38"
+    r"(?:\bi'?m|\bi am|\bage[ds]?|\baged|\bturned|\bturning|\$|#|no\.?)\s*$", re.I)
+_NOT_AFTER = re.compile(
+    r"^\s*(?:years?|yrs?|yo|y/?o|days?|weeks?|wks?|months?|hours?|hrs?|mins?|minutes?|mg|"
+    r"kg|lbs?|pounds|%|am|pm|a\.m|p\.m|times|steps|miles|km|m\b|cm|mm|x\b|bpm|/)",
+    re.I,
+)
+_BEFORE, _AFTER = 40, 25  # characters of context searched on each side
+
+
+@dataclass(frozen=True)
+class Reading:
+    start: int
+    end: int
+    celsius: float
+    fever: bool
+
+
+def _value(number: str) -> float:
+    return float(number.replace(",", "."))
+
+
+def find_temperatures(text: str) -> List[Reading]:
+    """Every body temperature in `text` (character offsets), fever or not."""
+    readings: List[Reading] = []
+    for match in _NUMBER.finditer(text):
+        start = match.start(1)
+        end = match.start(2) + len(match.group(2).rstrip())
+        before, after = text[max(0, start - 12):start], text[end:end + 8]
+        if _NOT_BEFORE.search(before) or _NOT_AFTER.match(after):
+            continue
+        has_unit = bool(_UNIT.search(match.group(2) or ""))
+        context = text[max(0, start - _BEFORE):start] + " " + text[end:end + _AFTER]
+        if not has_unit and not _CONTEXT.search(context):
+            continue
+        value = _value(match.group(1))
+        if 35.0 <= value <= 42.0:
+            readings.append(Reading(start, end, value, value >= FEVER_C))
+        elif 95.0 <= value <= 110.0:
+            celsius = round((value - 32.0) * 5.0 / 9.0, 1)
+            readings.append(Reading(start, end, celsius, value >= FEVER_F))
+    return readings

@@ -1,0 +1,185 @@
+"""The RedFlagDetector graph component on Rasa Messages, as the NLU pipeline runs it."""
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.components.red_flag_detector import RedFlagDetector
+
+
+def make(tmp_path, **config: Any) -> RedFlagDetector:
+    return RedFlagDetector.create(
+        {**RedFlagDetector.get_default_config(), **config},
+        LocalModelStorage(tmp_path),
+        Resource("red_flag_detector"),
+        ExecutionContext(GraphSchema({}), "test-model"),
+    )
+
+
+def classified(text: Optional[str], intent: str = "greet", confidence: float = 0.9) -> Message:
+    """A message as the intent classifier leaves it."""
+    data: Dict[str, Any] = {
+        INTENT: {"name": intent, "confidence": confidence},
+        INTENT_RANKING_KEY: [{"name": intent, "confidence": confidence},
+                             {"name": "out_of_scope", "confidence": 1 - confidence}],
+        ENTITIES: [],
+    }
+    if text is not None:
+        data[TEXT] = text
+    return Message(data=data)
+
+
+@pytest.fixture
+def component(tmp_path) -> RedFlagDetector:
+    return make(tmp_path)
+
+
+def test_escalates_above_the_classifier(component):
+    text = "my leg pain is fine but i cant pee since this morning"
+    (message,) = component.process([classified(text, "leg_pain_normal", 0.97)])
+    assert message.get(INTENT) == {"name": "red_flag_emergency", "confidence": 1.0}
+    ranking = message.get(INTENT_RANKING_KEY)
+    assert ranking[0] == {"name": "red_flag_emergency", "confidence": 1.0}
+    assert ranking[1] == {"name": "leg_pain_normal", "confidence": 0.97 * 0.5}  # kept, scaled
+    assert ranking[2]["name"] == "out_of_scope"
+    (entity,) = message.get(ENTITIES)
+    assert entity == {"entity": "red_flag", "value": "urinary_retention",
+                      "start": entity["start"], "end": entity["end"],
+                      "confidence_entity": 1.0, "extractor": "RedFlagDetector"}
+    assert text[entity["start"]:entity["end"]] == "cant pee"
+
+
+def test_urgent_sign_escalates_a_routine_intent(component):
+    (message,) = component.process([classified("temp 38.6 and chills", "pain_worsening")])
+    assert message.get(INTENT)["name"] == "red_flag_urgent"
+    assert [e["value"] for e in message.get(ENTITIES)] == ["fever_chills"]
+
+
+def test_emergency_beats_the_classifiers_urgent(component):
+    (message,) = component.process([classified("both my legs went numb", "red_flag_urgent", 0.8)])
+    assert message.get(INTENT)["name"] == "red_flag_emergency"
+    assert "red_flag_urgent" in [r["name"] for r in message.get(INTENT_RANKING_KEY)]
+
+
+def test_never_lowers_the_classifiers_tier(component):
+    (message,) = component.process([classified("my calf is swollen", "red_flag_emergency", 0.2)])
+    # Kept, and at full confidence: the fallback must not drop a confirmed sign.
+    assert message.get(INTENT) == {"name": "red_flag_emergency", "confidence": 1.0}
+    assert [e["value"] for e in message.get(ENTITIES)] == ["calf_clot"]
+    (message,) = component.process([classified("im scared about my leg", "red_flag_emergency", 0.9)])
+    assert message.get(INTENT) == {"name": "red_flag_emergency", "confidence": 0.9}
+    assert message.get(ENTITIES) == []
+
+
+def test_unsure_classifier_red_flag_goes_to_the_screening_questions(component):
+    (message,) = component.process([classified("im scared about my leg", "red_flag_urgent", 0.5)])
+    assert message.get(INTENT) == {"name": "pain_worsening", "confidence": 1.0}
+    assert message.get(INTENT_RANKING_KEY)[1]["name"] == "red_flag_urgent"
+
+
+def test_denied_sign_is_a_no_not_an_escalation(component):
+    # A bag of words hears "fever" and "wound"; the detector reads the denial.
+    (message,) = component.process([classified("no fever and the wound looks fine", "red_flag_urgent", 0.9)])
+    assert message.get(INTENT) == {"name": "deny", "confidence": 1.0}
+    assert message.get(ENTITIES) == []
+
+
+def test_question_about_a_sign_gets_the_warning_signs_answer(component):
+    (message,) = component.process([classified("what is foot drop?", "red_flag_emergency", 0.9)])
+    assert message.get(INTENT) == {"name": "when_to_seek_care", "confidence": 1.0}
+
+
+def test_confident_classifier_escalates_what_the_detector_cannot_read(component):
+    (message,) = component.process([classified("my wound looks weird", "red_flag_urgent", 0.8)])
+    assert message.get(INTENT) == {"name": "red_flag_urgent", "confidence": 0.8}
+
+
+def test_confirms_the_classifiers_tier_at_full_confidence(component):
+    (message,) = component.process([classified("foot drop", "red_flag_emergency", 0.3)])
+    assert message.get(INTENT) == {"name": "red_flag_emergency", "confidence": 1.0}
+
+
+def test_leaves_benign_messages_alone(component):
+    for text in ("no fever and the wound looks fine", "what are the signs of infection?", "temp 37.2"):
+        before = classified(text, "when_to_seek_care", 0.7)
+        (message,) = component.process([before])
+        assert message.get(INTENT) == {"name": "when_to_seek_care", "confidence": 0.7}
+        assert message.get(ENTITIES) == []
+
+
+def test_one_entity_per_flag_and_existing_entities_kept(component):
+    message = classified("chest pain, cant feel my groin, and I peed myself", "greet")
+    message.set(ENTITIES, [{"entity": "time_since_surgery", "value": "3 days", "start": 0, "end": 6}])
+    (message,) = component.process([message])
+    values = [e["value"] for e in message.get(ENTITIES)]
+    assert values[0] == "3 days"
+    assert sorted(values[1:]) == ["bladder_bowel_control", "chest_pain_breathing", "saddle_numbness"]
+
+
+@pytest.mark.parametrize("text", [None, "", "   ", "/greet", '/inform{"x": 1}', "😀" * 30, "a" * 10_000])
+def test_messages_without_usable_text(component, text):
+    (message,) = component.process([classified(text, "greet", 0.9)])
+    assert message.get(INTENT)["name"] == "greet"
+    assert message.get(ENTITIES) == []
+
+
+def test_message_without_classifier_output(component):
+    (message,) = component.process([Message(data={TEXT: "i cant feel my legs"})])
+    assert message.get(INTENT)["name"] == "red_flag_emergency"
+    assert message.get(INTENT_RANKING_KEY)[0]["name"] == "red_flag_emergency"
+
+
+def test_intent_names_are_configurable(tmp_path):
+    component = make(tmp_path, emergency_intent="call_911", urgent_intent="call_clinic")
+    (message,) = component.process([classified("my wound is oozing pus", "greet")])
+    assert message.get(INTENT)["name"] == "call_clinic"
+    (message,) = component.process([classified("my wound is oozing pus", "call_911", 0.4)])
+    assert message.get(INTENT)["name"] == "call_911"
+
+
+def test_fallback_classifier_keeps_an_escalation(component, tmp_path):
+    fallback = FallbackClassifier.create(
+        {**FallbackClassifier.get_default_config(), "threshold": 0.7, "ambiguity_threshold": 0.3},
+        LocalModelStorage(tmp_path), Resource("fallback"), ExecutionContext(GraphSchema({}), "test"),
+    )
+    escalated = component.process([classified("i cant pee", "leg_pain_normal", 0.99)])
+    (message,) = fallback.process(escalated)
+    assert message.get(INTENT)["name"] == "red_flag_emergency"
+    # Found an urgent sign under a low-confidence emergency from the classifier: kept.
+    (message,) = fallback.process(component.process([classified("my calf is swollen", "red_flag_emergency", 0.22)]))
+    assert message.get(INTENT)["name"] == "red_flag_emergency"
+    (message,) = fallback.process(component.process([classified("hello", "greet", 0.2)]))
+    assert message.get(INTENT)["name"] == "nlu_fallback"
+
+
+def test_training_data_passes_through(component):
+    data = TrainingData([Message(data={TEXT: "i cant pee", INTENT: "red_flag_emergency"})])
+    assert component.process_training_data(data) is data
+
+
+def test_registered_as_an_intent_classifier_in_the_default_recipe():
+    from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+    from rasa.shared.data import TrainingType
+
+    config = {
+        "recipe": "default.v1", "language": "en",
+        "pipeline": [{"name": "WhitespaceTokenizer"}, {"name": "CountVectorsFeaturizer"},
+                     {"name": "LogisticRegressionClassifier"},
+                     {"name": "bot.components.red_flag_detector.RedFlagDetector"},
+                     {"name": "FallbackClassifier", "threshold": 0.25}],
+        "policies": [],
+    }
+    graphs = DefaultV1Recipe().graph_config_for_recipe(config, {}, training_type=TrainingType.NLU)
+    nodes = graphs.predict_schema.nodes
+    detector = next(n for name, n in nodes.items() if "RedFlagDetector" in name)
+    assert detector.fn == "process" and detector.uses is RedFlagDetector
+    fallback = next(n for n in nodes.values() if n.uses is FallbackClassifier)
+    assert list(fallback.needs.values()) == [next(k for k, n in nodes.items() if n is detector)]
