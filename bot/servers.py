@@ -9,15 +9,17 @@ import json
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
 from typing import Dict, List, Optional
 from urllib.parse import urlparse
 
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import PROJECT_ROOT, Settings, load
 
 MODELS_DIR = PROJECT_ROOT / "models"
 
@@ -31,8 +33,8 @@ QUIET_ENV = {
 
 
 def rasa_env(settings: Settings) -> Dict[str, str]:
-    """Environment for any `rasa` command: endpoints.yml reads ACTION_SERVER_URL from it."""
-    env = {**os.environ, **QUIET_ENV, "ACTION_SERVER_URL": settings.action_server_url}
+    """Environment for the servers and any `rasa` command: the settings, and endpoints.yml's variables."""
+    env = {**os.environ, **QUIET_ENV, **{k: v for k, v in settings.as_env().items() if v}}
     env.setdefault("PYTHONPATH", str(PROJECT_ROOT))
     return env
 
@@ -85,6 +87,20 @@ def reload_model(settings: Settings, model: Path) -> None:
             raise RuntimeError(f"the Rasa server refused the model: HTTP {response.status}")
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def isolated_settings(var_dir: Path, base: Optional[Settings] = None) -> Settings:
+    """Settings for a throwaway run (tests, benchmarks): own ports, own SQLite under var_dir."""
+    return replace(
+        base or load(), var_dir=var_dir, database_url=f"sqlite:///{var_dir / 'assistant.db'}",
+        rasa_port=free_port(), action_server_url=f"http://localhost:{free_port()}/webhook",
+    )
+
+
 def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 180.0) -> None:
     """Polls `url` until it answers; fails fast if the process died."""
     deadline = time.monotonic() + timeout
@@ -115,6 +131,17 @@ class Servers:
     @property
     def action_url(self) -> str:
         return f"http://localhost:{action_port(self.settings)}"
+
+    def say(self, sender: str, message: str) -> List[Dict]:
+        """One patient turn over the REST channel; returns the bot's messages."""
+        body = json.dumps({"sender": sender, "message": message}).encode()
+        url = f"{self.rasa_url}/webhooks/rest/webhook"
+        with urllib.request.urlopen(urllib.request.Request(url, data=body), timeout=30) as response:
+            return json.loads(response.read())
+
+    def ask(self, sender: str, message: str) -> str:
+        """The text of the bot's answer to one turn."""
+        return "\n".join(reply.get("text", "") for reply in self.say(sender, message))
 
     def _spawn(self, name: str, command: List[str]) -> subprocess.Popen:
         out = None

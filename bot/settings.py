@@ -9,6 +9,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Dict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _PHONE = re.compile(r"^\d{3}-\d{3}-\d{4}$")
@@ -52,6 +53,21 @@ class Settings:
             raise ValueError(
                 f"CLINIC_PHONE must look like 844-288-7474, got {self.clinic_phone!r}"
             )
+
+    def as_env(self) -> Dict[str, str]:
+        """These settings as the environment variables `load` reads, for child processes."""
+        return {
+            "CLINIC_NAME": self.clinic_name,
+            "CLINIC_PHONE": self.clinic_phone,
+            "BOT_VAR_DIR": str(self.var_dir),
+            "DATABASE_URL": self.database_url,
+            "LOCK_STORE_URL": self.lock_store_url,
+            "ACTION_SERVER_URL": self.action_server_url,
+            "RASA_PORT": str(self.rasa_port),
+            "RASA_API_TOKEN": self.rasa_api_token,
+            "SENDER_HASH_KEY": self.sender_hash_key,
+            "RETENTION_DAYS": str(self.retention_days),
+        }
 
     @property
     def tel_uri(self) -> str:

@@ -3,18 +3,25 @@
 endpoints.yml names this class instead of repeating host and credentials, so the
 database (and its password) is configured in exactly one place: DATABASE_URL.
 Rasa creates and owns the `events` table; this module adds its retention purge.
+
+When the database goes away mid-conversation, conversations carry on from memory and their
+events are written when it is back (Rasa's save writes whatever the table lacks), so the
+safety advice never waits for the database and no turn is lost while the process lives.
 """
 from __future__ import annotations
 
 import logging
 from datetime import datetime
+from collections import OrderedDict
 from typing import Any, Optional
 
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import settings as bot_settings
 from bot.storage.database import create_engine, database_url, ensure_sqlite_dir, safe_url
@@ -23,6 +30,8 @@ logger = logging.getLogger(__name__)
 
 # Connection arguments Rasa may pass from endpoints.yml; DATABASE_URL wins over all.
 _IGNORED = ("host", "url", "dialect", "port", "db", "username", "password", "login_db", "query")
+# Conversations kept in memory while the database is unreachable (oldest dropped first).
+MAX_UNSAVED = 10_000
 
 
 class ConfiguredSQLTrackerStore(SQLTrackerStore):
@@ -45,7 +54,41 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
         self.engine.dispose()
         self.engine = create_engine(url, **create_engine_kwargs(url))
         self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
+        self._unsaved: "OrderedDict[str, DialogueStateTracker]" = OrderedDict()
+        # Conversations restarted during an outage: their events are all new to the table.
+        self._started_in_outage: set = set()
         logger.info("Tracker store uses %s", safe_url(url))
+
+    async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
+        if sender_id in self._unsaved:  # newer than what the database holds
+            return self._unsaved[sender_id].copy()
+        try:
+            return await super().retrieve(sender_id)
+        except SQLAlchemyError as error:
+            logger.error("Tracker store unreachable (%s); starting from memory.", type(error).__name__)
+            self._started_in_outage.add(sender_id)
+            return None
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Any:
+        # Rasa skips as many events as the table holds; a conversation restarted during an
+        # outage shares none of them, so all of its events are new.
+        if tracker.sender_id in self._started_in_outage:
+            return iter(tracker.events)
+        return super()._additional_events(session, tracker)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        try:
+            await super().save(tracker)
+        except SQLAlchemyError as error:
+            logger.error("Tracker store unreachable (%s); %d conversation(s) kept in memory.",
+                         type(error).__name__, len(self._unsaved) + 1)
+            self._unsaved[tracker.sender_id] = tracker.copy()
+            self._unsaved.move_to_end(tracker.sender_id)
+            while len(self._unsaved) > MAX_UNSAVED:
+                self._unsaved.popitem(last=False)
+        else:
+            self._unsaved.pop(tracker.sender_id, None)
+            self._started_in_outage.discard(tracker.sender_id)
 
 
 def purge_tracker_events(engine: Engine, older_than: datetime) -> int:

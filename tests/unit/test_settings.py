@@ -38,3 +38,12 @@ def test_bad_number_setting_names_the_variable(monkeypatch):
 def test_hash_key_is_not_shown_in_repr(monkeypatch):
     monkeypatch.setenv("SENDER_HASH_KEY", "s3cret-key")
     assert "s3cret-key" not in repr(settings.load())
+
+
+def test_settings_survive_the_trip_to_a_child_process(monkeypatch, tmp_path):
+    monkeypatch.setenv("CLINIC_PHONE", "555-010-0199")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    original = settings.load()
+    for name, value in original.as_env().items():
+        monkeypatch.setenv(name, value)
+    assert settings.load() == original

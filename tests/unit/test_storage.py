@@ -278,3 +278,41 @@ def test_unreachable_redis_fails_at_start_without_leaking_password(monkeypatch):
     with pytest.raises(ConnectionException) as error:
         ConfiguredLockStore()
     assert "hunter2" not in str(error.value)
+
+
+@pytest.mark.filterwarnings("ignore:Slot auto-fill")
+def test_conversations_survive_a_database_outage(tmp_path, monkeypatch):
+    """While the database is down, turns carry on from memory; when it is back, none is lost."""
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import UserUttered
+    from sqlalchemy.exc import OperationalError
+
+    from bot.storage.tracker_store import ConfiguredSQLTrackerStore
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/assistant.db")
+    store = ConfiguredSQLTrackerStore(domain=Domain.from_yaml(DOMAIN_YAML))
+    working_scope = store.session_scope
+
+    def unreachable():
+        raise OperationalError("connect", {}, Exception("database is down"))
+
+    async def conversation():
+        tracker = await store.get_or_create_tracker("patient-1")
+        tracker.update(UserUttered("hello", {"name": "greet", "confidence": 1.0}))
+        await store.save(tracker)
+        monkeypatch.setattr(store, "session_scope", unreachable)
+        during = await store.get_or_create_tracker("patient-1")  # the database can't say
+        during.update(UserUttered("i cant pee", {"name": "red_flag_emergency", "confidence": 1.0}))
+        await store.save(during)  # must not raise
+        next_turn = await store.retrieve("patient-1")  # from memory
+        next_turn.update(UserUttered("still cant", {"name": "red_flag_emergency", "confidence": 1.0}))
+        await store.save(next_turn)
+        monkeypatch.setattr(store, "session_scope", working_scope)
+        await store.save(await store.retrieve("patient-1"))  # the next turn after recovery
+        store._unsaved.clear()  # what a restarted process would see: only the database
+        return await store.retrieve_full_tracker("patient-1")
+
+    after = asyncio.run(conversation())
+    texts = [e.text for e in after.events if isinstance(e, UserUttered)]
+    assert texts == ["hello", "i cant pee", "still cant"]
+    store.engine.dispose()

@@ -1,0 +1,35 @@
+"""Red-flag advice reaches the patient with the action server stopped: it is a rule's response."""
+from __future__ import annotations
+
+import pytest
+
+from bot.servers import MODELS_DIR, Servers, isolated_settings
+
+pytestmark = [pytest.mark.servers, pytest.mark.model]
+
+
+@pytest.fixture(scope="module")
+def rasa_without_actions(tmp_path_factory):
+    if not any(MODELS_DIR.glob("*.tar.gz")):
+        pytest.fail("no trained model: run `make train` first")
+    var_dir = tmp_path_factory.mktemp("var")
+    with Servers(isolated_settings(var_dir), log_dir=var_dir / "logs") as running:
+        running.stop_action_server()
+        yield running
+
+
+@pytest.mark.parametrize("message, advice", [
+    ("i cant pee and its numb down there", "Call 911 now"),
+    ("temp 38.5 and the wound is leaking", "call your surgeon's office"),
+])
+def test_advice_arrives_with_the_action_server_down(rasa_without_actions, message, advice):
+    answer = rasa_without_actions.ask(f"patient-{advice[:4]}", message)
+    assert advice in answer
+    assert "844-288-7474" in answer
+
+
+def test_screening_works_with_the_action_server_down(rasa_without_actions):
+    ask = rasa_without_actions.ask
+    assert "two quick questions" in ask("worried", "my leg pain is getting worse")
+    assert "Do you have any of these?" in ask("worried", "/deny")
+    assert "don't point to a warning sign" in ask("worried", "no")
