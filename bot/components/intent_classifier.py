@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Text
 
+import numpy as np
 import skops.io as sio
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -70,4 +71,8 @@ class TfidfIntentClassifier(LogisticRegressionClassifier):
                 raise ValueError(f"unexpected types in {path.name}: {sorted(untrusted)}")
             component = cls(config, execution_context.node_name, model_storage, resource)
             component.clf = sio.load(path, trusted=sorted(TRUSTED_TYPES))
+        # Column-major weights: SciPy otherwise copies the whole matrix on every message
+        # (halves NLU time; predictions identical, see docs/BENCHMARKS.md).
+        regression = component.clf[-1]
+        regression.coef_ = np.asfortranarray(regression.coef_)
         return component
