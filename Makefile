@@ -42,14 +42,14 @@ reload: $(VENV)/.installed ## after a content edit: retrain what changed and loa
 	$(BOT) reload
 	@touch $(MODEL)
 
-test: $(MODEL) ## everything CI checks
+test: validate $(MODEL) ## everything CI checks: validate, then all tests
 	$(PY) -m pytest
 
 test-unit: $(VENV)/.installed ## fast tests that need no trained model
 	$(PY) -m pytest tests/unit
 
 validate: $(VENV)/.installed ## check the training data and domain (no training)
-	$(BOT) rasa data validate --fail-on-warnings
+	$(PY) -m bot.content_checks.rasa_validation
 	$(PY) -m bot.content_checks
 
 bench: $(MODEL) ## latency, throughput, memory and training time: docs/BENCHMARKS.md
