@@ -16,6 +16,22 @@ from rasa_sdk.executor import CollectingDispatcher  # noqa: E402
 from bot.settings import PROJECT_ROOT  # noqa: E402
 
 
+FIGURES: List[str] = []
+
+
+@pytest.fixture
+def figure():
+    """Records a measured figure (recall, F1...) for the summary at the end of the run."""
+    return FIGURES.append
+
+
+def pytest_terminal_summary(terminalreporter):
+    if FIGURES:
+        terminalreporter.section("measured figures")
+        for line in FIGURES:
+            terminalreporter.write_line(line)
+
+
 @pytest.fixture(scope="session")
 def domain_dict() -> Dict[str, Any]:
     """The domain as rasa_sdk actions receive it."""

@@ -32,13 +32,13 @@ def test_heldout_examples_are_never_trained_on():
     assert not leaked, f"held-out examples also in the training data: {leaked}"
 
 
-def test_heldout_intent_macro_f1(assistant):
+def test_heldout_intent_macro_f1(assistant, figure):
     examples = heldout_examples()
     truth = [intent for _, intent in examples]
     predicted = [assistant.intent(text) for text, _ in examples]
     labels = sorted(set(truth))
     macro_f1 = f1_score(truth, predicted, labels=labels, average="macro", zero_division=0)
-    print(f"\nheld-out intent macro-F1: {macro_f1:.3f} over {len(examples)} examples")
+    figure(f"held-out intent macro-F1 {macro_f1:.3f} over {len(examples)} examples (gate {MIN_MACRO_F1})")
     misses = [(t, p, text) for (text, t), p in zip(examples, predicted) if t != p]
     for expected, got, text in misses:
         print(f"  expected {expected:<28} got {got:<28} {text!r}")

@@ -20,22 +20,22 @@ MAX_FALSE_ESCALATION = 0.02
 
 
 @pytest.mark.parametrize("tier", ["emergency", "urgent"])
-def test_every_sign_is_escalated(assistant, tier):
+def test_every_sign_is_escalated(assistant, tier, figure):
     examples = [e for e in SIGNS if e["tier"] == tier]
     missed = [(e["text"], assistant.intent(e["text"])) for e in examples
               if assistant.intent(e["text"]) not in ESCALATES[tier]]
     recall = 1 - len(missed) / len(examples)
-    print(f"\n{tier} recall (trained assistant): {recall:.1%} of {len(examples)}")
+    figure(f"trained assistant: {tier} recall {len(examples) - len(missed)}/{len(examples)} = {recall:.1%}")
     for text, intent in missed:
         print(f"  missed, got {intent}: {text!r}")
     assert not missed
 
 
-def test_lookalikes_rarely_escalate(assistant):
+def test_lookalikes_rarely_escalate(assistant, figure):
     escalated = [(e["text"], assistant.intent(e["text"])) for e in LOOKALIKES
                  if assistant.intent(e["text"]).startswith("red_flag_")]
     rate = len(escalated) / len(LOOKALIKES)
-    print(f"\nfalse escalation (trained assistant): {rate:.1%} of {len(LOOKALIKES)} look-alikes")
+    figure(f"trained assistant: false escalation {len(escalated)}/{len(LOOKALIKES)} = {rate:.1%}")
     for text, intent in escalated:
         print(f"  escalated to {intent}: {text!r}")
     assert rate <= MAX_FALSE_ESCALATION

@@ -39,13 +39,13 @@ def test_corpus_covers_every_flag(detector):
 
 
 @pytest.mark.parametrize("tier", ["emergency", "urgent"])
-def test_recall_is_complete(detector, tier):
+def test_recall_is_complete(detector, tier, figure):
     examples = [e for e in SIGNS if e["tier"] == tier]
     results = [(e, detector.detect(e["text"])) for e in examples]
     caught = [e for e, r in results if r.tier == tier]
     wrong_flag = [(e["flag"], r.flags, e["text"]) for e, r in results if e["flag"] not in r.flags]
     misses = [(r.tier, e["text"]) for e, r in results if r.tier != tier]
-    print(f"\n{tier} recall: {len(caught)}/{len(examples)} = {len(caught) / len(examples):.1%}")
+    figure(f"detector alone: {tier} recall {len(caught)}/{len(examples)} = {len(caught) / len(examples):.1%}")
     assert not misses, misses
     assert not wrong_flag, wrong_flag
 
@@ -56,11 +56,11 @@ def test_known_misses(detector, example):
     assert detector.detect(example["text"]).tier == example["tier"]
 
 
-def test_false_escalation_on_lookalikes(detector):
+def test_false_escalation_on_lookalikes(detector, figure):
     escalated = [(detector.detect(e["text"]), e["text"]) for e in LOOKALIKES]
     escalated = [(r.tier, r.flags, text) for r, text in escalated if r.tier != "none"]
     rate = len(escalated) / len(LOOKALIKES)
-    print(f"\nfalse escalation: {len(escalated)}/{len(LOOKALIKES)} = {rate:.1%}")
+    figure(f"detector alone: false escalation {len(escalated)}/{len(LOOKALIKES)} = {rate:.1%}")
     for item in escalated:
         print("  ", item)
     assert rate <= MAX_FALSE_ESCALATION
