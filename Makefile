@@ -13,7 +13,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install train run shell reload test test-unit test-conversations validate evaluate bench lock clean
+.PHONY: help install train run shell reload evaluate test test-unit test-conversations validate evaluate bench lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ test-unit: $(VENV)/.installed ## fast tests that need no trained model
 validate: $(VENV)/.installed ## check the training data and domain (no training)
 	$(PY) -m bot.content_checks.rasa_validation
 	$(PY) -m bot.content_checks
+
+evaluate: $(VENV)/.installed ## train the NLU, evaluate held-out intents and red flags; report in reports/ (ARGS=--cross-validation 5, --update-baseline, --compare a.yml b.yml)
+	$(PY) -m bot.evaluate $(ARGS)
 
 bench: $(MODEL) ## latency, throughput, memory and training time: docs/BENCHMARKS.md
 	$(PY) -m bot.bench

@@ -31,3 +31,11 @@ class Assistant:
 @pytest.fixture(scope="session")
 def assistant() -> Assistant:
     return Assistant()
+
+
+@pytest.fixture(scope="session")
+def evaluation(assistant) -> Dict[str, Any]:
+    """The held-out set and the red-flag corpus, parsed once by the trained assistant."""
+    from bot.evaluate import evaluate
+
+    return evaluate(assistant.parse)
