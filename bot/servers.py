@@ -29,6 +29,8 @@ QUIET_ENV = {
     "TF_CPP_MIN_LOG_LEVEL": "2",
     "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
     "PYTHONUNBUFFERED": "1",
+    # Libraries' deprecation notices say nothing to someone running the bot.
+    "PYTHONWARNINGS": "ignore::DeprecationWarning",
 }
 
 
