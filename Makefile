@@ -19,7 +19,7 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements.txt constraints.txt scripts/find-python310
-	@test -x $(PY) || "$$(scripts/find-python310)" -m venv $(VENV)
+	@test -x $(PY) || { PY310=$$(scripts/find-python310) && "$$PY310" -m venv $(VENV); }
 	$(PY) -m pip install --quiet --disable-pip-version-check pip==24.0
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
 	@touch $@
@@ -48,7 +48,7 @@ test: validate $(MODEL) ## everything CI checks: validate, then all tests
 test-unit: $(VENV)/.installed ## fast tests that need no trained model
 	$(PY) -m pytest tests/unit
 
-validate: $(VENV)/.installed ## check the training data and domain (no training)
+validate: $(VENV)/.installed ## Rasa's validator (warnings are errors) and the content checks; no training
 	$(PY) -m bot.content_checks.rasa_validation
 	$(PY) -m bot.content_checks
 
@@ -59,7 +59,7 @@ bench: $(MODEL) ## latency, throughput, memory and training time: docs/BENCHMARK
 	$(PY) -m bot.bench
 
 lock: ## re-pin every dependency into constraints.txt after changing requirements.txt
-	rm -rf /tmp/lock-venv && "$$(scripts/find-python310)" -m venv /tmp/lock-venv
+	rm -rf /tmp/lock-venv && PY310=$$(scripts/find-python310) && "$$PY310" -m venv /tmp/lock-venv
 	/tmp/lock-venv/bin/pip install --quiet pip==24.0 && /tmp/lock-venv/bin/pip install --quiet -r requirements.txt
 	{ head -2 constraints.txt; /tmp/lock-venv/bin/pip freeze; } > constraints.txt.new && mv constraints.txt.new constraints.txt
 
