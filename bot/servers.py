@@ -75,7 +75,7 @@ def rasa_server_command(settings: Settings, model: Optional[Path] = None) -> Lis
         "--endpoints", "endpoints.yml",
         "--credentials", "credentials.yml",
         "--port", str(settings.rasa_port),
-        "--enable-api", "--auth-token", api_token(settings),
+        "--enable-api", f"--auth-token={api_token(settings)}",  # a token may start with "-"
     ]
 
 

@@ -48,9 +48,31 @@ def test_escalation_is_stored_for_staff(servers, capsys, monkeypatch):
     assert "patient-4" not in listing and "peed" not in listing
 
 
+def test_after_the_screening_the_conversation_goes_on(servers):
+    assert "two quick questions" in servers.ask("patient-5", "my leg pain is getting worse")
+    servers.ask("patient-5", "no")
+    routine = servers.ask("patient-5", "no not really")
+    assert "don't point to a warning sign" in routine
+    assert "didn't understand" not in routine
+    after = servers.ask("patient-5", "thanks")
+    assert "You're welcome" in after and "Do you have any of these" not in after
+    assert "two quick questions" in servers.ask("patient-5", "my leg is hurting more again")
+
+
+def test_callback_request_is_stored_and_the_conversation_goes_on(servers):
+    assert "Is that OK?" in servers.ask("patient-6", "can someone call me back")
+    assert "What name" in servers.ask("patient-6", "yes")
+    assert "What phone number" in servers.ask("patient-6", "Sam")
+    assert "10 digits" in servers.ask("patient-6", "not a number")
+    assert "best time" in servers.ask("patient-6", "555 123 4567")
+    assert "request is saved" in servers.ask("patient-6", "weekday mornings")
+    assert "You're welcome" in servers.ask("patient-6", "thank you")
+
+
 @pytest.mark.parametrize(
     "message",
     ["", " ", "x" * 10_000, "<script>alert(1)</script>", "🦵😣🤕", "¿Es normal el dolor de pierna?", "/unknown_button"],
+    ids=["empty", "blank", "10000-chars", "html", "emoji", "spanish", "unknown-button"],
 )
 def test_bad_input_gets_a_polite_answer(servers, message):
     replies = servers.say("patient-odd", message)
