@@ -8,12 +8,9 @@ look-alikes are. `--compare A.yml B.yml` puts configs side by side (docs/NLU.md)
 """
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,8 +18,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 import yaml
 
-from bot.servers import rasa_env
-from bot.settings import PROJECT_ROOT, load
+from bot.settings import PROJECT_ROOT
 
 BASELINE = PROJECT_ROOT / "docs" / "nlu_baseline.json"
 REPORTS = PROJECT_ROOT / "reports"
@@ -40,15 +36,23 @@ def heldout_examples() -> List[Tuple[str, str]]:
 
 
 def red_flag_corpus() -> Dict[str, List[Dict]]:
+    """Signs that must escalate (positives and mixed) and look-alikes that must not. known_misses are
+    the detector's documented gaps (tests/unit/test_red_flags.py): reported, not gated."""
     corpus = yaml.safe_load((PROJECT_ROOT / "tests" / "red_flags" / "corpus.yml").read_text())
-    return {"signs": corpus["positives"] + corpus.get("mixed", []), "lookalikes": corpus["lookalikes"]}
+    return {"signs": corpus["positives"] + corpus.get("mixed", []), "lookalikes": corpus["lookalikes"],
+            "known_misses": corpus.get("known_misses") or []}
 
 
 def model_parser(model: Path) -> Parse:
+    """`text -> parse data` of a trained model, as the Rasa server runs it (one event loop)."""
     from rasa.core.agent import Agent
 
     agent, loop = Agent.load(str(model)), asyncio.new_event_loop()
     return lambda text: loop.run_until_complete(agent.parse_message(text))
+
+
+def evaluate_model(model: Path) -> Dict:
+    return evaluate(model_parser(model))
 
 
 def evaluate(parse: Parse) -> Dict:
@@ -79,16 +83,20 @@ def red_flag_figures(parse: Parse) -> Dict:
     for tier in ("emergency", "urgent"):
         signs = [e["text"] for e in corpus["signs"] if e["tier"] == tier]
         missed = [t for t in signs if parse(t)["intent"]["name"] not in ESCALATES[tier]]
-        figures[f"{tier}_recall"] = round(1 - len(missed) / len(signs), 4)
+        figures[f"{tier}_recall"] = round(1 - len(missed) / len(signs), 4) if signs else 1.0
+        figures[f"{tier}_phrasings"] = len(signs)
         figures["missed"] += [{"tier": tier, "text": t} for t in missed]
     lookalikes = [e["text"] for e in corpus["lookalikes"]]
     figures["escalated"] = [t for t in lookalikes if parse(t)["intent"]["name"].startswith("red_flag_")]
-    figures["false_escalation"] = round(len(figures["escalated"]) / len(lookalikes), 4)
+    figures["lookalikes"] = len(lookalikes)
+    figures["false_escalation"] = round(len(figures["escalated"]) / max(1, len(lookalikes)), 4)
+    figures["known_misses"] = [{"tier": e["tier"], "text": e["text"], "escalated": parse(e["text"])["intent"]["name"]
+                                in ESCALATES.get(e["tier"], ())} for e in corpus.get("known_misses", [])]
     return figures
 
 
 def gate(result: Dict, baseline: Optional[Dict]) -> List[str]:
-    """What makes this evaluation fail; empty when it passes."""
+    """What makes this evaluation fail; empty when it passes. Without a baseline, only the red flags."""
     problems = []
     if baseline and result["macro_f1"] < baseline["macro_f1"] - MAX_F1_DROP:
         problems.append(f"intent macro-F1 {result['macro_f1']:.3f} dropped more than {MAX_F1_DROP:.2f} "
@@ -113,55 +121,7 @@ def write_baseline(result: Dict, config: str) -> None:
     BASELINE.write_text(json.dumps(keep, indent=2, sort_keys=True) + "\n")
 
 
-def train_nlu(config: Path, out: Path) -> Tuple[Path, float]:
-    started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "bot", "rasa", "train", "nlu", "--config", str(config),
-                    "--nlu", "data/nlu", "--out", str(out), "--fixed-model-name", "nlu"],
-                   cwd=PROJECT_ROOT, env=rasa_env(load()), check=True, capture_output=True)
-    return out / "nlu.tar.gz", time.perf_counter() - started
-
-
-def main(argv: Optional[List[str]] = None) -> int:
-    from bot.evaluation_report import compare_table, cross_validate, write_report
-
-    parser = argparse.ArgumentParser(prog="python -m bot.evaluate", description=__doc__.splitlines()[0])
-    parser.add_argument("--config", type=Path, default=PROJECT_ROOT / "config.yml")
-    parser.add_argument("--model", type=Path, help="evaluate this model instead of training one")
-    parser.add_argument("--out", type=Path, help="report folder (default: reports/<time>)")
-    parser.add_argument("--update-baseline", action="store_true", help="record this run as the baseline")
-    parser.add_argument("--cross-validation", type=int, metavar="FOLDS", help="also cross-validate on data/nlu")
-    parser.add_argument("--compare", type=Path, nargs="+", metavar="CONFIG", help="compare configs instead")
-    args = parser.parse_args(argv)
-    out = args.out or REPORTS / datetime.now().strftime("%Y%m%d-%H%M%S")
-    out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as scratch:
-        if args.compare:
-            runs = {}
-            for config in args.compare:
-                model, seconds = train_nlu(config, Path(scratch) / config.stem)
-                runs[config.name] = {**evaluate(model_parser(model)), "train_s": round(seconds, 1)}
-            (out / "comparison.md").write_text(compare_table(runs))
-            print((out / "comparison.md").read_text())
-            return 0
-        model = args.model or train_nlu(args.config, Path(scratch))[0]
-        result = evaluate(model_parser(model))
-    if args.cross_validation:
-        result["cross_validation_macro_f1"] = cross_validate(args.config, args.cross_validation, out / "cv")
-    baseline = read_baseline()
-    problems = gate(result, baseline)
-    write_report(result, baseline, problems, out)
-    print(f"macro-F1 {result['macro_f1']:.3f} (baseline {baseline['macro_f1'] if baseline else 'none'}); "
-          f"red-flag recall {result['red_flags']['emergency_recall']:.0%} emergency, "
-          f"{result['red_flags']['urgent_recall']:.0%} urgent; false escalation "
-          f"{result['red_flags']['false_escalation']:.1%}. Report: {out / 'report.md'}")
-    for problem in problems:
-        print(f"FAIL: {problem}")
-    if args.update_baseline and not any("escalat" in p for p in problems):
-        write_baseline(result, args.config.name)
-        print(f"baseline updated: {BASELINE}")
-        return 0
-    return 1 if problems else 0
-
-
 if __name__ == "__main__":
+    from bot.evaluation_cli import main
+
     sys.exit(main())

@@ -1,46 +1,68 @@
-"""The files `make evaluate` writes: report.json, report.md, confusion_matrix.png, comparisons."""
+"""The files `make evaluate` writes: report.json, report.md, confusion_matrix.png, comparison.md."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Dict, List, Optional
-
-from bot.servers import rasa_env
-from bot.settings import PROJECT_ROOT, load
 
 
 def write_report(result: Dict, baseline: Optional[Dict], problems: List[str], out: Path) -> None:
     public = {k: v for k, v in result.items() if k != "confusion"}
-    (out / "report.json").write_text(json.dumps({**public, "problems": problems}, indent=2) + "\n")
+    (out / "report.json").write_text(json.dumps({**public, "passed": not problems, "problems": problems},
+                                                indent=2) + "\n")
     (out / "report.md").write_text(markdown(result, baseline, problems))
     confusion_png(result["confusion"], out / "confusion_matrix.png")
 
 
+def _row(name: str, now: float, before: Optional[float], percent: bool = False) -> str:
+    show = (lambda v: f"{v:.1%}") if percent else (lambda v: f"{v:.3f}")
+    if before is None:
+        return f"| {name} | {show(now)} | - | - |"
+    change = f"{(now - before) * 100:+.1f} pts" if percent else f"{now - before:+.3f}"
+    return f"| {name} | {show(now)} | {show(before)} | {change} |"
+
+
 def markdown(result: Dict, baseline: Optional[Dict], problems: List[str]) -> str:
-    old = (baseline or {}).get("per_intent_f1", {})
+    base = baseline or {}
+    old = base.get("per_intent_f1", {})
     flags = result["red_flags"]
-    lines = ["# NLU evaluation", "", f"**{'FAILED' if problems else 'PASSED'}**", ""]
-    lines += [f"- {p}" for p in problems]
-    lines += ["", "| metric | now | baseline |", "| --- | --- | --- |",
-              f"| intent macro-F1 (held-out) | {result['macro_f1']:.3f} | {(baseline or {}).get('macro_f1', '-')} |",
-              f"| emergency recall | {flags['emergency_recall']:.1%} | {(baseline or {}).get('emergency_recall', '-')} |",
-              f"| urgent recall | {flags['urgent_recall']:.1%} | {(baseline or {}).get('urgent_recall', '-')} |",
-              f"| false escalation (look-alikes) | {flags['false_escalation']:.1%} | "
-              f"{(baseline or {}).get('false_escalation', '-')} |"]
+    what = f"model `{result['model']}`" if result.get("model") else f"config `{result.get('config')}`"
+    against = f"baseline of {base.get('date')} ({base.get('config')})" if baseline else "no baseline"
+    lines = ["# NLU evaluation", "", f"{what}, {result.get('date', '')}; {against}", "",
+             f"**{'FAILED' if problems else 'PASSED'}**"]
+    lines += [""] + [f"- {p}" for p in problems] if problems else []
+    lines += ["", "| metric | now | baseline | change |", "| --- | --- | --- | --- |",
+              _row(f"intent macro-F1 (held-out, {len(result['confusion']['truth'])} examples)",
+                   result["macro_f1"], base.get("macro_f1")),
+              _row(f"emergency recall ({flags.get('emergency_phrasings', '?')} phrasings)",
+                   flags["emergency_recall"], base.get("emergency_recall"), True),
+              _row(f"urgent recall ({flags.get('urgent_phrasings', '?')} phrasings)",
+                   flags["urgent_recall"], base.get("urgent_recall"), True),
+              _row(f"false escalation ({flags.get('lookalikes', '?')} look-alikes)",
+                   flags["false_escalation"], base.get("false_escalation"), True)]
     if "cross_validation_macro_f1" in result:
-        lines.append(f"| cross-validated macro-F1 (data/nlu) | {result['cross_validation_macro_f1']:.3f} | - |")
-    lines += ["", "## Per intent", "", "| intent | precision | recall | F1 | change | support |",
-              "| --- | --- | --- | --- | --- | --- |"]
+        lines.append(_row("cross-validated macro-F1 (data/nlu)", result["cross_validation_macro_f1"], None))
+    lines.append(f"| mean parse time per message | {result['parse_ms']} ms | - | - |")
+    lines += ["", "## Per intent", "", "| intent | precision | recall | F1 | baseline F1 | change | support |",
+              "| --- | --- | --- | --- | --- | --- | --- |"]
     for intent, m in result["per_intent"].items():
-        change = f"{m['f1'] - old[intent]:+.3f}" if intent in old else "new"
-        lines.append(f"| {intent} | {m['precision']:.2f} | {m['recall']:.2f} | {m['f1']:.2f} | {change} | {m['support']} |")
-    lines += ["", "## Misclassified held-out examples", "", "| expected | predicted | confidence | text |",
-              "| --- | --- | --- | --- |"]
-    lines += [f"| {m['expected']} | {m['predicted']} | {m['confidence']} | {m['text']} |" for m in result["misclassified"]]
-    lines += ["", "## Red-flag phrasings not escalated", ""] + [f"- {m['tier']}: {m['text']}" for m in flags["missed"]]
-    lines += ["", "## Look-alikes escalated", ""] + [f"- {t}" for t in flags["escalated"]]
+        before, change = (f"{old[intent]:.2f}", f"{m['f1'] - old[intent]:+.3f}") if intent in old else ("-", "new")
+        lines.append(f"| {intent} | {m['precision']:.2f} | {m['recall']:.2f} | {m['f1']:.2f} | {before} | "
+                     f"{change} | {m['support']} |")
+    lines += [f"| {intent} (gone) | - | - | - | {old[intent]:.2f} | - | 0 |"
+              for intent in sorted(set(old) - set(result["per_intent"]))]
+    lines += ["", f"## Misclassified held-out examples ({len(result['misclassified'])})", "",
+              "| expected | predicted | confidence | text |", "| --- | --- | --- | --- |"]
+    lines += [f"| {m['expected']} | {m['predicted']} | {m['confidence']:.2f} | {m['text']} |"
+              for m in result["misclassified"]]
+    lines += ["", f"## Red-flag phrasings not escalated ({len(flags['missed'])})", ""]
+    lines += [f"- {m['tier']}: {m['text']}" for m in flags["missed"]] or ["none"]
+    lines += ["", f"## Look-alikes escalated ({len(flags['escalated'])})", ""]
+    lines += [f"- {t}" for t in flags["escalated"]] or ["none"]
+    known = flags.get("known_misses", [])
+    lines += ["", f"## The detector's known misses (corpus `known_misses`, not gated): "
+              f"{sum(k['escalated'] for k in known)} of {len(known)} escalated by the whole model", ""]
+    lines += [f"- {k['tier']}: {k['text']} ({'escalated' if k['escalated'] else 'NOT escalated'})" for k in known]
     return "\n".join(lines) + "\n"
 
 
@@ -51,10 +73,14 @@ def confusion_png(confusion: Dict, path: Path) -> None:
     import matplotlib.pyplot as plt
     from sklearn.metrics import ConfusionMatrixDisplay
 
-    labels = confusion["labels"] + ["nlu_fallback"]
+    extra = sorted(set(confusion["predicted"]) - set(confusion["labels"]))  # nlu_fallback, ...
+    labels = confusion["labels"] + extra
     figure, axes = plt.subplots(figsize=(16, 14))
-    ConfusionMatrixDisplay.from_predictions(confusion["truth"], confusion["predicted"], labels=labels,
-                                            ax=axes, xticks_rotation="vertical", colorbar=False)
+    shown = ConfusionMatrixDisplay.from_predictions(confusion["truth"], confusion["predicted"], labels=labels,
+                                                    ax=axes, xticks_rotation="vertical", colorbar=False)
+    for text in shown.text_.ravel():  # zeros only clutter the picture
+        if text.get_text() == "0":
+            text.set_text("")
     axes.set_title("Held-out intents: true (rows) vs predicted (columns)")
     figure.tight_layout()
     figure.savefig(path, dpi=80)
@@ -63,19 +89,16 @@ def confusion_png(confusion: Dict, path: Path) -> None:
 
 def compare_table(runs: Dict[str, Dict]) -> str:
     names = list(runs)
-    lines = ["| | " + " | ".join(names) + " |", "| --- " * (len(names) + 1) + "|"]
-    lines.append("| **intent macro-F1** | " + " | ".join(f"**{r['macro_f1']:.3f}**" for r in runs.values()) + " |")
+    lines = ["| | " + " | ".join(f"`{n}`" for n in names) + " |", "| --- " * (len(names) + 1) + "|"]
+    lines.append("| **intent macro-F1 (held-out)** | " + " | ".join(f"**{r['macro_f1']:.3f}**" for r in runs.values()) + " |")
+    lines.append("| emergency / urgent recall | " + " | ".join(
+        f"{r['red_flags']['emergency_recall']:.1%} / {r['red_flags']['urgent_recall']:.1%}" for r in runs.values()) + " |")
+    lines.append("| false escalation (look-alikes) | " + " | ".join(
+        f"{r['red_flags']['false_escalation']:.1%}" for r in runs.values()) + " |")
     lines.append("| NLU training time (s) | " + " | ".join(str(r["train_s"]) for r in runs.values()) + " |")
-    lines.append("| parse time per message (ms) | " + " | ".join(str(r["parse_ms"]) for r in runs.values()) + " |")
-    for intent in runs[names[0]]["per_intent"]:
-        lines.append(f"| {intent} | " + " | ".join(f"{r['per_intent'].get(intent, {}).get('f1', 0):.2f}"
-                                                   for r in runs.values()) + " |")
+    lines.append("| mean parse time per message (ms) | " + " | ".join(str(r["parse_ms"]) for r in runs.values()) + " |")
+    intents = sorted({i for r in runs.values() for i in r["per_intent"]})
+    for intent in intents:
+        lines.append(f"| {intent} | " + " | ".join(
+            f"{r['per_intent'][intent]['f1']:.2f}" if intent in r["per_intent"] else "-" for r in runs.values()) + " |")
     return "\n".join(lines) + "\n"
-
-
-def cross_validate(config: Path, folds: int, out: Path) -> float:
-    subprocess.run([sys.executable, "-m", "bot", "rasa", "test", "nlu", "--nlu", "data/nlu", "--config",
-                    str(config), "--cross-validation", "--folds", str(folds), "--out", str(out)],
-                   cwd=PROJECT_ROOT, env=rasa_env(load()), check=True, capture_output=True)
-    report = json.loads((out / "intent_report.json").read_text())
-    return round(report["macro avg"]["f1-score"], 4)

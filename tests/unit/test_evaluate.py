@@ -45,15 +45,17 @@ def test_without_a_baseline_only_the_red_flags_count():
 def test_red_flag_figures_escalation_rules(monkeypatch):
     corpus = {"signs": [{"text": "e1", "tier": "emergency"}, {"text": "e2", "tier": "emergency"},
                         {"text": "u1", "tier": "urgent"}, {"text": "u2", "tier": "urgent"}],
-              "lookalikes": [{"text": "l1", "tier": "none"}, {"text": "l2", "tier": "none"}]}
+              "lookalikes": [{"text": "l1", "tier": "none"}, {"text": "l2", "tier": "none"}],
+              "known_misses": [{"text": "k1", "tier": "urgent"}]}
     monkeypatch.setattr(evaluate, "red_flag_corpus", lambda: corpus)
     # an urgent sign taken for an emergency escalates; an emergency taken for urgent does not
     intents = {"e1": "red_flag_emergency", "e2": "red_flag_urgent", "u1": "red_flag_emergency",
-               "u2": "pain_worsening", "l1": "red_flag_urgent", "l2": "deny"}
+               "u2": "pain_worsening", "l1": "red_flag_urgent", "l2": "deny", "k1": "red_flag_urgent"}
     flags = evaluate.red_flag_figures(lambda text: {"intent": {"name": intents[text]}})
     assert flags["emergency_recall"] == 0.5 and flags["urgent_recall"] == 0.5
     assert flags["missed"] == [{"tier": "emergency", "text": "e2"}, {"tier": "urgent", "text": "u2"}]
     assert flags["escalated"] == ["l1"] and flags["false_escalation"] == 0.5
+    assert flags["known_misses"] == [{"tier": "urgent", "text": "k1", "escalated": True}]  # reported, not gated
 
 
 def test_evaluate_scores_any_parse_function(monkeypatch):
