@@ -90,8 +90,9 @@ def red_flag_figures(parse: Parse) -> Dict:
     figures["escalated"] = [t for t in lookalikes if parse(t)["intent"]["name"].startswith("red_flag_")]
     figures["lookalikes"] = len(lookalikes)
     figures["false_escalation"] = round(len(figures["escalated"]) / max(1, len(lookalikes)), 4)
-    figures["known_misses"] = [{"tier": e["tier"], "text": e["text"], "escalated": parse(e["text"])["intent"]["name"]
-                                in ESCALATES.get(e["tier"], ())} for e in corpus.get("known_misses", [])]
+    figures["known_misses"] = [{"tier": e["tier"], "text": e["text"],
+                                "escalated": parse(e["text"])["intent"]["name"] in ESCALATES.get(e["tier"], ())}
+                               for e in corpus.get("known_misses", [])]
     return figures
 
 

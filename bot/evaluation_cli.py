@@ -55,7 +55,8 @@ def compare(configs: List[Path], out: Path) -> int:
     with tempfile.TemporaryDirectory() as scratch:
         for i, config in enumerate(configs):
             print(f"training and evaluating {shown(config)} ...", flush=True)
-            model, seconds = train_nlu(config.resolve(), Path(scratch) / str(i), cache=Path(scratch) / f"cache{i}")
+            cold_cache = Path(scratch) / f"cache{i}"
+            model, seconds = train_nlu(config.resolve(), Path(scratch) / str(i), cache=cold_cache)
             runs[shown(config)] = {**ev.evaluate_model(model), "train_s": round(seconds, 1)}
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d")
     (out / "comparison.md").write_text(compare_table(runs) + f"\nMeasured {when} with {os.cpu_count()} CPUs: "
@@ -70,7 +71,8 @@ def evaluate_once(args: argparse.Namespace, out: Path) -> int:
         model = args.model.resolve() if args.model else train_nlu(args.config.resolve(), Path(scratch))[0]
         result = ev.evaluate_model(model)
     if args.cross_validation:
-        result["cross_validation_macro_f1"] = cross_validate(args.config.resolve(), args.cross_validation, out / "cv")
+        cv_f1 = cross_validate(args.config.resolve(), args.cross_validation, out / "cv")
+        result["cross_validation_macro_f1"] = cv_f1
     result.update(model=shown(args.model) if args.model else None,
                   config=None if args.model else shown(args.config),
                   date=datetime.now(timezone.utc).isoformat(timespec="seconds"))
@@ -127,7 +129,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         return compare(args.compare, out) if args.compare else evaluate_once(args, out)
     except subprocess.CalledProcessError as error:
-        output = ((error.stdout or b"") + (error.stderr or b"")).decode(errors="replace")
-        print(f"FAIL: `rasa {' '.join(error.cmd[4:])}` exited with {error.returncode}:\n{output[-3000:]}",
-              file=sys.stderr)
+        output = (error.stdout or b"").decode(errors="replace")[-2000:] + without_warnings(error.stderr)[-3000:]
+        command = " ".join(error.cmd[4:])
+        print(f"FAIL: `rasa {command}` exited with {error.returncode}:\n{output}", file=sys.stderr)
         return 1
+
+
+def without_warnings(stderr: Optional[bytes]) -> str:
+    """A failed rasa run's stderr without the library warnings (each a line and its indented source)."""
+    kept, skipping = [], False
+    for line in (stderr or b"").decode(errors="replace").splitlines():
+        skipping = "Warning: " in line or "declare_namespace" in line or (skipping and line.startswith("  "))
+        if not skipping:
+            kept.append(line)
+    return "\n".join(kept)

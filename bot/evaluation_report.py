@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional
 
 
 def write_report(result: Dict, baseline: Optional[Dict], problems: List[str], out: Path) -> None:
@@ -46,7 +46,7 @@ def markdown(result: Dict, baseline: Optional[Dict], problems: List[str]) -> str
     lines += ["", "## Per intent", "", "| intent | precision | recall | F1 | baseline F1 | change | support |",
               "| --- | --- | --- | --- | --- | --- | --- |"]
     for intent, m in result["per_intent"].items():
-        before, change = (f"{old[intent]:.2f}", f"{m['f1'] - old[intent]:+.3f}") if intent in old else ("-", "new")
+        before, change = ("-", "new") if intent not in old else (f"{old[intent]:.2f}", f"{m['f1'] - old[intent]:+.3f}")
         lines.append(f"| {intent} | {m['precision']:.2f} | {m['recall']:.2f} | {m['f1']:.2f} | {before} | "
                      f"{change} | {m['support']} |")
     lines += [f"| {intent} (gone) | - | - | - | {old[intent]:.2f} | - | 0 |"
@@ -62,7 +62,7 @@ def markdown(result: Dict, baseline: Optional[Dict], problems: List[str]) -> str
     known = flags.get("known_misses", [])
     lines += ["", f"## The detector's known misses (corpus `known_misses`, not gated): "
               f"{sum(k['escalated'] for k in known)} of {len(known)} escalated by the whole model", ""]
-    lines += [f"- {k['tier']}: {k['text']} ({'escalated' if k['escalated'] else 'NOT escalated'})" for k in known]
+    lines += [f"- {k['tier']}: {k['text']} ({'' if k['escalated'] else 'NOT '}escalated)" for k in known]
     return "\n".join(lines) + "\n"
 
 
@@ -88,17 +88,16 @@ def confusion_png(confusion: Dict, path: Path) -> None:
 
 
 def compare_table(runs: Dict[str, Dict]) -> str:
-    names = list(runs)
-    lines = ["| | " + " | ".join(f"`{n}`" for n in names) + " |", "| --- " * (len(names) + 1) + "|"]
-    lines.append("| **intent macro-F1 (held-out)** | " + " | ".join(f"**{r['macro_f1']:.3f}**" for r in runs.values()) + " |")
-    lines.append("| emergency / urgent recall | " + " | ".join(
-        f"{r['red_flags']['emergency_recall']:.1%} / {r['red_flags']['urgent_recall']:.1%}" for r in runs.values()) + " |")
-    lines.append("| false escalation (look-alikes) | " + " | ".join(
-        f"{r['red_flags']['false_escalation']:.1%}" for r in runs.values()) + " |")
-    lines.append("| NLU training time (s) | " + " | ".join(str(r["train_s"]) for r in runs.values()) + " |")
-    lines.append("| mean parse time per message (ms) | " + " | ".join(str(r["parse_ms"]) for r in runs.values()) + " |")
-    intents = sorted({i for r in runs.values() for i in r["per_intent"]})
-    for intent in intents:
-        lines.append(f"| {intent} | " + " | ".join(
-            f"{r['per_intent'][intent]['f1']:.2f}" if intent in r["per_intent"] else "-" for r in runs.values()) + " |")
+    def row(name: str, cell: Callable[[Dict], str]) -> str:
+        return f"| {name} | " + " | ".join(cell(run) for run in runs.values()) + " |"
+
+    lines = ["| | " + " | ".join(f"`{name}`" for name in runs) + " |", "| --- " * (len(runs) + 1) + "|",
+             row("**intent macro-F1 (held-out)**", lambda r: f"**{r['macro_f1']:.3f}**"),
+             row("emergency / urgent recall",
+                 lambda r: f"{r['red_flags']['emergency_recall']:.1%} / {r['red_flags']['urgent_recall']:.1%}"),
+             row("false escalation (look-alikes)", lambda r: f"{r['red_flags']['false_escalation']:.1%}"),
+             row("NLU training time (s)", lambda r: str(r["train_s"])),
+             row("mean parse time per message (ms)", lambda r: str(r["parse_ms"]))]
+    for intent in sorted({i for r in runs.values() for i in r["per_intent"]}):
+        lines.append(row(intent, lambda r: f"{r['per_intent'][intent]['f1']:.2f}" if intent in r["per_intent"] else "-"))
     return "\n".join(lines) + "\n"
