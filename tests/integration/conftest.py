@@ -74,3 +74,15 @@ def redis_url():
     finally:
         client.close()
     return REDIS_URL
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    """The action server and the Rasa server, as `make run` starts them, for one test module."""
+    from bot.servers import MODELS_DIR, Servers, isolated_settings
+
+    if not any(MODELS_DIR.glob("*.tar.gz")):
+        pytest.fail("no trained model: run `make train` first")
+    var_dir = tmp_path_factory.mktemp("var")
+    with Servers(isolated_settings(var_dir), log_dir=var_dir / "logs") as running:
+        yield running

@@ -3,18 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.servers import MODELS_DIR, Servers, isolated_settings
-
 pytestmark = [pytest.mark.servers, pytest.mark.model]
-
-
-@pytest.fixture(scope="module")
-def servers(tmp_path_factory):
-    if not any(MODELS_DIR.glob("*.tar.gz")):
-        pytest.fail("no trained model: run `make train` first")
-    var_dir = tmp_path_factory.mktemp("var")
-    with Servers(isolated_settings(var_dir), log_dir=var_dir / "logs") as running:
-        yield running
 
 
 def test_timeline_question_gets_the_weeks_long_answer(servers):
