@@ -8,13 +8,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, List, Optional
+from typing import List, Optional
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 
 from bot.storage.database import NO_SYNC, ensure_schema, session_scope
-from bot.storage.models import CallbackRequest, clean_channel, hash_sender, utcnow
+from bot.storage.models import CallbackRequest, clean_channel, hash_sender
+from bot.storage.repository import Repository
 
 _PHONE = re.compile(r"^\+?[0-9 ().-]{7,32}$")
 
@@ -48,16 +48,13 @@ def _record(row: CallbackRequest) -> CallbackRecord:
                           row.phone, row.best_time, row.status, row.done_at)
 
 
-class CallbackRepository:
-    """Create, list, close and purge callback requests; one transaction per call."""
+class CallbackRepository(Repository):
+    """Create, list, close and purge callback requests; one transaction per call.
 
-    def __init__(self, engine: Engine, hash_key: str,
-                 clock: Callable[[], datetime] = utcnow) -> None:
-        if not hash_key:  # fail at start-up, not at the first patient who needs it
-            raise ValueError("sender_hash_key must not be empty")
-        self._engine = engine
-        self._key = hash_key
-        self._clock = clock
+    Retention deletes open requests too: it is a hard limit, and a months-old request is stale.
+    """
+
+    model = CallbackRequest
 
     def add(self, sender_id: str, channel: Optional[str], name: str, phone: str,
             best_time: str, consent: bool) -> int:
@@ -93,13 +90,3 @@ class CallbackRepository:
                   .values(status="done", done_at=self._clock()))
         with session_scope(self._engine) as session:
             return session.execute(update, execution_options=NO_SYNC).rowcount == 1
-
-    def purge(self, older_than: datetime) -> int:
-        """Delete requests created before `older_than`, open or done; returns the count.
-
-        Open ones go too: retention is a hard limit, and a months-old request is stale.
-        """
-        ensure_schema(self._engine)
-        delete = sa.delete(CallbackRequest).where(CallbackRequest.created_at < older_than)
-        with session_scope(self._engine) as session:
-            return session.execute(delete, execution_options=NO_SYNC).rowcount

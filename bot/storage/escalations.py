@@ -8,13 +8,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, Iterable, List, Optional, Tuple
+from typing import Iterable, List, Optional, Tuple
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 
-from bot.storage.database import NO_SYNC, ensure_schema, session_scope
-from bot.storage.models import TIERS, Escalation, clean_channel, hash_sender, utcnow
+from bot.storage.database import ensure_schema, session_scope
+from bot.storage.models import TIERS, Escalation, clean_channel, hash_sender
+from bot.storage.repository import Repository
 
 # Flag ids are identifiers from our own rules; anything else (spaces, punctuation)
 # would suggest free text is being passed in, which must never be stored.
@@ -48,16 +48,10 @@ def _record(row: Escalation) -> EscalationRecord:
     return EscalationRecord(row.id, row.created_at, row.channel, row.tier, flags, row.sender_hash)
 
 
-class EscalationRepository:
-    """Write and read escalations; one short transaction per call."""
+class EscalationRepository(Repository):
+    """Write, read and purge escalations; one short transaction per call."""
 
-    def __init__(self, engine: Engine, hash_key: str,
-                 clock: Callable[[], datetime] = utcnow) -> None:
-        if not hash_key:  # fail at start-up, not at the first patient who needs it
-            raise ValueError("sender_hash_key must not be empty")
-        self._engine = engine
-        self._key = hash_key
-        self._clock = clock
+    model = Escalation
 
     def record(self, sender_id: str, channel: Optional[str], tier: str,
                flags: Iterable[str]) -> int:
@@ -79,11 +73,3 @@ class EscalationRepository:
                  .order_by(Escalation.created_at, Escalation.id))
         with session_scope(self._engine) as session:
             return [_record(row) for row in session.execute(query).scalars()]
-
-    def purge(self, older_than: datetime) -> int:
-        """Delete escalations created before `older_than`; returns how many went."""
-        ensure_schema(self._engine)
-        with session_scope(self._engine) as session:
-            delete = sa.delete(Escalation).where(Escalation.created_at < older_than)
-            result = session.execute(delete, execution_options=NO_SYNC)
-            return result.rowcount
