@@ -49,14 +49,14 @@ test-unit: $(VENV)/.installed ## fast tests that need no trained model
 	$(PY) -m pytest tests/unit
 
 validate: $(VENV)/.installed ## Rasa's validator (warnings are errors) and the content checks; no training
-	$(PY) -m bot.content_checks.rasa_validation
-	$(PY) -m bot.content_checks
+	$(PY) -m bot.tooling.content_checks.rasa_validation
+	$(PY) -m bot.tooling.content_checks
 
 evaluate: $(VENV)/.installed ## train the NLU, evaluate held-out intents and red flags; report in reports/ (ARGS=--cross-validation 5, --update-baseline, --compare a.yml b.yml)
-	$(PY) -m bot.evaluate $(ARGS)
+	$(PY) -m bot.tooling.evaluation $(ARGS)
 
 bench: $(MODEL) ## latency, throughput, memory and training time: docs/BENCHMARKS.md
-	$(PY) -m bot.bench
+	$(PY) -m bot.tooling.bench
 
 lock: ## re-pin every dependency into constraints.txt after changing requirements.txt
 	rm -rf /tmp/lock-venv && PY310=$$(scripts/find-python310) && "$$PY310" -m venv /tmp/lock-venv

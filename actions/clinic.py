@@ -1,6 +1,5 @@
 """The callback request: validate what the patient typed, then store it with their consent."""
 import logging
-import re
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -9,18 +8,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import database
+from bot.phone import patient_number
 
 logger = logging.getLogger(__name__)
 
 CALLBACK_SLOTS = ("callback_consent", "callback_name", "callback_phone", "callback_time")
-_PHONE = re.compile(r"^\+?[\d\s().-]{7,25}$")
-
-
-def clean_phone(text: str) -> str:
-    """The phone number as typed, if it looks like one (7 to 15 digits), else ''."""
-    text = (text or "").strip()
-    digits = sum(ch.isdigit() for ch in text)
-    return text if _PHONE.match(text) and 7 <= digits <= 15 else ""
 
 
 class ValidateCallbackForm(FormValidationAction):
@@ -40,7 +32,7 @@ class ValidateCallbackForm(FormValidationAction):
         return {"callback_name": name or None}
 
     def validate_callback_phone(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        phone = clean_phone(str(value or ""))
+        phone = patient_number(value)  # the rule: bot/phone.py
         if not phone:
             dispatcher.utter_message(response="utter_invalid_callback_phone")
             return {"callback_phone": None}
@@ -62,7 +54,7 @@ class ActionSubmitCallback(Action):
             dispatcher.utter_message(response="utter_callback_not_saved")
         else:
             try:
-                database.callbacks().add(
+                database.stores().callbacks.add(
                     tracker.sender_id, tracker.get_latest_input_channel(),
                     tracker.get_slot("callback_name"), tracker.get_slot("callback_phone"),
                     tracker.get_slot("callback_time"), consent=True,

@@ -1,18 +1,10 @@
-"""The action server's one way to the database: repositories built once per process."""
+"""The action server's one way to the database: the project's stores, built once per process."""
 from functools import lru_cache
 
 from bot import settings as bot_settings
-from bot.storage import CallbackRepository, EscalationRepository, engine_for
+from bot.storage import Stores
 
 
 @lru_cache(maxsize=1)
-def _engine():
-    return engine_for(bot_settings.load())
-
-
-def escalations() -> EscalationRepository:
-    return EscalationRepository(_engine(), bot_settings.load().sender_hash_key)
-
-
-def callbacks() -> CallbackRepository:
-    return CallbackRepository(_engine(), bot_settings.load().sender_hash_key)
+def stores() -> Stores:
+    return Stores(bot_settings.load())

@@ -4,7 +4,7 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.recovery_timeline import days_since_surgery, stage_response
+from bot.recovery.timeline import days_since_surgery, stage_response
 
 
 class ActionAnswerRecoveryStage(Action):

@@ -7,22 +7,18 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import database
+from bot.vocabulary import CLASSIFIER_FLAG, RED_FLAG_ENTITY, TIER_OF_ADVICE, is_red_flag_intent
 
 logger = logging.getLogger(__name__)
 
-ADVICE_TIERS = {
-    "utter_red_flag_emergency": "emergency",
-    "utter_red_flag_urgent": "urgent",
-    "utter_red_flag_routine": "routine",
-}
 SCREENING_SLOTS = ("screen_emergency", "screen_urgent")
 
 
 def tier_given(tracker: Tracker) -> Optional[str]:
     """The tier of the advice the patient just received."""
     for event in reversed(tracker.events):
-        if event.get("event") == "action" and event.get("name") in ADVICE_TIERS:
-            return ADVICE_TIERS[event["name"]]
+        if event.get("event") == "action" and event.get("name") in TIER_OF_ADVICE:
+            return TIER_OF_ADVICE[event["name"]]
         if event.get("event") == "user":
             return None
     return None
@@ -30,12 +26,11 @@ def tier_given(tracker: Tracker) -> Optional[str]:
 
 def flags_matched(tracker: Tracker, tier: str) -> List[str]:
     """Flag ids the detector found; the screening answers when the patient used the buttons."""
-    flags = [e["value"] for e in tracker.latest_message.get("entities", []) if e.get("entity") == "red_flag"]
+    flags = [e["value"] for e in tracker.latest_message.get("entities", []) if e.get("entity") == RED_FLAG_ENTITY]
     if flags:
         return flags
-    intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
-    if intent.startswith("red_flag_"):
-        return ["classifier"]
+    if is_red_flag_intent((tracker.latest_message.get("intent") or {}).get("name")):
+        return [CLASSIFIER_FLAG]
     if tracker.get_slot("screen_emergency") is not None:
         return [f"screening_{tier}"]
     return []
@@ -52,7 +47,7 @@ class ActionRecordEscalation(Action):
         if tier is not None:
             channel = tracker.get_latest_input_channel()
             try:
-                database.escalations().record(tracker.sender_id, channel, tier, flags_matched(tracker, tier))
+                database.stores().escalations.record(tracker.sender_id, channel, tier, flags_matched(tracker, tier))
             except Exception:  # the patient already has the advice; never fail their turn
                 logger.exception("could not record a %s escalation", tier)
         # A new worry later starts a new screening.

@@ -11,7 +11,7 @@ from typing import List, Optional
 
 from bot import settings as bot_settings
 from bot import staff
-from bot.servers import MODELS_DIR, Servers, rasa_bin, rasa_env, reload_model
+from bot.tooling.servers import MODELS_DIR, Servers, rasa_bin, rasa_env, reload_model
 
 HOW_TO_CHAT = """
 The assistant is up on {url} (REST channel). Try:
@@ -72,6 +72,12 @@ def rasa(args: argparse.Namespace, settings: bot_settings.Settings) -> int:
     return 1  # not reached
 
 
+def show_settings(args: argparse.Namespace, settings: bot_settings.Settings) -> int:
+    """The settings' declarations as .env.example or as the README's table (never their values)."""
+    print(bot_settings.env_example() if args.env_example else bot_settings.markdown_table(), end="")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -81,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
     rasa_parser = commands.add_parser("rasa", help="run a rasa command with the project's environment")
     rasa_parser.add_argument("rasa_args", nargs=argparse.REMAINDER)
     rasa_parser.set_defaults(handler=rasa)
+    settings_parser = commands.add_parser("settings", help="print the declared settings (no values)")
+    shown = settings_parser.add_mutually_exclusive_group(required=True)
+    shown.add_argument("--env-example", action="store_true", help="as .env.example")
+    shown.add_argument("--markdown", action="store_true", help="as the README's table")
+    settings_parser.set_defaults(handler=show_settings)
     staff.add_commands(commands)
     return parser
 

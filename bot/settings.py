@@ -1,91 +1,120 @@
-"""Every setting of the assistant, read from environment variables in this one place.
+"""Every setting of the assistant, declared once: its field, environment variable, default,
+parser, whether it is secret, and what it is for.
 
-Defaults work out of the box on a laptop (SQLite under var/, in-memory locks); production
-overrides them through the environment (see .env.example).
+`load()` reads them from the environment, `Settings.as_env()` hands them to child processes,
+and `.env.example` and the README's settings table are generated from the same declarations
+(`python -m bot settings --env-example`, `--markdown`; tests/unit/test_settings.py checks both
+are current). Defaults run the bot on a laptop with no server (SQLite under var/, in-memory locks).
 """
 from __future__ import annotations
 
 import os
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Dict
+from typing import Any, Callable, Dict, Iterator, List, Tuple
+
+from bot.phone import check_clinic_number, tel_uri
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-_PHONE = re.compile(r"^\d{3}-\d{3}-\d{4}$")
 
 
-def _env(name: str, default: str) -> str:
-    value = os.environ.get(name, "").strip()
-    return value or default
+def _whole_number(env: str) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        try:
+            return int(raw)
+        except ValueError as exc:
+            raise ValueError(f"{env} must be a whole number, got {raw!r}") from exc
+    return parse
 
 
-def _int(name: str, default: int) -> int:
-    raw = _env(name, str(default))
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
+def setting(env: str, default: Any, about: str, parse: Callable[[str], Any] = str,
+            secret: bool = False, example: str = "") -> Any:
+    """A dataclass field that knows its environment variable; `example` goes in .env.example."""
+    meta = {"env": env, "about": about, "parse": parse, "secret": secret, "example": example}
+    return field(default=default, repr=not secret, metadata=meta)
 
 
 @dataclass(frozen=True)
 class Settings:
-    clinic_name: str = "the clinic"
-    # Written exactly as patients should dial it: 3-3-4 digits with hyphens.
-    clinic_phone: str = "844-288-7474"
-    var_dir: Path = PROJECT_ROOT / "var"
-    # One database for Rasa's tracker store and the project's own tables.
-    database_url: str = ""
-    # Empty: in-memory locks (one process). redis://host:port/db for several replicas.
-    lock_store_url: str = ""
-    # Where the Rasa server reaches the action server (endpoints.yml reads it).
-    action_server_url: str = "http://localhost:5055/webhook"
-    rasa_port: int = 5005
-    # Protects Rasa's HTTP API (model reload). Empty: `python -m bot run` makes one per run.
-    rasa_api_token: str = field(default="", repr=False)
-    # Key for hashing sender ids in the project's tables; a secret in production.
-    sender_hash_key: str = field(default="dev-only-not-secret", repr=False)
-    # How long conversations and escalation records are kept before `python -m bot purge`.
-    retention_days: int = 90
+    clinic_name: str = setting("CLINIC_NAME", "the clinic", "how answers name the clinic")
+    clinic_phone: str = setting("CLINIC_PHONE", "844-288-7474",
+                                "the number every answer gives (format `NNN-NNN-NNNN`)")
+    var_dir: Path = setting("BOT_VAR_DIR", PROJECT_ROOT / "var",
+                            "where local data lives (SQLite database, API token)", parse=Path)
+    database_url: str = setting(
+        "DATABASE_URL", "", "conversations and the project's tables; empty: SQLite in "
+        "`BOT_VAR_DIR`; `postgresql://...` in production", secret=True,
+        example="postgresql://bot:secret@127.0.0.1:5432/assistant")
+    lock_store_url: str = setting("LOCK_STORE_URL", "", "empty: in-memory locks (one process); "
+                                  "`redis://host:6379/0` when several Rasa replicas run",
+                                  example="redis://127.0.0.1:6379/0")
+    action_server_url: str = setting("ACTION_SERVER_URL", "http://localhost:5055/webhook",
+                                     "where Rasa reaches the custom actions")
+    rasa_port: int = setting("RASA_PORT", 5005, "the Rasa server's port",
+                             parse=_whole_number("RASA_PORT"))
+    rasa_api_token: str = setting("RASA_API_TOKEN", "", "protects Rasa's HTTP API (used by "
+                                  "`make reload`); empty: one is made per machine in `BOT_VAR_DIR`",
+                                  secret=True)
+    sender_hash_key: str = setting("SENDER_HASH_KEY", "dev-only-not-secret",
+                                   "secret key for hashing sender ids; set a long random one "
+                                   "in production", secret=True)
+    retention_days: int = setting("RETENTION_DAYS", 90, "how long conversations, escalations and "
+                                  "callbacks are kept (`python -m bot purge`)",
+                                  parse=_whole_number("RETENTION_DAYS"))
 
     def __post_init__(self) -> None:
-        if not _PHONE.match(self.clinic_phone):
-            raise ValueError(
-                f"CLINIC_PHONE must look like 844-288-7474, got {self.clinic_phone!r}"
-            )
+        check_clinic_number(self.clinic_phone, "CLINIC_PHONE")
+        if not self.database_url:  # derived, so a var_dir set alone moves the database too
+            object.__setattr__(self, "database_url", f"sqlite:///{Path(self.var_dir) / 'assistant.db'}")
 
     def as_env(self) -> Dict[str, str]:
         """These settings as the environment variables `load` reads, for child processes."""
-        return {
-            "CLINIC_NAME": self.clinic_name,
-            "CLINIC_PHONE": self.clinic_phone,
-            "BOT_VAR_DIR": str(self.var_dir),
-            "DATABASE_URL": self.database_url,
-            "LOCK_STORE_URL": self.lock_store_url,
-            "ACTION_SERVER_URL": self.action_server_url,
-            "RASA_PORT": str(self.rasa_port),
-            "RASA_API_TOKEN": self.rasa_api_token,
-            "SENDER_HASH_KEY": self.sender_hash_key,
-            "RETENTION_DAYS": str(self.retention_days),
-        }
+        return {spec.metadata["env"]: str(getattr(self, spec.name)) for spec in fields(self)}
 
     @property
     def tel_uri(self) -> str:
-        return "tel:+1" + self.clinic_phone.replace("-", "")
+        return tel_uri(self.clinic_phone)
+
+
+def declarations() -> Iterator[Tuple[str, Any, Dict[str, Any]]]:
+    """(environment variable, default, metadata) of every setting, in declaration order."""
+    for spec in fields(Settings):
+        yield spec.metadata["env"], spec.default, dict(spec.metadata)
 
 
 def load() -> Settings:
-    """Read the settings from the environment (call again after changing it)."""
-    var_dir = Path(_env("BOT_VAR_DIR", str(PROJECT_ROOT / "var")))
-    return Settings(
-        clinic_name=_env("CLINIC_NAME", Settings.clinic_name),
-        clinic_phone=_env("CLINIC_PHONE", Settings.clinic_phone),
-        var_dir=var_dir,
-        database_url=_env("DATABASE_URL", f"sqlite:///{var_dir / 'assistant.db'}"),
-        lock_store_url=_env("LOCK_STORE_URL", ""),
-        action_server_url=_env("ACTION_SERVER_URL", Settings.action_server_url),
-        rasa_port=_int("RASA_PORT", Settings.rasa_port),
-        rasa_api_token=_env("RASA_API_TOKEN", ""),
-        sender_hash_key=_env("SENDER_HASH_KEY", Settings.sender_hash_key),
-        retention_days=_int("RETENTION_DAYS", Settings.retention_days),
-    )
+    """Read the settings from the environment (call again after changing it). An empty
+    variable counts as unset; a malformed one raises ValueError naming the variable."""
+    values = {}
+    for spec in fields(Settings):
+        raw = os.environ.get(spec.metadata["env"], "").strip()
+        if raw:
+            values[spec.name] = spec.metadata["parse"](raw)
+    return Settings(**values)
+
+
+def _shown_default(default: Any) -> str:
+    if isinstance(default, Path):
+        return f"{default.relative_to(PROJECT_ROOT)}/" if default.is_relative_to(PROJECT_ROOT) else str(default)
+    return str(default)
+
+
+def env_example() -> str:
+    """The text of .env.example."""
+    lines = ["# Generated by `python -m bot settings --env-example` from bot/settings.py: edit there.",
+             "# Copy to .env (never commit it) or set these in the service's environment.",
+             "# Every one is optional: the defaults run the bot on a laptop with no server."]
+    for env, default, meta in declarations():
+        lines.append(f"# {meta['about'].replace('`', '')}" + (" (secret)" if meta["secret"] else ""))
+        value = meta["example"] or ("" if meta["secret"] else _shown_default(default))
+        lines.append(f"# {env}={value}")
+    return "\n".join(lines) + "\n"
+
+
+def markdown_table() -> str:
+    """The README's settings table."""
+    rows: List[str] = ["| variable | default | |", "| --- | --- | --- |"]
+    for env, default, meta in declarations():
+        shown = f"`{_shown_default(default)}`" if _shown_default(default) else "empty"
+        rows.append(f"| `{env}` | {shown} | {meta['about']}{' (secret)' if meta['secret'] else ''} |")
+    return "\n".join(rows) + "\n"

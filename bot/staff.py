@@ -7,16 +7,13 @@ from __future__ import annotations
 
 import argparse
 import re
-from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Iterator, List, Sequence
+from typing import List, Sequence
 
-from sqlalchemy.engine import Engine
-
+from bot.phone import readable
 from bot.settings import Settings
-from bot.storage.callbacks import CallbackRepository
-from bot.storage.database import database_url, engine_for, migrate, safe_url
-from bot.storage.escalations import EscalationRepository
+from bot.storage import Stores
+from bot.storage.database import database_url, migrate, safe_url
 from bot.storage.models import utcnow
 
 _SINCE = re.compile(r"^(\d+)([mhd])$")
@@ -42,21 +39,12 @@ def _table(headers: Sequence[str], rows: List[Sequence[str]]) -> str:
                      for line in lines)
 
 
-@contextmanager
-def _engine(settings: Settings) -> Iterator[Engine]:
-    engine = engine_for(settings)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-
-
 def escalations(args: argparse.Namespace, settings: Settings) -> int:
     """Escalations in the window, then every open callback request."""
     start = utcnow() - args.since
-    with _engine(settings) as engine:
-        found = EscalationRepository(engine, settings.sender_hash_key).since(start)
-        waiting = CallbackRepository(engine, settings.sender_hash_key).open()
+    with Stores(settings) as stores:
+        found = stores.escalations.since(start)
+        waiting = stores.callbacks.open()
     print(f"Escalations since {_when(start)} UTC: {len(found)}")
     if found:
         print(_table(("TIME (UTC)", "TIER", "FLAGS", "CHANNEL", "SENDER"),
@@ -65,14 +53,14 @@ def escalations(args: argparse.Namespace, settings: Settings) -> int:
     print(f"\nOpen callback requests: {len(waiting)}")
     if waiting:
         print(_table(("ID", "REQUESTED (UTC)", "NAME", "PHONE", "BEST TIME", "CHANNEL"),
-                     [(str(c.id), _when(c.created_at), c.name, c.phone, c.best_time, c.channel)
+                     [(str(c.id), _when(c.created_at), c.name, readable(c.phone), c.best_time, c.channel)
                       for c in waiting]))
     return 0
 
 
 def callback_done(args: argparse.Namespace, settings: Settings) -> int:
-    with _engine(settings) as engine:
-        done = CallbackRepository(engine, settings.sender_hash_key).mark_done(args.id)
+    with Stores(settings) as stores:
+        done = stores.callbacks.mark_done(args.id)
     print(f"Callback request #{args.id} marked done." if done
           else f"No open callback request #{args.id}.")
     return 0 if done else 1
@@ -86,11 +74,11 @@ def purge(args: argparse.Namespace, settings: Settings) -> int:
     from bot.storage.tracker_store import purge_tracker_events  # imports Rasa: slow
 
     cutoff = utcnow() - timedelta(days=settings.retention_days)
-    with _engine(settings) as engine:
+    with Stores(settings) as stores:
         counts = (
-            ("escalations", EscalationRepository(engine, settings.sender_hash_key).purge(cutoff)),
-            ("callback requests", CallbackRepository(engine, settings.sender_hash_key).purge(cutoff)),
-            ("conversation events", purge_tracker_events(engine, cutoff)),
+            ("escalations", stores.escalations.purge(cutoff)),
+            ("callback requests", stores.callbacks.purge(cutoff)),
+            ("conversation events", purge_tracker_events(stores.engine, cutoff)),
         )
     print(f"Deleted records older than {settings.retention_days} days "
           f"(before {_when(cutoff)} UTC):")
@@ -99,8 +87,8 @@ def purge(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
-    with _engine(settings) as engine:
-        revision = migrate(engine)
+    with Stores(settings) as stores:
+        revision = migrate(stores.engine)
     print(f"Database {safe_url(database_url(settings))} is at schema revision {revision}.")
     return 0
 

@@ -74,5 +74,18 @@ def make_tracker(
 
 
 @pytest.fixture
+def stores(tmp_path, monkeypatch):
+    """The actions' stores on a throw-away SQLite database."""
+    from actions import database
+    from bot.settings import Settings
+    from bot.storage import Stores
+
+    built = Stores(Settings(var_dir=tmp_path, sender_hash_key="test-key"))
+    monkeypatch.setattr(database, "stores", lambda: built)
+    yield built
+    built.close()
+
+
+@pytest.fixture
 def tracker_for():
     return make_tracker

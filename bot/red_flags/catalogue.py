@@ -14,9 +14,9 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 import yaml
 
 from bot.settings import PROJECT_ROOT
+from bot.vocabulary import ESCALATION_TIERS
 
 CATALOGUE_PATH = PROJECT_ROOT / "data" / "red_flags.yml"
-TIERS = ("none", "urgent", "emergency")  # in rising order of severity
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _FLAG_KEYS = {"id", "tier", "description", "phrases", "exact", "near", "patterns",
               "temperature", "normal_reading_cancels"}
@@ -87,8 +87,8 @@ def _flag(raw: Any, index: int) -> Flag:
         raise CatalogueError(f"{where}: unknown keys {sorted(unknown)}")
     if not _ID.match(flag_id):
         raise CatalogueError(f"{where}: id must be snake_case")
-    if raw.get("tier") not in TIERS[1:]:
-        raise CatalogueError(f"{where}: tier must be one of {TIERS[1:]}")
+    if raw.get("tier") not in ESCALATION_TIERS:
+        raise CatalogueError(f"{where}: tier must be one of {ESCALATION_TIERS}")
     patterns = raw.get("patterns") or []
     if not isinstance(patterns, list) or not all(
         isinstance(p, list) and p and all(isinstance(t, dict) for t in p) for p in patterns

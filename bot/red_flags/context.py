@@ -14,12 +14,26 @@ from typing import Any, Iterable, List, Mapping, Sequence, Set, Tuple
 from spacy.tokens import Doc
 
 from bot.red_flags.matching import Analyser, Candidate, Span, Terms
+from bot.vocabulary import context_key
 
 AFFIRMED = "affirmed"
 NEGATED = "negated"
 HYPOTHETICAL = "hypothetical"
 HISTORICAL = "historical"
 RESOLVED = "resolved"
+
+# Matcher keys of the catalogue's context words (language: in data/red_flags.yml).
+K_BREAK = context_key("break")
+K_FOLLOW = context_key("follow")
+K_HIST = context_key("hist")
+K_HYPO = context_key("hypo")
+K_NEG = context_key("neg")
+K_PAST = context_key("past")
+K_PSEUDO = context_key("pseudo")
+K_REAFFIRM = context_key("reaffirm")
+K_RECUR = context_key("recur")
+K_RES = context_key("res")
+K_SHORT = context_key("short")
 
 
 def _section(language: Mapping[str, Any], name: str) -> Mapping[str, Any]:
@@ -45,22 +59,22 @@ class Context:
         self.hypo_window = int(hypo.get("window", 12))
         self.short_window = int(short.get("window", 2))
         short_triggers = set(_list(short.get("triggers")))
-        analyser.add_terms("k|neg", _list(neg.get("triggers")))
-        analyser.add_terms("k|reaffirm", _list(neg.get("reaffirm")), exact=True)
+        analyser.add_terms(K_NEG, _list(neg.get("triggers")))
+        analyser.add_terms(K_REAFFIRM, _list(neg.get("reaffirm")), exact=True)
         long_triggers = [t for t in _list(hypo.get("triggers")) if t not in short_triggers]
-        analyser.add_terms("k|hypo", long_triggers)
-        analyser.add_terms("k|short", short_triggers)
-        analyser.add_terms("k|follow", _list(hypo.get("following")))
+        analyser.add_terms(K_HYPO, long_triggers)
+        analyser.add_terms(K_SHORT, short_triggers)
+        analyser.add_terms(K_FOLLOW, _list(hypo.get("following")))
         self.question_starts = _first_words(analyser, hypo.get("question_starts"))
         self.first_person = _first_words(analyser, hypo.get("first_person"))
-        analyser.add_terms("k|pseudo", _list(neg.get("pseudo")) + _list(hypo.get("pseudo"))
+        analyser.add_terms(K_PSEUDO, _list(neg.get("pseudo")) + _list(hypo.get("pseudo"))
                            + _list(hist.get("pseudo")))
-        analyser.add_terms("k|hist", _list(hist.get("triggers")))
-        analyser.add_terms("k|res", _list(res.get("triggers")), exact=True)
+        analyser.add_terms(K_HIST, _list(hist.get("triggers")))
+        analyser.add_terms(K_RES, _list(res.get("triggers")), exact=True)
         self.res_window = int(res.get("window", 6))
-        analyser.add_terms("k|past", _list(res.get("past_cues")), exact=True)
-        analyser.add_terms("k|recur", _list(language.get("recurrence")))
-        analyser.add_terms("k|break", _list(clauses.get("breaks")))
+        analyser.add_terms(K_PAST, _list(res.get("past_cues")), exact=True)
+        analyser.add_terms(K_RECUR, _list(language.get("recurrence")))
+        analyser.add_terms(K_BREAK, _list(clauses.get("breaks")))
         self.refers_back = _first_words(analyser, res.get("refers_back"))
         self.soft_breaks = _first_words(analyser, clauses.get("soft_breaks"))
         self.subjects = _first_words(analyser, clauses.get("subjects"))
@@ -68,7 +82,7 @@ class Context:
     def units(self, doc: Doc, terms: Terms) -> Tuple[List[int], List[int]]:
         """Clause number and sentence number of every token."""
         sent_starts = {sent.start for sent in doc.sents}
-        starts = set(sent_starts) | {s for s, _ in terms.get("k|break", ())}
+        starts = set(sent_starts) | {s for s, _ in terms.get(K_BREAK, ())}
         for i in range(len(doc) - 1):
             if doc[i].lower_ in self.soft_breaks and doc[i + 1].lower_ in self.subjects:
                 starts.add(i)
@@ -83,27 +97,27 @@ class Context:
     def status(self, doc: Doc, cand: Candidate, terms: Terms,
                unit_of: Sequence[int], sent_of: Sequence[int]) -> str:
         own = {i for s, e in cand.terms for i in range(s, e)}
-        pseudo = terms.get("k|pseudo", ())
+        pseudo = terms.get(K_PSEUDO, ())
 
         def live(key: str) -> List[Span]:
             """Triggers that are not part of a pseudo-trigger ("not sure", "can't")."""
             return [t for t in terms.get(key, ()) if not _inside(t[0], pseudo)]
 
         reaffirmed = any(s >= cand.end and sent_of[s] == sent_of[cand.start]
-                         for s, _ in terms.get("k|reaffirm", ()))
-        if self._before(live("k|neg"), cand, self.neg_window, unit_of, own) and not reaffirmed:
+                         for s, _ in terms.get(K_REAFFIRM, ()))
+        if self._before(live(K_NEG), cand, self.neg_window, unit_of, own) and not reaffirmed:
             return NEGATED
-        if self._before(live("k|hypo"), cand, self.hypo_window, unit_of, own) or \
-                self._before(live("k|short"), cand, self.short_window, unit_of, own) or \
-                self._general_question(doc, cand, live("k|follow"), unit_of):
+        if self._before(live(K_HYPO), cand, self.hypo_window, unit_of, own) or \
+                self._before(live(K_SHORT), cand, self.short_window, unit_of, own) or \
+                self._general_question(doc, cand, live(K_FOLLOW), unit_of):
             return HYPOTHETICAL
-        recur = [s for s, _ in terms.get("k|recur", ())]
+        recur = [s for s, _ in terms.get(K_RECUR, ())]
         sentence = sent_of[cand.start]
         units = {unit_of[s] for s, _ in cand.terms}
         if len(units) == 1 and not any(sent_of[r] == sentence for r in recur):
-            if any(unit_of[start] in units for start, _ in live("k|hist")):
+            if any(unit_of[start] in units for start, _ in live(K_HIST)):
                 return HISTORICAL
-        for start, _ in live("k|res"):
+        for start, _ in live(K_RES):
             if any(r > start and sent_of[r] == sent_of[start] for r in recur):
                 continue
             if self._right_after(doc, start, cand, unit_of) or \
@@ -151,13 +165,13 @@ class Context:
         if unit_of[marker] != unit + 1:
             return False
         first = unit_of.index(unit + 1)
-        if doc[first].lower_ in self.soft_breaks or _inside(first, terms.get("k|break", ())):
+        if doc[first].lower_ in self.soft_breaks or _inside(first, terms.get(K_BREAK, ())):
             first += 1
             while first < len(doc) and not doc[first].is_alpha and first < marker:
                 first += 1
         if first != marker and doc[first].lower_ not in self.refers_back:
             return False
-        if any(unit_of[s] == unit for s, _ in terms.get("k|past", ())):
+        if any(unit_of[s] == unit for s, _ in terms.get(K_PAST, ())):
             return True
         return any(unit_of[i] == unit and t.is_alpha and len(t) > 4 and t.lower_.endswith("ed")
                    for i, t in enumerate(doc))

@@ -2,7 +2,7 @@
 
 This is the safety net under the intent classifier. It is plain Python (no Rasa) so it can
 be tested exhaustively and reused by actions or scripts; the Rasa component in
-bot/components/red_flag_detector.py only adapts it. The signs, their tiers and their
+bot/nlu/red_flag_detector.py only adapts it. The signs, their tiers and their
 wording live in data/red_flags.yml, which content editors own.
 
     >>> detect("I don't have a fever but my bladder leaks").tier
@@ -21,12 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple, Union
 
-from bot.red_flags.catalogue import CATALOGUE_PATH, TIERS, Catalogue, CatalogueError, load_catalogue
+from bot.red_flags.catalogue import CATALOGUE_PATH, Catalogue, CatalogueError, load_catalogue
 from bot.red_flags.context import AFFIRMED, Context
 from bot.red_flags.matching import Analyser, Candidate
+from bot.vocabulary import NONE, cancel_key, tier_rank
 
-__all__ = ["TIERS", "CatalogueError", "Detection", "Hit", "RedFlagDetector", "detect",
-           "get_detector", "tier_rank"]
+__all__ = ["CatalogueError", "Detection", "Hit", "RedFlagDetector", "detect",
+           "get_detector"]
 
 logger = logging.getLogger(__name__)
 MAX_CHARS = 20_000  # longer messages are read up to here (about 4 pages of text)
@@ -38,11 +39,6 @@ _LONG_RUN = re.compile(r"\S{41,}")
 _SYMBOL = re.compile(r"(?!(?<=[^\W_])'(?=[^\W_]))[\W_]")
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": '"',
                          "\u201d": '"', "\u200b": " ", "\u00a0": " "})
-
-
-def tier_rank(tier: Optional[str]) -> int:
-    """0 for none (or anything unknown), 1 urgent, 2 emergency."""
-    return TIERS.index(tier) if tier in TIERS else 0
 
 
 @dataclass(frozen=True)
@@ -59,7 +55,7 @@ class Hit:
 
 @dataclass(frozen=True)
 class Detection:
-    tier: str = "none"
+    tier: str = NONE
     affirmed: Tuple[Hit, ...] = ()
     # Flags whose words were found but do not count: negated, hypothetical, historical,
     # resolved or a normal temperature (see Hit.status). Kept for logs and reviews.
@@ -102,7 +98,7 @@ class RedFlagDetector:
         fevers = [span for reading, span in readings if reading.fever]
         normal_sentences = ({sent_of[s] for r, (s, _) in readings if not r.fever}
                             - {sent_of[s] for s, _ in fevers})
-        cancels = terms.get(f"c|{self._fever_flag}", ())
+        cancels = terms.get(cancel_key(self._fever_flag or ""), ())
         best: Dict[str, Tuple[str, Candidate]] = {}
         for cand in self.analyser.candidates(terms, unit_of, sent_of, fevers):
             if cand.flag in best and best[cand.flag][0] == AFFIRMED:
@@ -118,7 +114,7 @@ class RedFlagDetector:
                 for flag, (status, cand) in best.items()]
         hits.sort(key=lambda h: (-tier_rank(h.tier), h.start))
         affirmed = tuple(h for h in hits if h.status == AFFIRMED)
-        tier = max((h.tier for h in affirmed), key=tier_rank, default="none")
+        tier = max((h.tier for h in affirmed), key=tier_rank, default=NONE)
         return Detection(tier, affirmed, tuple(h for h in hits if h.status != AFFIRMED))
 
     def _hit(self, doc, original: str, where: Optional[List[int]], flag: str, status: str,

@@ -21,6 +21,7 @@ from spacy.tokens import Doc
 
 from bot.red_flags.catalogue import Catalogue, Flag
 from bot.red_flags.temperature import Reading, find_temperatures
+from bot.vocabulary import SIMPLE_KEYS, cancel_key, exact_key, near_key, pattern_key, phrase_key
 
 Span = Tuple[int, int]  # token offsets [start, end)
 Terms = Dict[str, List[Span]]  # matcher key -> where it occurs
@@ -53,14 +54,14 @@ class Analyser:
         self._patterns = Matcher(self.nlp.vocab)
         self._flags = catalogue.flags
         for flag in self._flags:
-            self.add_terms(f"p|{flag.id}", flag.phrases)
-            self.add_terms(f"x|{flag.id}", flag.exact, exact=True)
-            self.add_terms(f"c|{flag.id}", flag.normal_reading_cancels)
+            self.add_terms(phrase_key(flag.id), flag.phrases)
+            self.add_terms(exact_key(flag.id), flag.exact, exact=True)
+            self.add_terms(cancel_key(flag.id), flag.normal_reading_cancels)
             for i, rule in enumerate(flag.near):
-                self.add_terms(f"n|{flag.id}|{i}|a", rule.any_of, exact=rule.exact)
-                self.add_terms(f"n|{flag.id}|{i}|b", rule.near, exact=rule.exact)
+                self.add_terms(near_key(flag.id, i, "a"), rule.any_of, exact=rule.exact)
+                self.add_terms(near_key(flag.id, i, "b"), rule.near, exact=rule.exact)
             if flag.patterns:
-                self._patterns.add(f"m|{flag.id}", [list(p) for p in flag.patterns])
+                self._patterns.add(pattern_key(flag.id), [list(p) for p in flag.patterns])
 
     def lemma(self, lower: str) -> str:
         if lower not in self._cache:
@@ -108,8 +109,8 @@ class Analyser:
         """Every hit of every flag; `unit_of`/`sent_of` give each token's clause/sentence."""
         out: List[Candidate] = []
         for flag in self._flags:
-            found = [Candidate(flag.id, s, e, ((s, e),)) for kind in "pxm"
-                     for s, e in terms.get(f"{kind}|{flag.id}", ())]
+            found = [Candidate(flag.id, s, e, ((s, e),)) for key in SIMPLE_KEYS
+                     for s, e in terms.get(key(flag.id), ())]
             if flag.temperature:
                 found += [Candidate(flag.id, s, e, ((s, e),)) for s, e in fevers]
             found += self._near_hits(flag, terms, unit_of, sent_of)
@@ -120,8 +121,8 @@ class Analyser:
                    sent_of: Sequence[int]) -> List[Candidate]:
         hits: List[Candidate] = []
         for i, rule in enumerate(flag.near):
-            a_spans = terms.get(f"n|{flag.id}|{i}|a", [])
-            b_spans = terms.get(f"n|{flag.id}|{i}|b", [])
+            a_spans = terms.get(near_key(flag.id, i, "a"), [])
+            b_spans = terms.get(near_key(flag.id, i, "b"), [])
             if not a_spans or not b_spans:
                 continue
             same = sent_of if rule.across_but else unit_of

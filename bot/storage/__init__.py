@@ -8,10 +8,11 @@ from bot.storage.callbacks import CallbackRecord, CallbackRepository, ConsentReq
 from bot.storage.database import (create_engine, database_url, engine_for, migrate, safe_url,
                                   session_scope)
 from bot.storage.escalations import EscalationRecord, EscalationRepository
-from bot.storage.models import TIERS, hash_sender
+from bot.storage.models import hash_sender
+from bot.storage.stores import Stores
 
 __all__ = [
     "CallbackRecord", "CallbackRepository", "ConsentRequired", "EscalationRecord",
-    "EscalationRepository", "TIERS", "create_engine", "database_url", "engine_for",
+    "EscalationRepository", "Stores", "create_engine", "database_url", "engine_for",
     "hash_sender", "migrate", "safe_url", "session_scope",
 ]

@@ -5,18 +5,16 @@ is made, and deleted by the retention purge like everything else.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import List, Optional
 
 import sqlalchemy as sa
 
+from bot.phone import patient_number
 from bot.storage.database import NO_SYNC, ensure_schema, session_scope
 from bot.storage.models import CallbackRequest, clean_channel, hash_sender
 from bot.storage.repository import Repository
-
-_PHONE = re.compile(r"^\+?[0-9 ().-]{7,32}$")
 
 
 class ConsentRequired(ValueError):
@@ -61,12 +59,12 @@ class CallbackRepository(Repository):
         """Store a request and return its id; refuses unless `consent is True`."""
         if consent is not True:  # not merely truthy: "no" is a truthy string
             raise ConsentRequired("the patient has not consented to be called back")
-        phone = _text(phone, "phone", 32)
-        if not _PHONE.match(phone) or sum(c.isdigit() for c in phone) < 7:
-            raise ValueError("phone must be a phone number (digits, spaces, + ( ) - .)")
+        number = patient_number(phone)
+        if number is None:
+            raise ValueError("phone must be a phone number with its area code (bot/phone.py)")
         row = CallbackRequest(
             created_at=self._clock(), sender_hash=hash_sender(sender_id, self._key),
-            channel=clean_channel(channel), name=_text(name, "name", 100), phone=phone,
+            channel=clean_channel(channel), name=_text(name, "name", 100), phone=number,
             best_time=_text(best_time, "best_time", 100), consent=True, status="open")
         ensure_schema(self._engine)
         with session_scope(self._engine) as session:

@@ -13,7 +13,8 @@ from typing import Iterable, List, Optional, Tuple
 import sqlalchemy as sa
 
 from bot.storage.database import ensure_schema, session_scope
-from bot.storage.models import TIERS, Escalation, clean_channel, hash_sender
+from bot.storage.models import Escalation, clean_channel, hash_sender
+from bot.vocabulary import RECORDED_TIERS
 from bot.storage.repository import Repository
 
 # Flag ids are identifiers from our own rules; anything else (spaces, punctuation)
@@ -56,8 +57,8 @@ class EscalationRepository(Repository):
     def record(self, sender_id: str, channel: Optional[str], tier: str,
                flags: Iterable[str]) -> int:
         """Store one escalation and return its id."""
-        if tier not in TIERS:
-            raise ValueError(f"tier must be one of {', '.join(TIERS)}")
+        if tier not in RECORDED_TIERS:
+            raise ValueError(f"tier must be one of {', '.join(RECORDED_TIERS)}")
         row = Escalation(created_at=self._clock(), channel=clean_channel(channel), tier=tier,
                          flags=_flags_text(flags), sender_hash=hash_sender(sender_id, self._key))
         ensure_schema(self._engine)

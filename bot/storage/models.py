@@ -11,7 +11,8 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import declarative_base
 
-TIERS = ("emergency", "urgent", "routine")
+from bot.vocabulary import RECORDED_TIERS
+
 STATUSES = ("open", "done")
 
 # Deterministic constraint names, so later migrations can refer to them on every database.
@@ -67,7 +68,7 @@ class Escalation(Base):
     """A red-flag triage outcome, kept so staff can follow up; never the patient's words."""
 
     __tablename__ = "escalations"
-    __table_args__ = (sa.CheckConstraint(sa.column("tier").in_(TIERS), name="tier"),)
+    __table_args__ = (sa.CheckConstraint(sa.column("tier").in_(RECORDED_TIERS), name="tier"),)
 
     id = sa.Column(sa.Integer, primary_key=True)
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, index=True)

@@ -79,7 +79,7 @@ def redis_url():
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
     """The action server and the Rasa server, as `make run` starts them, for one test module."""
-    from bot.servers import MODELS_DIR, Servers, isolated_settings
+    from bot.tooling.servers import MODELS_DIR, Servers, isolated_settings
 
     if not any(MODELS_DIR.glob("*.tar.gz")):
         pytest.fail("no trained model: run `make train` first")

@@ -6,7 +6,7 @@ from typing import Any, Dict
 
 import pytest
 
-from bot.servers import MODELS_DIR
+from bot.tooling.servers import MODELS_DIR
 
 
 class Assistant:
@@ -36,6 +36,6 @@ def assistant() -> Assistant:
 @pytest.fixture(scope="session")
 def evaluation(assistant) -> Dict[str, Any]:
     """The held-out set and the red-flag corpus, parsed once by the trained assistant."""
-    from bot.evaluate import evaluate
+    from bot.tooling.evaluation.metrics import evaluate
 
     return evaluate(assistant.parse)

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 from rasa.shared.nlu.training_data.loading import load_data
 
-from bot.evaluate import MAX_FALSE_ESCALATION, gate, heldout_examples, read_baseline
+from bot.tooling.evaluation.metrics import MAX_FALSE_ESCALATION, gate, heldout_examples, read_baseline
 from bot.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.model

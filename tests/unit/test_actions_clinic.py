@@ -4,15 +4,12 @@ import asyncio
 import pytest
 
 from actions import database
-from actions.clinic import ActionSubmitCallback, ValidateCallbackForm, clean_phone
-from bot.storage import CallbackRepository, create_engine
+from actions.clinic import ActionSubmitCallback, ValidateCallbackForm
 
 
 @pytest.fixture
-def callbacks(tmp_path, monkeypatch):
-    repository = CallbackRepository(create_engine(f"sqlite:///{tmp_path / 'test.db'}"), "test-key")
-    monkeypatch.setattr(database, "callbacks", lambda: repository)
-    return repository
+def callbacks(stores):
+    return stores.callbacks
 
 
 SLOTS = {"callback_consent": True, "callback_name": "Sam", "callback_phone": "555-123-4567", "callback_time": "mornings"}
@@ -21,7 +18,7 @@ SLOTS = {"callback_consent": True, "callback_name": "Sam", "callback_phone": "55
 def test_request_with_consent_is_stored_and_cleared(callbacks, dispatcher, tracker_for, domain_dict):
     events = ActionSubmitCallback().run(dispatcher, tracker_for("mornings", slots=SLOTS), domain_dict)
     [request] = callbacks.open()
-    assert (request.name, request.phone, request.best_time) == ("Sam", "555-123-4567", "mornings")
+    assert (request.name, request.phone, request.best_time) == ("Sam", "+15551234567", "mornings")
     assert [m["response"] for m in dispatcher.messages] == ["utter_callback_saved"]
     assert {e["name"]: e["value"] for e in events} == dict.fromkeys(SLOTS, None)
 
@@ -33,17 +30,26 @@ def test_request_without_consent_stores_nothing(callbacks, dispatcher, tracker_f
 
 
 def test_storage_failure_gives_the_number_instead(monkeypatch, dispatcher, tracker_for, domain_dict):
-    monkeypatch.setattr(database, "callbacks", lambda: (_ for _ in ()).throw(RuntimeError("down")))
+    monkeypatch.setattr(database, "stores", lambda: (_ for _ in ()).throw(RuntimeError("down")))
     ActionSubmitCallback().run(dispatcher, tracker_for("x", slots=SLOTS), domain_dict)
     assert [m["response"] for m in dispatcher.messages] == ["utter_callback_unavailable"]
 
 
 @pytest.mark.parametrize("typed, kept", [
-    ("555-123-4567", "555-123-4567"), ("+1 (555) 123 4567", "+1 (555) 123 4567"),
-    ("call me maybe", ""), ("12", ""), ("<b>5551234567</b>", ""),
+    ("555-123-4567", "+15551234567"), ("+1 (555) 123 4567", "+15551234567"),
+    ("1 555 123 4567", "+15551234567"), ("+44 20 7946 0958", "+442079460958"),
 ])
-def test_phone_must_look_like_a_phone_number(typed, kept):
-    assert clean_phone(typed) == kept
+def test_a_number_with_its_area_code_is_kept_in_one_form(dispatcher, tracker_for, domain_dict, typed, kept):
+    result = ValidateCallbackForm().validate_callback_phone(typed, dispatcher, tracker_for(), domain_dict)
+    assert result == {"callback_phone": kept}
+    assert dispatcher.messages == []
+
+
+@pytest.mark.parametrize("typed", ["call me maybe", "12", "123-4567", "<b>5551234567</b>", "555-123-4567 ext 9"])
+def test_a_number_without_area_code_or_with_words_is_asked_again(dispatcher, tracker_for, domain_dict, typed):
+    result = ValidateCallbackForm().validate_callback_phone(typed, dispatcher, tracker_for(), domain_dict)
+    assert result == {"callback_phone": None}
+    assert dispatcher.messages[0]["response"] == "utter_invalid_callback_phone"
 
 
 def test_invalid_phone_is_asked_again(dispatcher, tracker_for, domain_dict):

@@ -6,16 +6,11 @@ from rasa_sdk.events import SlotSet
 
 from actions import database
 from actions.red_flags import ActionRecordEscalation
-from bot.storage import CallbackRepository, EscalationRepository, create_engine
 
 
 @pytest.fixture
-def repositories(tmp_path, monkeypatch):
-    engine = create_engine(f"sqlite:///{tmp_path / 'test.db'}")
-    escalations = EscalationRepository(engine, "test-key")
-    monkeypatch.setattr(database, "escalations", lambda: escalations)
-    monkeypatch.setattr(database, "callbacks", lambda: CallbackRepository(engine, "test-key"))
-    return escalations
+def repositories(stores):
+    return stores.escalations
 
 
 def advice_events(text, intent, advice, entities=()):
@@ -68,7 +63,7 @@ def test_a_database_failure_never_breaks_the_turn(monkeypatch, dispatcher, track
     def broken():
         raise RuntimeError("database unreachable")
 
-    monkeypatch.setattr(database, "escalations", broken)
+    monkeypatch.setattr(database, "stores", broken)
     text = "i cant pee"
     tracker = tracker_for(text, "red_flag_emergency", events=advice_events(text, "red_flag_emergency", "utter_red_flag_emergency"))
     events = ActionRecordEscalation().run(dispatcher, tracker, domain_dict)

@@ -1,4 +1,4 @@
-"""The content team's checks (bot/content_checks): each one fails on a tiny bad project and passes
+"""The content team's checks (bot/tooling/content_checks): each one fails on a tiny bad project and passes
 on the good one, so a green `make validate` means something. The last class runs them on the
 real project."""
 from __future__ import annotations
@@ -10,10 +10,10 @@ from typing import Dict, List
 import pytest
 import textstat
 
-from bot.content_checks import run_all
-from bot.content_checks.__main__ import main
-from bot.content_checks.examples import normalise
-from bot.content_checks.readability import grade, plain_text
+from bot.tooling.content_checks import run_all
+from bot.tooling.content_checks.__main__ import main
+from bot.tooling.content_checks.examples import normalise
+from bot.tooling.content_checks.readability import grade, plain_text
 from bot.settings import PROJECT_ROOT
 
 WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet",

@@ -3,8 +3,9 @@ import json
 
 import pytest
 
-from bot import evaluate, evaluation_cli
-from bot.evaluation_report import compare_table, markdown, write_report
+from bot.tooling.evaluation import cli as evaluation_cli
+from bot.tooling.evaluation import metrics as evaluate
+from bot.tooling.evaluation.report import compare_table, markdown, write_report
 
 
 def result(macro_f1=0.96, missed=(), false_escalation=0.01):

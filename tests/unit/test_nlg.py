@@ -6,7 +6,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.nlg import ClinicResponseGenerator
+from bot.responses import ClinicResponseGenerator
 from bot.settings import PROJECT_ROOT
 
 

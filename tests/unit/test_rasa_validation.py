@@ -3,7 +3,7 @@ import shutil
 
 import pytest
 
-from bot.content_checks.rasa_validation import check
+from bot.tooling.content_checks.rasa_validation import check
 from bot.settings import PROJECT_ROOT
 
 

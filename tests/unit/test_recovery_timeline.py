@@ -2,7 +2,7 @@
 import pytest
 
 from actions.recovery_timeline import ActionAnswerRecoveryStage
-from bot.recovery_timeline import days_since_surgery, stage_response
+from bot.recovery.timeline import days_since_surgery, stage_response
 
 
 @pytest.mark.parametrize(

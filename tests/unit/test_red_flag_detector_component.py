@@ -12,7 +12,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.components.red_flag_detector import RedFlagDetector
+from bot.nlu.red_flag_detector import RedFlagDetector
 
 
 def make(tmp_path, **config: Any) -> RedFlagDetector:
@@ -137,14 +137,6 @@ def test_message_without_classifier_output(component):
     assert message.get(INTENT_RANKING_KEY)[0]["name"] == "red_flag_emergency"
 
 
-def test_intent_names_are_configurable(tmp_path):
-    component = make(tmp_path, emergency_intent="call_911", urgent_intent="call_clinic")
-    (message,) = component.process([classified("my wound is oozing pus", "greet")])
-    assert message.get(INTENT)["name"] == "call_clinic"
-    (message,) = component.process([classified("my wound is oozing pus", "call_911", 0.4)])
-    assert message.get(INTENT)["name"] == "call_911"
-
-
 def test_fallback_classifier_keeps_an_escalation(component, tmp_path):
     fallback = FallbackClassifier.create(
         {**FallbackClassifier.get_default_config(), "threshold": 0.7, "ambiguity_threshold": 0.3},
@@ -173,7 +165,7 @@ def test_registered_as_an_intent_classifier_in_the_default_recipe():
         "recipe": "default.v1", "language": "en",
         "pipeline": [{"name": "WhitespaceTokenizer"}, {"name": "CountVectorsFeaturizer"},
                      {"name": "LogisticRegressionClassifier"},
-                     {"name": "bot.components.red_flag_detector.RedFlagDetector"},
+                     {"name": "bot.nlu.red_flag_detector.RedFlagDetector"},
                      {"name": "FallbackClassifier", "threshold": 0.25}],
         "policies": [],
     }

@@ -1,5 +1,5 @@
 """The command lines `make run` starts, whatever the machine's random API token looks like."""
-from bot.servers import action_server_command, rasa_server_command
+from bot.tooling.servers import action_server_command, rasa_server_command
 from bot.settings import Settings
 
 

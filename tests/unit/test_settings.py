@@ -47,3 +47,19 @@ def test_settings_survive_the_trip_to_a_child_process(monkeypatch, tmp_path):
     for name, value in original.as_env().items():
         monkeypatch.setenv(name, value)
     assert settings.load() == original
+
+
+def test_env_example_is_generated_from_the_declarations():
+    written = (settings.PROJECT_ROOT / ".env.example").read_text()
+    assert written == settings.env_example(), "run: python -m bot settings --env-example > .env.example"
+
+
+def test_readme_settings_table_matches_the_declarations():
+    readme = (settings.PROJECT_ROOT / "README.md").read_text()
+    assert settings.markdown_table() in readme, "paste `python -m bot settings --markdown` into README.md"
+
+
+def test_secrets_are_never_written_as_examples():
+    for env, _, meta in settings.declarations():
+        if meta["secret"] and env != "DATABASE_URL":
+            assert f"# {env}=\n" in settings.env_example()

@@ -1,4 +1,4 @@
-"""The command line of `python -m bot.evaluate` (make evaluate), and the rasa runs it needs."""
+"""The command line of `python -m bot.tooling.evaluation` (make evaluate), and the rasa runs it needs."""
 from __future__ import annotations
 
 import argparse
@@ -14,9 +14,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import List, Optional, Tuple
 
-from bot import evaluate as ev
-from bot.evaluation_report import compare_table, write_report
-from bot.servers import QUIET_ENV, rasa_env
+from bot.tooling.evaluation import metrics as ev
+from bot.tooling.evaluation.report import compare_table, write_report
+from bot.tooling.servers import QUIET_ENV, rasa_env
 from bot.settings import PROJECT_ROOT, load
 
 
@@ -113,7 +113,7 @@ def quiet() -> None:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.evaluate", description=ev.__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m bot.tooling.evaluation", description=ev.__doc__.splitlines()[0])
     parser.add_argument("--config", type=Path, default=PROJECT_ROOT / "config.yml")
     parser.add_argument("--model", type=Path, help="evaluate this model instead of training one")
     parser.add_argument("--out", type=Path, help="report folder (default: reports/<time>)")

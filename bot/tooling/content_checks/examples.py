@@ -13,7 +13,7 @@ from typing import Dict, List
 
 import numpy as np
 
-from bot.content_checks.loader import ENTITY, Example, Problem, Project
+from bot.tooling.content_checks.loader import ENTITY, Example, Problem, Project
 
 MIN_EXAMPLES = 20
 # Near-duplicates across intents. A pair is flagged when either measure reaches its threshold:

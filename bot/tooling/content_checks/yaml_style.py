@@ -9,8 +9,8 @@ import re
 from pathlib import Path
 from typing import Dict, List, Optional, Set
 
-from bot.content_checks.loader import TRAINING_KEYS, Problem, Project
-from bot.content_checks.responses import content_files
+from bot.tooling.content_checks.loader import TRAINING_KEYS, Problem, Project
+from bot.tooling.content_checks.responses import content_files
 
 VERSION_LINE = 'version: "3.1"'
 TOP_KEYS: Dict[str, Set[str]] = {

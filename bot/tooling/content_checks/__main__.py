@@ -1,4 +1,4 @@
-"""`python -m bot.content_checks [--root DIR] [--grades]`: print each problem, then one summary line.
+"""`python -m bot.tooling.content_checks [--root DIR] [--grades]`: print each problem, then one summary line.
 
 Exit status 1 when any problem is an error, so `make validate` stops; warnings are listed
 for the content team but do not fail the build.
@@ -9,15 +9,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.content_checks import run_all
-from bot.content_checks.loader import Project
-from bot.content_checks.readability import MAX_GRADE, grades
+from bot.tooling.content_checks import run_all
+from bot.tooling.content_checks.loader import Project
+from bot.tooling.content_checks.readability import MAX_GRADE, grades
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.content_checks", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m bot.tooling.content_checks", description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=ROOT, help="project folder (default: this repository)")
     parser.add_argument("--grades", action="store_true", help="also list the reading grade of every response")
     args = parser.parse_args(argv)

@@ -2,7 +2,7 @@
 
 Patients read these answers in pain, on a phone, days after surgery. The score is textstat's
 `flesch_kincaid_grade` on the text as a patient sees it: placeholders become the plain words
-bot/nlg.py puts there, list markers go, and each line of a list counts as its own sentence.
+bot/responses.py puts there, list markers go, and each line of a list counts as its own sentence.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import List, Tuple
 
 import textstat
 
-from bot.content_checks.loader import Problem, Project
+from bot.tooling.content_checks.loader import Problem, Project
 
 MAX_GRADE = 8.0
 # What a placeholder reads like once filled in (unknown ones read as "it").

@@ -1,6 +1,6 @@
 """Fills responses with the clinic's settings and adds the disclaimer to a conversation's first reply.
 
-Runs inside the Rasa server (endpoints.yml `nlg: type: bot.nlg.ClinicResponseGenerator`), so it
+Runs inside the Rasa server (endpoints.yml `nlg: type: bot.responses.ClinicResponseGenerator`), so it
 works even when the action server is down: the safety advice never depends on a backend.
 """
 from __future__ import annotations

@@ -2,15 +2,15 @@
 
 Rasa's validator checks that the files fit together; these check what it cannot: enough and
 distinct examples, a source and a patient's reading level for every answer, no typed phone
-numbers, tests for every intent, and one YAML style. `python -m bot.content_checks` runs them.
+numbers, tests for every intent, and one YAML style. `python -m bot.tooling.content_checks` runs them.
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Callable, List
 
-from bot.content_checks import coverage, examples, readability, responses, yaml_style
-from bot.content_checks.loader import Problem, Project
+from bot.tooling.content_checks import coverage, examples, readability, responses, yaml_style
+from bot.tooling.content_checks.loader import Problem, Project
 
 CHECKS: List[Callable[[Project], List[Problem]]] = [
     examples.check_counts,                   # 1. >= 20 training examples per intent

@@ -1,6 +1,6 @@
 """`make bench`: latency, throughput and memory of the real servers over REST, and training time.
 
-Runs both servers via bot.servers on free ports with a throw-away SQLite database, chats over the
+Runs both servers via bot.tooling.servers on free ports with a throw-away SQLite database, chats over the
 REST channel on 127.0.0.1 and prints a markdown table (docs/BENCHMARKS.md). Exits non-zero when a
 server or a turn fails (non-200, empty reply, timeout), never because a figure misses its target.
 """
@@ -28,7 +28,7 @@ import aiohttp
 import psutil
 
 from bot import settings as bot_settings
-from bot.servers import MODELS_DIR, PROJECT_ROOT, Servers, isolated_settings, rasa_env
+from bot.tooling.servers import MODELS_DIR, PROJECT_ROOT, Servers, isolated_settings, rasa_env
 
 # What patients type, in their own words; "N weeks out" turns run the custom action.
 MESSAGES = [
@@ -210,7 +210,7 @@ def table(f: Dict[str, object]) -> str:
 
 
 def main(argv: List[str] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bot.tooling.bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="short smoke run (seconds, not minutes)")
     parser.add_argument("--skip-train", action="store_true", help="do not time a training run")
     parser.add_argument("--model", type=Path, default=MODELS_DIR / "assistant.tar.gz",
@@ -231,7 +231,7 @@ def main(argv: List[str] = None) -> int:
         return 1
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    command = "python -m bot.bench " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = "python -m bot.tooling.bench " + " ".join(argv if argv is not None else sys.argv[1:])
     report = {"date": date.today().isoformat(), "command": command.strip(), "quick": args.quick,
               "model": str(args.model), "turns_per_sender": TURNS_PER_SENDER, "clients": CLIENTS,
               "machine": machine(), **figures}

@@ -32,11 +32,12 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.red_flags import Detection, RedFlagDetector as Detector, get_detector, tier_rank
+from bot.red_flags import Detection, RedFlagDetector as Detector, get_detector
 from bot.red_flags.context import HYPOTHETICAL
+from bot.vocabulary import (DENIAL_INTENT, INTENT_OF_TIER, NONE, QUESTION_INTENT, RED_FLAG_ENTITY,
+                            SCREENING_INTENT, TIER_OF_INTENT, tier_rank)
 
 logger = logging.getLogger(__name__)
-ENTITY = "red_flag"
 # Other intents keep their order but are scaled down, so an escalated intent always leads
 # the ranking by at least this much and FallbackClassifier's ambiguity check never fires.
 RANKING_MARGIN = 0.5
@@ -47,12 +48,6 @@ class RedFlagDetector(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {
-            "emergency_intent": "red_flag_emergency",
-            "urgent_intent": "red_flag_urgent",
-            # Where a classifier red flag goes when the detector did not confirm it:
-            "screening_intent": "pain_worsening",  # unsure: ask the screening questions
-            "question_intent": "when_to_seek_care",  # a sign asked about, not reported
-            "denial_intent": "deny",  # a sign denied, resolved or in the past
             # A classifier red flag with no sign words found escalates at or above this.
             "classifier_only_min_confidence": 0.75,
             # None: the project's data/red_flags.yml.
@@ -60,12 +55,6 @@ class RedFlagDetector(GraphComponent):
         }
 
     def __init__(self, config: Dict[Text, Any], detector: Detector) -> None:
-        self._intent_of_tier = {"emergency": config["emergency_intent"],
-                                "urgent": config["urgent_intent"]}
-        self._tier_of_intent = {v: k for k, v in self._intent_of_tier.items()}
-        self._screening_intent = config["screening_intent"]
-        self._question_intent = config["question_intent"]
-        self._denial_intent = config["denial_intent"]
         self._min_confidence = float(config["classifier_only_min_confidence"])
         self._detector = detector
 
@@ -88,7 +77,7 @@ class RedFlagDetector(GraphComponent):
                 logger.error("red-flag detector failed, classifier intent kept: %s",
                              detection.error)
             self._add_entities(message, detection)
-            if detection.tier == "none":
+            if detection.tier == NONE:
                 self._screen_unconfirmed(message, detection)
             else:
                 self._escalate(message, detection)
@@ -98,14 +87,14 @@ class RedFlagDetector(GraphComponent):
         """A classifier red flag the detector did not confirm: escalate only when it is sure."""
         intent = message.get(INTENT) or {}
         name = intent.get(INTENT_NAME_KEY) or ""
-        if name not in self._tier_of_intent:
+        if name not in TIER_OF_INTENT:
             return
         confidence = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
         if detection.negated:
             asked = any(hit.status == HYPOTHETICAL for hit in detection.negated)
-            replacement = self._question_intent if asked else self._denial_intent
+            replacement = QUESTION_INTENT if asked else DENIAL_INTENT
         elif confidence < self._min_confidence:
-            replacement = self._screening_intent
+            replacement = SCREENING_INTENT
         else:
             return
         top = {INTENT_NAME_KEY: replacement, PREDICTED_CONFIDENCE_KEY: 1.0}
@@ -122,7 +111,7 @@ class RedFlagDetector(GraphComponent):
         entities = list(message.get(ENTITIES) or [])
         for hit in detection.affirmed:
             entities.append({
-                ENTITY_ATTRIBUTE_TYPE: ENTITY,
+                ENTITY_ATTRIBUTE_TYPE: RED_FLAG_ENTITY,
                 ENTITY_ATTRIBUTE_VALUE: hit.flag,
                 ENTITY_ATTRIBUTE_START: hit.start,
                 ENTITY_ATTRIBUTE_END: hit.end,
@@ -134,12 +123,12 @@ class RedFlagDetector(GraphComponent):
     def _escalate(self, message: Message, detection: Detection) -> None:
         intent = message.get(INTENT) or {}
         current: Optional[str] = intent.get(INTENT_NAME_KEY)
-        classifier_tier = self._tier_of_intent.get(current or "", "none")
+        classifier_tier = TIER_OF_INTENT.get(current or "", NONE)
         # The higher tier wins; the classifier's red-flag intent is kept when it is higher.
         if tier_rank(classifier_tier) > tier_rank(detection.tier):
             name = current or ""
         else:
-            name = self._intent_of_tier[detection.tier]
+            name = INTENT_OF_TIER[detection.tier]
         ranking = [dict(r) for r in message.get(INTENT_RANKING_KEY) or []
                    if r.get(INTENT_NAME_KEY) != name]
         for entry in ranking:

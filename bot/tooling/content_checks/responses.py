@@ -2,14 +2,14 @@
 
 Patients act on what the bot says, so the clinical review needs to trace every answer to the
 approved article or to the safety design. The clinic's number changes per deployment
-(CLINIC_PHONE, filled in by bot/nlg.py); a number typed into YAML goes stale unnoticed.
+(CLINIC_PHONE, filled in by bot/responses.py); a number typed into YAML goes stale unnoticed.
 """
 from __future__ import annotations
 
 import re
 from typing import List
 
-from bot.content_checks.loader import Problem, Project
+from bot.tooling.content_checks.loader import Problem, Project
 
 SOURCE = re.compile(r"^(article: \S.*|safety(: \S.*)?|assistant)$")
 PHONE = re.compile(r"\b\d{3}[-. ]\d{3}[-. ]\d{4}\b|\(\d{3}\)\s?\d{3}[-. ]\d{4}\b")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Dict, Iterator, List, Tuple
 
-from bot.content_checks.loader import Problem, Project
+from bot.tooling.content_checks.loader import Problem, Project
 
 # Intents Rasa defines by itself (rasa.shared.core.constants.DEFAULT_INTENTS): stories and
 # tests may use them without listing them in domain.yml, and they need no training examples.

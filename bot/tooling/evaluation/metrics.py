@@ -1,4 +1,4 @@
-"""`python -m bot.evaluate` (make evaluate): held-out NLU and red-flag evaluation, with a report.
+"""The figures of `make evaluate`: held-out NLU and red-flag evaluation, and the gate on them.
 
 Trains the NLU for a config (or takes `--model`), parses every held-out example (tests/nlu/)
 and every red-flag phrasing (tests/red_flags/corpus.yml), writes reports/<name>/ (report.json,
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
+
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,12 +19,15 @@ from typing import Callable, Dict, List, Optional, Tuple
 import yaml
 
 from bot.settings import PROJECT_ROOT
+from bot.vocabulary import ESCALATION_TIERS, INTENT_OF_TIER, is_red_flag_intent, tier_rank
 
 BASELINE = PROJECT_ROOT / "docs" / "nlu_baseline.json"
 REPORTS = PROJECT_ROOT / "reports"
 MAX_F1_DROP = 0.01
 MAX_FALSE_ESCALATION = 0.02
-ESCALATES = {"emergency": {"red_flag_emergency"}, "urgent": {"red_flag_urgent", "red_flag_emergency"}}
+# A sign is escalated when the intent is its tier or a higher one.
+ESCALATES = {tier: {INTENT_OF_TIER[t] for t in ESCALATION_TIERS if tier_rank(t) >= tier_rank(tier)}
+             for tier in ESCALATION_TIERS}
 Parse = Callable[[str], Dict]
 
 
@@ -80,14 +83,14 @@ def evaluate(parse: Parse) -> Dict:
 def red_flag_figures(parse: Parse) -> Dict:
     corpus = red_flag_corpus()
     figures: Dict = {"missed": [], "escalated": []}
-    for tier in ("emergency", "urgent"):
+    for tier in reversed(ESCALATION_TIERS):
         signs = [e["text"] for e in corpus["signs"] if e["tier"] == tier]
         missed = [t for t in signs if parse(t)["intent"]["name"] not in ESCALATES[tier]]
         figures[f"{tier}_recall"] = round(1 - len(missed) / len(signs), 4) if signs else 1.0
         figures[f"{tier}_phrasings"] = len(signs)
         figures["missed"] += [{"tier": tier, "text": t} for t in missed]
     lookalikes = [e["text"] for e in corpus["lookalikes"]]
-    figures["escalated"] = [t for t in lookalikes if parse(t)["intent"]["name"].startswith("red_flag_")]
+    figures["escalated"] = [t for t in lookalikes if is_red_flag_intent(parse(t)["intent"]["name"])]
     figures["lookalikes"] = len(lookalikes)
     figures["false_escalation"] = round(len(figures["escalated"]) / max(1, len(lookalikes)), 4)
     figures["known_misses"] = [{"tier": e["tier"], "text": e["text"],
@@ -121,8 +124,3 @@ def write_baseline(result: Dict, config: str) -> None:
             "config": config, "date": datetime.now(timezone.utc).date().isoformat()}
     BASELINE.write_text(json.dumps(keep, indent=2, sort_keys=True) + "\n")
 
-
-if __name__ == "__main__":
-    from bot.evaluation_cli import main
-
-    sys.exit(main())

@@ -1,6 +1,6 @@
 """`rasa data validate`, with every warning an error, except the two Rasa 3.6 gets wrong.
 
-`python -m bot.content_checks.rasa_validation` (make validate). Rasa warns that a response
+`python -m bot.tooling.content_checks.rasa_validation` (make validate). Rasa warns that a response
 "is not used in any story or rule" when a form asks it (utter_ask_<slot>) or Python says it
 (custom actions, bot/*.py); this check accepts exactly those uses and nothing else. Rasa
 3.6.21 also warns "Slot auto-fill has been removed" for every domain with slots.
@@ -13,12 +13,12 @@ import warnings
 from pathlib import Path
 from typing import List, Set
 
-from bot.content_checks.loader import Problem
+from bot.tooling.content_checks.loader import Problem
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 UNUSED = re.compile(r"The utterance '(\w+)' is not used in any story or rule\.")
 RASA_BUG = "Slot auto-fill has been removed"
-PYTHON_USERS = ("actions/*.py", "bot/*.py")
+PYTHON_USERS = ("actions/**/*.py", "bot/**/*.py")  # every module, at any depth
 
 
 def responses_used_outside_stories(root: Path, domain) -> Set[str]:

@@ -1,0 +1,5 @@
+import sys
+
+from bot.tooling.evaluation.cli import main
+
+sys.exit(main())

@@ -1,0 +1,75 @@
+"""The names the whole assistant shares, defined once: tiers, red-flag intents and responses,
+the entity the detector sets, and the keys of the detector's matchers.
+
+The detector, the NLU component, the actions, storage and the evaluation import these, so a
+rename here reaches all of them; domain.yml and the rules must say the same names, which
+tests/unit/test_vocabulary.py checks.
+"""
+from __future__ import annotations
+
+from typing import Dict, Optional, Tuple
+
+# Severity of a detected sign, in rising order. "none": nothing to escalate.
+NONE, URGENT, EMERGENCY = "none", "urgent", "emergency"
+DETECTION_TIERS: Tuple[str, ...] = (NONE, URGENT, EMERGENCY)
+ESCALATION_TIERS: Tuple[str, ...] = (URGENT, EMERGENCY)
+# The end of a screening that found no sign; recorded like an escalation, never escalates.
+ROUTINE = "routine"
+RECORDED_TIERS: Tuple[str, ...] = (EMERGENCY, URGENT, ROUTINE)
+
+# The intent that carries each tier through the dialogue, and the advice it gets.
+INTENT_OF_TIER: Dict[str, str] = {EMERGENCY: "red_flag_emergency", URGENT: "red_flag_urgent"}
+TIER_OF_INTENT: Dict[str, str] = {intent: tier for tier, intent in INTENT_OF_TIER.items()}
+ADVICE_OF_TIER: Dict[str, str] = {tier: f"utter_red_flag_{tier}" for tier in RECORDED_TIERS}
+TIER_OF_ADVICE: Dict[str, str] = {response: tier for tier, response in ADVICE_OF_TIER.items()}
+
+# Where the detector sends a classifier red flag it did not confirm (docs/SAFETY.md).
+SCREENING_INTENT = "pain_worsening"  # unsure: ask the screening questions
+QUESTION_INTENT = "when_to_seek_care"  # a sign asked about: the warning-sign answer
+DENIAL_INTENT = "deny"  # every sign mentioned is clearly denied
+
+# The entity the detector adds for every affirmed sign; its value is the flag id.
+RED_FLAG_ENTITY = "red_flag"
+# The flag recorded when only the classifier heard a red flag.
+CLASSIFIER_FLAG = "classifier"
+
+
+def tier_rank(tier: Optional[str]) -> int:
+    """0 for none (or anything unknown), 1 urgent, 2 emergency."""
+    return DETECTION_TIERS.index(tier) if tier in DETECTION_TIERS else 0
+
+
+def is_red_flag_intent(intent: Optional[str]) -> bool:
+    return intent in TIER_OF_INTENT
+
+
+# The detector's matcher keys: "<kind>|<flag id>[|...]". One function per kind, so the
+# catalogue compiler (matching.py) and its readers (detector.py, context.py) cannot drift.
+def phrase_key(flag: str) -> str:
+    return f"p|{flag}"
+
+
+def exact_key(flag: str) -> str:
+    return f"x|{flag}"
+
+
+def pattern_key(flag: str) -> str:
+    return f"m|{flag}"
+
+
+def cancel_key(flag: str) -> str:
+    """Words that, next to a normal temperature, cancel the flag ("temperature is normal")."""
+    return f"c|{flag}"
+
+
+def near_key(flag: str, rule: int, side: str) -> str:
+    """One side ("a": any_of, "b": near) of a flag's `rule`-th near rule."""
+    return f"n|{flag}|{rule}|{side}"
+
+
+def context_key(name: str) -> str:
+    """Context words from the catalogue's `language` section: neg, hypo, hist, res, ..."""
+    return f"k|{name}"
+
+
+SIMPLE_KEYS = (phrase_key, exact_key, pattern_key)
