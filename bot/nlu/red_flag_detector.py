@@ -10,15 +10,17 @@ the ranking by a wide margin, so FallbackClassifier can never turn a confirmed s
 
 When only the classifier hears a red flag, it escalates on its own if it is confident and
 the detector saw no sign at all. A bag of words cannot read "I have NO fever" or "what is
-foot drop?": when the detector found a sign's words but denied, resolved or only asked
-about, the message becomes a "no" (deny) or a question about warning signs
-(when_to_seek_care). An unsure classifier red flag goes to the screening questions: never
-to silence, never to advice the patient didn't need. docs/SAFETY.md has the measurements.
+foot drop?", so the detector's reading may lower it, but never to reassurance on a doubt
+(`read_unconfirmed`): the answer "no" (deny, which reassures) only when every sign mentioned
+is clearly denied and no other part of the message is left unexplained; the warning-sign
+answer when every sign is only asked about; otherwise the screening questions. Past or
+resolved signs are asked about too. docs/SAFETY.md has the measurements.
 """
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+import re
+from typing import Any, Dict, List, Optional, Sequence, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -33,7 +35,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.red_flags import Detection, RedFlagDetector as Detector, get_detector
-from bot.red_flags.context import HYPOTHETICAL
+from bot.red_flags.context import HYPOTHETICAL, NEGATED
+from bot.red_flags.detector import NORMAL_TEMPERATURE, Hit
 from bot.vocabulary import (DENIAL_INTENT, INTENT_OF_TIER, NONE, QUESTION_INTENT, RED_FLAG_ENTITY,
                             SCREENING_INTENT, TIER_OF_INTENT, tier_rank)
 
@@ -90,12 +93,9 @@ class RedFlagDetector(GraphComponent):
         if name not in TIER_OF_INTENT:
             return
         confidence = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
-        if detection.negated:
-            asked = any(hit.status == HYPOTHETICAL for hit in detection.negated)
-            replacement = QUESTION_INTENT if asked else DENIAL_INTENT
-        elif confidence < self._min_confidence:
-            replacement = SCREENING_INTENT
-        else:
+        replacement = read_unconfirmed(message.get(TEXT), detection.negated,
+                                       confident=confidence >= self._min_confidence)
+        if replacement is None:
             return
         top = {INTENT_NAME_KEY: replacement, PREDICTED_CONFIDENCE_KEY: 1.0}
         ranking = [dict(top)] + [dict(r) for r in message.get(INTENT_RANKING_KEY) or []
@@ -140,3 +140,45 @@ class RedFlagDetector(GraphComponent):
         if name != current:
             logger.info("red-flag detector escalated %r to %r (%s)", current, name,
                         ", ".join(detection.flags))
+
+
+# Where a message splits into parts that can each carry a sign of their own.
+_CLAUSE_BREAK = re.compile(r"[.!?;,:\n]+|\b(?:but|and|just|only|apart from|except|though|although|"
+                           r"however|also|plus|then|now)\b", re.IGNORECASE)
+_WORD = re.compile(r"[^\W\d_]{2,}")
+# A part that only says all is well ("the wound looks fine") explains itself.
+_ALL_WELL = re.compile(r"\b(?:fine|ok|okay|good|great|normal|clean|dry|healing (?:well|nicely)|no problems?)\b"
+                       r"[\s.!]*$", re.IGNORECASE)
+CLEARLY_DENIED = {NEGATED, NORMAL_TEMPERATURE}
+
+
+def read_unconfirmed(text: str, hits: Sequence[Hit], confident: bool) -> Optional[str]:
+    """The intent for a classifier red flag the detector did not affirm; None keeps the red flag.
+
+    `hits` are the signs the detector found but did not affirm. Reassurance (deny) needs
+    every one clearly denied and every part of the message accounted for by one of them:
+    "no fever, just my groin feels numb" is not a denial, whatever the detector missed.
+    """
+    if not hits:
+        return None if confident else SCREENING_INTENT
+    if unexplained_parts(text, hits):
+        return SCREENING_INTENT
+    if all(hit.status in CLEARLY_DENIED for hit in hits):
+        return DENIAL_INTENT
+    if all(hit.status in CLEARLY_DENIED | {HYPOTHETICAL} for hit in hits):
+        return QUESTION_INTENT
+    return SCREENING_INTENT  # past, resolved, or a reading we are unsure of: ask
+
+
+def unexplained_parts(text: str, hits: Sequence[Hit]) -> List[str]:
+    """Parts of the message (three words or more) that no hit falls in and that do not just
+    say all is well."""
+    parts, start = [], 0
+    for match in [*_CLAUSE_BREAK.finditer(text), None]:
+        end = match.start() if match else len(text)
+        part = text[start:end]
+        if len(_WORD.findall(part)) >= 3 and not _ALL_WELL.search(part) and \
+                not any(hit.start < end and hit.end > start for hit in hits):
+            parts.append(text[start:end].strip())
+        start = match.end() if match else end
+    return parts

@@ -12,7 +12,8 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.red_flag_detector import RedFlagDetector
+from bot.nlu.red_flag_detector import RedFlagDetector, read_unconfirmed
+from bot.red_flags import Hit
 
 
 def make(tmp_path, **config: Any) -> RedFlagDetector:
@@ -95,6 +96,32 @@ def test_denied_sign_is_a_no_not_an_escalation(component):
 def test_question_about_a_sign_gets_the_warning_signs_answer(component):
     (message,) = component.process([classified("what is foot drop?", "red_flag_emergency", 0.9)])
     assert message.get(INTENT) == {"name": "when_to_seek_care", "confidence": 1.0}
+
+
+def hit(text: str, words: str, status: str) -> Hit:
+    start = text.index(words)
+    return Hit("some_flag", "urgent", status, words, start, start + len(words))
+
+
+@pytest.mark.parametrize("text, words, status, expected", [
+    # Reassurance only when every sign is clearly denied and nothing else is left unread.
+    ("i have no fever", "fever", "negated", "deny"),
+    ("no fever and the wound looks fine", "fever", "negated", "deny"),
+    ("temp was 37.2 this morning", "37.2", "normal_temperature", "deny"),
+    ("no fever, just my groin feels numb and strange", "fever", "negated", "pain_worsening"),
+    ("i don't have a fever but something is very wrong with my legs", "fever", "negated", "pain_worsening"),
+    # Asked about: the warning-sign answer; past or resolved: asked, never reassured.
+    ("what does a spinal fluid leak feel like?", "spinal fluid leak", "hypothetical", "when_to_seek_care"),
+    ("i had chills the first night, none since", "chills", "resolved", "pain_worsening"),
+    ("my calf swelled up like it did last year", "calf swelled", "historical", "pain_worsening"),
+])
+def test_an_unconfirmed_red_flag_is_never_read_down_to_reassurance_on_a_doubt(text, words, status, expected):
+    assert read_unconfirmed(text, [hit(text, words, status)], confident=True) == expected
+
+
+def test_without_sign_words_a_confident_red_flag_stands_and_an_unsure_one_is_screened():
+    assert read_unconfirmed("my whole body feels wrong", [], confident=True) is None
+    assert read_unconfirmed("my whole body feels wrong", [], confident=False) == "pain_worsening"
 
 
 def test_confident_classifier_escalates_what_the_detector_cannot_read(component):
