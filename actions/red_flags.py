@@ -3,16 +3,12 @@ import logging
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import database
 from bot.vocabulary import CLASSIFIER_FLAG, RED_FLAG_ENTITY, TIER_OF_ADVICE, is_red_flag_intent
 
 logger = logging.getLogger(__name__)
-
-SCREENING_SLOTS = ("screen_emergency", "screen_urgent")
-
 
 def tier_given(tracker: Tracker) -> Optional[str]:
     """The tier of the advice the patient just received."""
@@ -25,15 +21,14 @@ def tier_given(tracker: Tracker) -> Optional[str]:
 
 
 def flags_matched(tracker: Tracker, tier: str) -> List[str]:
-    """Flag ids the detector found; the screening answers when the patient used the buttons."""
+    """Flag ids the detector found; "classifier" when only it heard one; otherwise the advice
+    ended a screening (the patient answered its questions)."""
     flags = [e["value"] for e in tracker.latest_message.get("entities", []) if e.get("entity") == RED_FLAG_ENTITY]
     if flags:
         return flags
     if is_red_flag_intent((tracker.latest_message.get("intent") or {}).get("name")):
         return [CLASSIFIER_FLAG]
-    if tracker.get_slot("screen_emergency") is not None:
-        return [f"screening_{tier}"]
-    return []
+    return [f"screening_{tier}"]
 
 
 class ActionRecordEscalation(Action):
@@ -50,5 +45,4 @@ class ActionRecordEscalation(Action):
                 database.stores().escalations.record(tracker.sender_id, channel, tier, flags_matched(tracker, tier))
             except Exception:  # the patient already has the advice; never fail their turn
                 logger.exception("could not record a %s escalation", tier)
-        # A new worry later starts a new screening.
-        return [SlotSet(slot, None) for slot in SCREENING_SLOTS]
+        return []

@@ -2,7 +2,6 @@
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from rasa_sdk.events import SlotSet
 
 from actions import database
 from actions.red_flags import ActionRecordEscalation
@@ -30,17 +29,17 @@ def test_emergency_from_the_detector_is_stored_with_its_flags(repositories, disp
     text = "i peed myself and cant feel my legs"
     tracker = tracker_for(text, "red_flag_emergency", entities=entities,
                           events=advice_events(text, "red_flag_emergency", "utter_red_flag_emergency", entities))
-    events = ActionRecordEscalation().run(dispatcher, tracker, domain_dict)
+    assert ActionRecordEscalation().run(dispatcher, tracker, domain_dict) == []
     [row] = recorded(repositories)
     assert (row.tier, row.flags, row.channel) == ("emergency", ("bladder_bowel_control",), "rest")
     assert row.sender_hash != "test-patient" and "test-patient" not in row.sender_hash
     assert dispatcher.messages == []  # the advice came from the rule, before this action
-    assert SlotSet("screen_emergency", None) in events
 
 
 def test_classifier_only_escalation_is_stored(repositories, dispatcher, tracker_for, domain_dict):
     text = "wound is oozing"
-    tracker = tracker_for(text, "red_flag_urgent", events=advice_events(text, "red_flag_urgent", "utter_red_flag_urgent"))
+    tracker = tracker_for(text, "red_flag_urgent",
+                          events=advice_events(text, "red_flag_urgent", "utter_red_flag_urgent"))
     ActionRecordEscalation().run(dispatcher, tracker, domain_dict)
     [row] = recorded(repositories)
     assert (row.tier, row.flags) == ("urgent", ("classifier",))
@@ -48,7 +47,7 @@ def test_classifier_only_escalation_is_stored(repositories, dispatcher, tracker_
 
 def test_screening_outcome_is_stored(repositories, dispatcher, tracker_for, domain_dict):
     events = advice_events("no", "deny", "utter_red_flag_routine")
-    tracker = tracker_for("no", "deny", slots={"screen_emergency": False, "screen_urgent": "no"}, events=events)
+    tracker = tracker_for("no", "deny", events=events)
     ActionRecordEscalation().run(dispatcher, tracker, domain_dict)
     [row] = recorded(repositories)
     assert (row.tier, row.flags) == ("routine", ("screening_routine",))
@@ -65,6 +64,7 @@ def test_a_database_failure_never_breaks_the_turn(monkeypatch, dispatcher, track
 
     monkeypatch.setattr(database, "stores", broken)
     text = "i cant pee"
-    tracker = tracker_for(text, "red_flag_emergency", events=advice_events(text, "red_flag_emergency", "utter_red_flag_emergency"))
-    events = ActionRecordEscalation().run(dispatcher, tracker, domain_dict)
-    assert SlotSet("screen_emergency", None) in events
+    tracker = tracker_for(text, "red_flag_emergency",
+                          events=advice_events(text, "red_flag_emergency", "utter_red_flag_emergency"))
+    assert ActionRecordEscalation().run(dispatcher, tracker, domain_dict) == []
+    assert dispatcher.messages == []
