@@ -7,14 +7,19 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional, Text
 
+from rasa.core.nlg.interpolator import interpolate_text
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import settings as bot_settings
+from bot.phone import tel_uri
 
 DISCLAIMER = "utter_disclaimer"
+# What the urgent advice says when the office is closed: with or without an after-hours line.
+WHEN_CLOSED_LINE = "utter_when_office_closed_line"
+WHEN_CLOSED_NO_LINE = "utter_when_office_closed_no_line"
 
 
 def is_first_reply(tracker: DialogueStateTracker) -> bool:
@@ -35,7 +40,17 @@ class ClinicResponseGenerator(TemplatedNaturalLanguageGenerator):
             "clinic_name": config.clinic_name,
             "clinic_phone": config.clinic_phone,
             "clinic_tel": config.tel_uri,
+            "surgeon_phone": config.surgeon_office_phone,
+            "surgeon_tel": tel_uri(config.surgeon_office_phone),
+            "after_hours_phone": config.after_hours_phone,
         }
+        closed = WHEN_CLOSED_LINE if config.after_hours_phone else WHEN_CLOSED_NO_LINE
+        self.clinic_vars["when_office_closed"] = self._plain_text(closed)
+
+    def _plain_text(self, name: str) -> str:
+        """The first text of a domain response with the clinic's settings filled in."""
+        variations = self.responses.get(name) or [{}]
+        return interpolate_text(variations[0].get("text", ""), self.clinic_vars)
 
     async def generate(
         self, utter_action: Text, tracker: DialogueStateTracker, output_channel: Text, **kwargs: Any

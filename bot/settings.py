@@ -38,7 +38,14 @@ def setting(env: str, default: Any, about: str, parse: Callable[[str], Any] = st
 class Settings:
     clinic_name: str = setting("CLINIC_NAME", "the clinic", "how answers name the clinic")
     clinic_phone: str = setting("CLINIC_PHONE", "844-288-7474",
-                                "the number every answer gives (format `NNN-NNN-NNNN`)")
+                                "the clinic's general line, which answers give (format `NNN-NNN-NNNN`)")
+    surgeon_office_phone: str = setting(
+        "SURGEON_OFFICE_PHONE", "", "the surgeon's office line the urgent advice gives; "
+        "empty: `CLINIC_PHONE`", example="844-288-7475")
+    after_hours_phone: str = setting(
+        "AFTER_HOURS_PHONE", "", "the after-hours line for urgent problems when the office is "
+        "closed; empty: the urgent advice says urgent care or the emergency department",
+        example="844-288-7476")
     var_dir: Path = setting("BOT_VAR_DIR", PROJECT_ROOT / "var",
                             "where local data lives (SQLite database, API token)", parse=Path)
     database_url: str = setting(
@@ -64,6 +71,11 @@ class Settings:
 
     def __post_init__(self) -> None:
         check_clinic_number(self.clinic_phone, "CLINIC_PHONE")
+        if not self.surgeon_office_phone:
+            object.__setattr__(self, "surgeon_office_phone", self.clinic_phone)
+        check_clinic_number(self.surgeon_office_phone, "SURGEON_OFFICE_PHONE")
+        if self.after_hours_phone:
+            check_clinic_number(self.after_hours_phone, "AFTER_HOURS_PHONE")
         if not self.database_url:  # derived, so a var_dir set alone moves the database too
             object.__setattr__(self, "database_url", f"sqlite:///{Path(self.var_dir) / 'assistant.db'}")
 

@@ -23,6 +23,9 @@ TIER_OF_INTENT: Dict[str, str] = {intent: tier for tier, intent in INTENT_OF_TIE
 ADVICE_OF_TIER: Dict[str, str] = {tier: f"utter_red_flag_{tier}" for tier in RECORDED_TIERS}
 TIER_OF_ADVICE: Dict[str, str] = {response: tier for tier, response in ADVICE_OF_TIER.items()}
 
+# The template variables that bot/responses.py fills with the clinic's numbers (settings).
+PHONE_PLACEHOLDERS: Tuple[str, ...] = ("clinic_phone", "surgeon_phone", "after_hours_phone")
+
 # Where the detector sends a classifier red flag it did not confirm (docs/SAFETY.md).
 SCREENING_INTENT = "pain_worsening"  # unsure: ask the screening questions
 QUESTION_INTENT = "when_to_seek_care"  # a sign asked about: the warning-sign answer

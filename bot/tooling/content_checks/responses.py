@@ -7,9 +7,11 @@ approved article or to the safety design. The clinic's number changes per deploy
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import List
 
 from bot.tooling.content_checks.loader import Problem, Project
+from bot.vocabulary import PHONE_PLACEHOLDERS
 
 SOURCE = re.compile(r"^(article: \S.*|safety(: \S.*)?|assistant)$")
 PHONE = re.compile(r"\b\d{3}[-. ]\d{3}[-. ]\d{4}\b|\(\d{3}\)\s?\d{3}[-. ]\d{4}\b")
@@ -38,7 +40,7 @@ def check_sources(project: Project) -> List[Problem]:
     return problems
 
 
-def content_files(project: Project, with_tests: bool = True):
+def content_files(project: Project, with_tests: bool = True) -> List[Path]:
     """Everything the content team writes: answers, training data and (if asked) conversation tests."""
     found = [project.domain_path] if project.domain_path.exists() else []
     found += project.glob("data/**/*.yml") + project.heldout_files()
@@ -63,7 +65,7 @@ def check_clinic_phone_placeholder(project: Project) -> List[Problem]:
     domain = project.rel(project.domain_path)
     for name, variation, line in project.responses():
         text = str(variation.get("text") or "")
-        if "{clinic_phone}" in text:
+        if any(f"{{{name}}}" in text for name in PHONE_PLACEHOLDERS):
             continue
         if CALLS_CLINIC.search(text):
             problems.append(Problem(domain, line, f"response {name} tells the patient to call the clinic "
