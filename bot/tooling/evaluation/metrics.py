@@ -19,6 +19,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 import yaml
 
 from bot.settings import PROJECT_ROOT
+from bot.tooling.evaluation import safety
 from bot.vocabulary import ESCALATION_TIERS, INTENT_OF_TIER, is_red_flag_intent, tier_rank
 
 BASELINE = PROJECT_ROOT / "docs" / "nlu_baseline.json"
@@ -74,10 +75,11 @@ def evaluate(parse: Parse) -> Dict:
                           "support": int(n[i])} for i, label in enumerate(labels)}
     misses = [{"text": text, "expected": want, "predicted": got["intent"]["name"],
                "confidence": round(got["intent"].get("confidence") or 0.0, 2)}
-              for (text, want), got in zip(examples, parsed) if got["intent"]["name"] != want]
+              for (text, want), got in zip(examples, parsed, strict=True) if got["intent"]["name"] != want]
     return {"macro_f1": round(float(f.mean()), 4), "per_intent": per_intent, "misclassified": misses,
             "confusion": {"labels": labels, "truth": truth, "predicted": predicted},
-            "parse_ms": round(parse_ms, 2), "red_flags": red_flag_figures(parse)}
+            "parse_ms": round(parse_ms, 2), "red_flags": red_flag_figures(parse),
+            "safety_sets": safety.evaluate_sets(parse)}
 
 
 def red_flag_figures(parse: Parse) -> Dict:
@@ -109,6 +111,8 @@ def gate(result: Dict, baseline: Optional[Dict]) -> List[str]:
     problems += [f"{m['tier']} phrasing not escalated: {m['text']!r}" for m in flags["missed"]]
     if flags["false_escalation"] > MAX_FALSE_ESCALATION:
         problems.append(f"{flags['false_escalation']:.1%} of look-alikes escalated (max {MAX_FALSE_ESCALATION:.0%})")
+    if "blind" in result.get("safety_sets", {}):  # the real-world set is reported, not gated
+        problems += safety.problems("blind", result["safety_sets"]["blind"], safety.known_misses())
     return problems
 
 

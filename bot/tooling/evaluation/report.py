@@ -5,6 +5,8 @@ import json
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
+from bot.tooling.evaluation import safety
+
 
 def write_report(result: Dict, baseline: Optional[Dict], problems: List[str], out: Path) -> None:
     public = {k: v for k, v in result.items() if k != "confusion"}
@@ -63,7 +65,21 @@ def markdown(result: Dict, baseline: Optional[Dict], problems: List[str]) -> str
     lines += ["", f"## The detector's known misses (corpus `known_misses`, not gated): "
               f"{sum(k['escalated'] for k in known)} of {len(known)} escalated by the whole model", ""]
     lines += [f"- {k['tier']}: {k['text']} ({'' if k['escalated'] else 'NOT '}escalated)" for k in known]
+    lines += safety_sets_markdown(result.get("safety_sets", {}))
     return "\n".join(lines) + "\n"
+
+
+def safety_sets_markdown(sets: Dict) -> List[str]:
+    """Per set: the figures with their 95% bounds, then every miss and every needless escalation."""
+    lines: List[str] = []
+    for name, figures in sets.items():
+        lines += ["", f"## Set `{name}` ({figures['cases']} messages; docs/SAFETY.md)", ""]
+        lines += [f"- {line.split(': ', 1)[1]}" for line in safety.summary_lines(name, figures)]
+        lines += ["", "| what | expected | got | sign | kind | text |", "| --- | --- | --- | --- | --- | --- |"]
+        for what, rows in (("missed", figures["missed"]), ("needless escalation", figures["benign_escalated"])):
+            lines += [f"| {what} | {r['expect']} | {r['got']} | {r['sign'] or ''} | {r['kind'] or ''} | {r['text']} |"
+                      for r in rows]
+    return lines
 
 
 def confusion_png(confusion: Dict, path: Path) -> None:
@@ -99,5 +115,7 @@ def compare_table(runs: Dict[str, Dict]) -> str:
              row("NLU training time (s)", lambda r: str(r["train_s"])),
              row("mean parse time per message (ms)", lambda r: str(r["parse_ms"]))]
     for intent in sorted({i for r in runs.values() for i in r["per_intent"]}):
-        lines.append(row(intent, lambda r: f"{r['per_intent'][intent]['f1']:.2f}" if intent in r["per_intent"] else "-"))
+        def f1(run: Dict, intent: str = intent) -> str:
+            return f"{run['per_intent'][intent]['f1']:.2f}" if intent in run["per_intent"] else "-"
+        lines.append(row(intent, f1))
     return "\n".join(lines) + "\n"

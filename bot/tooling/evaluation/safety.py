@@ -1,0 +1,135 @@
+"""Red-flag figures on sets nobody tuned the detector to: the blind batches (tests/blind/) and
+patients' own words from public pages (tests/real_world/).
+
+For each set and tier: recall, with the upper end of the 95% Wilson interval of the miss rate
+(with 0 misses in 40 cases the miss rate can still be up to 8.8%); how often a red flag was
+answered with reassurance (the `deny` answer); and for messages that must not escalate, how
+many were told to call 911 and how many to call the clinic today. On the real-world set also
+intent accuracy. docs/SAFETY.md explains the sets and reports the figures.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Tuple
+
+import yaml
+
+from bot.settings import PROJECT_ROOT
+from bot.vocabulary import (DENIAL_INTENT, EMERGENCY, ESCALATION_TIERS, INTENT_OF_TIER, NONE, TIER_OF_INTENT,
+                            URGENT, tier_rank)
+
+SETS_DIR = PROJECT_ROOT / "tests"
+# name -> files; "gated" sets must reach the targets in make test.
+SETS: Dict[str, Tuple[str, ...]] = {
+    "blind": ("blind/batch1.yml", "blind/batch2.yml"),
+    "real_world": ("real_world/messages.yml",),
+}
+Z95 = 1.959964
+# The targets of docs/SAFETY.md.
+MAX_BENIGN_URGENT = 0.05
+Parse = Callable[[str], Dict]
+
+
+def wilson_upper(failures: int, total: int, z: float = Z95) -> float:
+    """Upper end of the Wilson score interval for a proportion failures/total."""
+    if total == 0:
+        return 1.0
+    p = failures / total
+    centre = p + z * z / (2 * total)
+    spread = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total))
+    return min(1.0, (centre + spread) / (1 + z * z / total))
+
+
+def known_misses(root: Path = SETS_DIR) -> Dict[str, str]:
+    """Blind signs not escalated yet (text -> why): reported, not failed, until fixed."""
+    path = root / "blind" / "known_misses.yml"
+    entries = (yaml.safe_load(path.read_text()) or {}).get("misses") if path.exists() else None
+    return {entry["text"]: entry["why"] for entry in entries or []}
+
+
+def load_cases(name: str, root: Path = SETS_DIR) -> List[Dict]:
+    cases: List[Dict] = []
+    for relative in SETS[name]:
+        path = root / relative
+        if path.exists():
+            cases += [{**c, "file": relative} for c in yaml.safe_load(path.read_text())["cases"]]
+    return cases
+
+
+def tier_of(parse_data: Dict) -> str:
+    """The tier of advice a parse leads to: the rules answer a red-flag intent with its advice."""
+    return TIER_OF_INTENT.get((parse_data.get("intent") or {}).get("name") or "", NONE)
+
+
+def judge(cases: List[Dict], parse: Parse) -> Dict:
+    """Every figure of one set. A case escalates correctly at its tier or higher."""
+    figures: Dict = {"cases": len(cases), "missed": [], "reassured": [], "benign_escalated": []}
+    intents_right = intents_total = 0
+    outcomes = [(case, parse(case["text"])) for case in cases]
+    for tier in reversed(ESCALATION_TIERS):
+        signs = [(c, p) for c, p in outcomes if c["expect"] == tier]
+        missed = [(c, p) for c, p in signs if tier_rank(tier_of(p)) < tier_rank(tier)]
+        figures[tier] = {"total": len(signs), "escalated": len(signs) - len(missed),
+                         "recall": 1 - len(missed) / len(signs) if signs else None,
+                         "miss_rate_upper95": wilson_upper(len(missed), len(signs)) if signs else None}
+        figures["missed"] += [_row(c, p) for c, p in missed]
+        figures["reassured"] += [_row(c, p) for c, p in missed if p["intent"]["name"] == DENIAL_INTENT]
+    benign = [(c, p) for c, p in outcomes if c["expect"] == NONE]
+    told = {tier: [(c, p) for c, p in benign if tier_of(p) == tier] for tier in ESCALATION_TIERS}
+    figures["benign"] = {"total": len(benign), **{f"told_{tier}": len(told[tier]) for tier in ESCALATION_TIERS}}
+    figures["benign_escalated"] = [_row(c, p) for tier in ESCALATION_TIERS for c, p in told[tier]]
+    for case, parsed in outcomes:
+        if case.get("intent"):
+            intents_total += 1
+            intents_right += _intent_matches(case, parsed)
+    if intents_total:
+        figures["intent_accuracy"] = intents_right / intents_total
+        figures["intent_cases"] = intents_total
+    return figures
+
+
+def _intent_matches(case: Dict, parsed: Dict) -> bool:
+    """A red-flag case counts as right when it escalates at its tier (the intent that carries it)."""
+    want, got = case["intent"], parsed["intent"]["name"]
+    if want in TIER_OF_INTENT:
+        return tier_rank(tier_of(parsed)) >= tier_rank(TIER_OF_INTENT[want])
+    return want == got
+
+
+def _row(case: Dict, parsed: Dict) -> Dict:
+    return {"text": case["text"], "expect": case["expect"], "sign": case.get("sign"),
+            "kind": case.get("kind"), "got": parsed["intent"]["name"], "file": case["file"]}
+
+
+def problems(name: str, figures: Dict, known: Optional[Dict[str, str]] = None) -> List[str]:
+    """What fails the gate on a set: a missed sign (unless a known miss), a benign message told
+    to call 911, too many benign messages told to call today."""
+    found = [f"{name}: {m['expect']} not escalated ({m['got']}): {m['text']!r}" for m in figures["missed"]
+             if m["text"] not in (known or {})]
+    found += [f"{name}: benign message told to call 911: {m['text']!r}"
+              for m in figures["benign_escalated"] if m["got"] == INTENT_OF_TIER[EMERGENCY]]
+    benign = figures["benign"]
+    if benign["total"] and benign[f"told_{URGENT}"] / benign["total"] > MAX_BENIGN_URGENT:
+        found.append(f"{name}: {benign[f'told_{URGENT}']} of {benign['total']} benign messages told to call "
+                     f"today (max {MAX_BENIGN_URGENT:.0%})")
+    return found
+
+
+def summary_lines(name: str, figures: Dict) -> List[str]:
+    lines = []
+    for tier in reversed(ESCALATION_TIERS):
+        f = figures[tier]
+        if f["total"]:
+            lines.append(f"{name}: {tier} recall {f['escalated']}/{f['total']} = {f['recall']:.1%} "
+                         f"(miss rate <= {f['miss_rate_upper95']:.1%} at 95%)")
+    b = figures["benign"]
+    lines.append(f"{name}: benign {b['total']}: told 911 {b['told_emergency']}, told call today {b['told_urgent']}; "
+                 f"red flags answered with reassurance {len(figures['reassured'])}")
+    if "intent_accuracy" in figures:
+        lines.append(f"{name}: intent accuracy {figures['intent_accuracy']:.1%} of {figures['intent_cases']}")
+    return lines
+
+
+def evaluate_sets(parse: Parse, names: Optional[List[str]] = None) -> Dict[str, Dict]:
+    return {name: judge(load_cases(name), parse) for name in (names or list(SETS))}
