@@ -13,7 +13,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install train run shell reload evaluate test test-unit test-conversations validate evaluate bench lock clean
+.PHONY: help install train run shell reload evaluate test test-unit test-conversations lint types validate evaluate bench lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -42,11 +42,19 @@ reload: $(VENV)/.installed ## after a content edit: retrain what changed and loa
 	$(BOT) reload
 	@touch $(MODEL)
 
-test: validate $(MODEL) ## everything CI checks: validate, then all tests
-	$(PY) -m pytest
+# Fastest first, so a broken import fails in the first minute, not after training. Serial make
+# runs the prerequisites in this order; the last line runs every test that tests/unit does not.
+test: lint types test-unit validate $(MODEL) ## everything CI checks: lint, types, unit tests, validate, then train and the model and server tests
+	$(PY) -m pytest tests --ignore=tests/unit
 
 test-unit: $(VENV)/.installed ## fast tests that need no trained model
 	$(PY) -m pytest tests/unit
+
+lint: $(VENV)/.installed ## ruff over bot/, actions/ and tests/ (settings in pyproject.toml)
+	$(PY) -m ruff check bot actions tests
+
+types: $(VENV)/.installed ## mypy over bot/ and actions/ (settings in pyproject.toml)
+	$(PY) -m mypy bot actions
 
 validate: $(VENV)/.installed ## Rasa's validator (warnings are errors) and the content checks; no training
 	$(PY) -m bot.tooling.content_checks.rasa_validation
@@ -64,4 +72,4 @@ lock: ## re-pin every dependency into constraints.txt after changing requirement
 	{ head -2 constraints.txt; /tmp/lock-venv/bin/pip freeze; } > constraints.txt.new && mv constraints.txt.new constraints.txt
 
 clean: ## remove trained models, reports and caches (keeps .venv and var/)
-	rm -rf models reports results .rasa .pytest_cache
+	rm -rf models reports results .rasa .pytest_cache .ruff_cache .mypy_cache

@@ -27,18 +27,24 @@ class ValidateCallbackForm(FormValidationAction):
             return ["callback_consent"]
         return domain_slots
 
-    def validate_callback_name(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_callback_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         name = str(value or "").strip()[:100]
         return {"callback_name": name or None}
 
-    def validate_callback_phone(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_callback_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         phone = patient_number(value)  # the rule: bot/phone.py
         if not phone:
             dispatcher.utter_message(response="utter_invalid_callback_phone")
             return {"callback_phone": None}
         return {"callback_phone": phone}
 
-    def validate_callback_time(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_callback_time(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         best_time = str(value or "").strip()[:100]
         return {"callback_time": best_time or None}
 

@@ -83,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="start the action server and the Rasa server").set_defaults(handler=run)
     commands.add_parser("shell", help="chat with the assistant in the terminal").set_defaults(handler=shell)
-    commands.add_parser("reload", help="retrain and load the new model into the running bot").set_defaults(handler=reload)
+    commands.add_parser("reload", help="retrain and load the new model into the running bot").set_defaults(
+        handler=reload)
     rasa_parser = commands.add_parser("rasa", help="run a rasa command with the project's environment")
     rasa_parser.add_argument("rasa_args", nargs=argparse.REMAINDER)
     rasa_parser.set_defaults(handler=rasa)

@@ -11,6 +11,7 @@ from typing import Any, Dict, List, Text
 import numpy as np
 import skops.io as sio
 
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -31,7 +32,9 @@ class TfidfIntentClassifier(LogisticRegressionClassifier):
     def get_default_config() -> Dict[Text, Any]:
         return {**LogisticRegressionClassifier.get_default_config(), "C": 10.0, "max_iter": 2000}
 
-    def __init__(self, config: Dict[Text, Any], name: Text, model_storage, resource) -> None:
+    def __init__(
+        self, config: Dict[Text, Any], name: Text, model_storage: ModelStorage, resource: Resource
+    ) -> None:
         super().__init__(config, name, model_storage, resource)
         self.clf = make_pipeline(
             TfidfTransformer(sublinear_tf=True),
@@ -59,7 +62,12 @@ class TfidfIntentClassifier(LogisticRegressionClassifier):
 
     @classmethod
     def load(
-        cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource, execution_context, **kwargs: Any
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
     ) -> "TfidfIntentClassifier":
         # The parent silently falls back to an untrained classifier when skops finds a type
         # it doesn't trust (TF-IDF keeps its weights in a scipy sparse matrix): trust exactly

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Text
 
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
@@ -22,7 +25,13 @@ class LemmaTokenizer(Tokenizer):
         return {"intent_tokenization_flag": False, "intent_split_symbol": "_", "token_pattern": None}
 
     @classmethod
-    def create(cls, config, model_storage, resource, execution_context) -> "LemmaTokenizer":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "LemmaTokenizer":
         return cls(config)
 
     def process(self, messages: List[Message]) -> List[Message]:

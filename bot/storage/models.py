@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import datetime, timezone
-from typing import Optional
+from typing import Any, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import declarative_base
@@ -21,7 +21,8 @@ metadata = sa.MetaData(naming_convention={
     "ck": "ck_%(table_name)s_%(constraint_name)s",
     "pk": "pk_%(table_name)s",
 })
-Base = declarative_base(metadata=metadata)
+# SQLAlchemy 1.4 ships no type information: to mypy the declarative base is a class of type Any.
+Base: Any = declarative_base(metadata=metadata)
 
 
 def utcnow() -> datetime:

@@ -37,6 +37,8 @@ MAX_UNSAVED = 10_000
 class ConfiguredSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore whose connection always comes from `bot.settings`."""
 
+    engine: Engine  # made by SQLTrackerStore.__init__, replaced in ours
+
     def __init__(self, domain: Optional[Domain] = None,
                  event_broker: Optional[EventBroker] = None, **kwargs: Any) -> None:
         ignored = sorted(k for k in _IGNORED if kwargs.pop(k, None) is not None)

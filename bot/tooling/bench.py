@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from importlib.metadata import version
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 import aiohttp
 import psutil
@@ -45,8 +45,18 @@ MESSAGES = [
 ]
 TURNS_PER_SENDER = 10  # a new conversation (sender id) every 10 turns keeps trackers realistic
 CLIENTS = 10
-FULL = dict(warmup=30, single=300, per_client=60, seconds=20.0)
-QUICK = dict(warmup=10, single=40, per_client=8, seconds=3.0)
+
+
+@dataclass(frozen=True)
+class Sizes:
+    warmup: int  # turns before measuring
+    single: int  # turns of the one-client run
+    per_client: int  # turns of each client in the concurrent run
+    seconds: float  # length of the sustained run
+
+
+FULL = Sizes(warmup=30, single=300, per_client=60, seconds=20.0)
+QUICK = Sizes(warmup=10, single=40, per_client=8, seconds=3.0)
 
 
 @dataclass
@@ -159,22 +169,22 @@ def train_seconds(out: Path, log: Path) -> Optional[float]:
     return round(time.perf_counter() - start, 1) if code == 0 else None
 
 
-def benchmark(args: argparse.Namespace, work: Path, logs: Path) -> Dict[str, object]:
+def benchmark(args: argparse.Namespace, work: Path, logs: Path) -> Dict[str, Any]:
     sizes = QUICK if args.quick else FULL
     settings = isolated_settings(work)
-    figures: Dict[str, object] = {}
+    figures: Dict[str, Any] = {}  # the JSON report's figures
     started = time.perf_counter()
     with Servers(settings, model=args.model, log_dir=logs) as servers:
         figures["startup_s"] = round(time.perf_counter() - started, 1)
         monitor = Monitor(servers.processes)
         monitor.start()
         url = f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook"
-        runs = {"warmup": asyncio.run(drive(url, "warmup", 1, sizes["warmup"]))}
+        runs = {"warmup": asyncio.run(drive(url, "warmup", 1, sizes.warmup))}
         if runs["warmup"].errors:  # e.g. the model did not load: Rasa then answers nothing
             raise RuntimeError(f"no good answer in the warm-up: {runs['warmup'].errors[0]}")
-        runs["single"] = asyncio.run(drive(url, "single", 1, sizes["single"]))
-        runs["concurrent"] = asyncio.run(drive(url, "concurrent", CLIENTS, sizes["per_client"]))
-        runs["sustained"] = asyncio.run(drive(url, "sustained", CLIENTS, 10**6, sizes["seconds"]))
+        runs["single"] = asyncio.run(drive(url, "single", 1, sizes.single))
+        runs["concurrent"] = asyncio.run(drive(url, "concurrent", CLIENTS, sizes.per_client))
+        runs["sustained"] = asyncio.run(drive(url, "sustained", CLIENTS, 10**6, sizes.seconds))
         dead = [f"{name} (exit code {p.returncode})" for name, p in servers.processes.items()
                 if p.poll() is not None]
         if dead:
@@ -190,7 +200,7 @@ def benchmark(args: argparse.Namespace, work: Path, logs: Path) -> Dict[str, obj
     return figures
 
 
-def table(f: Dict[str, object]) -> str:
+def table(f: Dict[str, Any]) -> str:
     s, c, u = f["single"], f["concurrent"], f["sustained"]
     train = "skipped" if "train_s" not in f else "FAILED" if f["train_s"] is None else f"{f['train_s']} s"
     rasa_rss = f"{f['rasa_peak_mb']} MB" + ("" if f["rasa_processes"] == 1 else
@@ -209,7 +219,7 @@ def table(f: Dict[str, object]) -> str:
     return "\n".join(lines + [f"| {' | '.join(row)} |" for row in rows])
 
 
-def main(argv: List[str] = None) -> int:
+def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.tooling.bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="short smoke run (seconds, not minutes)")
     parser.add_argument("--skip-train", action="store_true", help="do not time a training run")

@@ -108,7 +108,8 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 180.0) -
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{' '.join(process.args[:3])} exited with code {process.returncode}")
+            command = process.args if isinstance(process.args, list) else [process.args]
+            raise RuntimeError(f"{' '.join(map(str, command[:3]))} exited with code {process.returncode}")
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return

@@ -53,7 +53,7 @@ def test_replicas_migrating_at_once_do_not_collide(postgres_url):
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                  for _ in range(4)]
     results = [process.communicate(timeout=60) for process in processes]
-    assert [(p.returncode, out) for p, (out, _) in zip(processes, results)] == \
+    assert [(p.returncode, out) for p, (out, _) in zip(processes, results, strict=True)] == \
         [(0, "0001")] * len(processes), [err[-500:] for _, err in results]
 
 

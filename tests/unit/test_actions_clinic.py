@@ -12,7 +12,8 @@ def callbacks(stores):
     return stores.callbacks
 
 
-SLOTS = {"callback_consent": True, "callback_name": "Sam", "callback_phone": "555-123-4567", "callback_time": "mornings"}
+SLOTS = {"callback_consent": True, "callback_name": "Sam", "callback_phone": "555-123-4567",
+         "callback_time": "mornings"}
 
 
 def test_request_with_consent_is_stored_and_cleared(callbacks, dispatcher, tracker_for, domain_dict):

@@ -3,8 +3,11 @@
 `bot.storage.database.migrate` hands over an open connection; the `alembic` CLI (with
 bot/storage/alembic.ini, for writing new revisions) falls back to the configured URL.
 """
+from typing import Any, Optional
+
 import sqlalchemy as sa
 from alembic import context
+from sqlalchemy.engine import Connection
 
 from bot.storage.models import Base
 
@@ -12,12 +15,12 @@ from bot.storage.models import Base
 _MIGRATION_LOCK_ID = 7_311_204
 
 
-def _include_object(obj, name, type_, reflected, compare_to):
+def _include_object(obj: Any, name: Optional[str], type_: str, reflected: bool, compare_to: Any) -> bool:
     """Leave Rasa's `events` table (and any other foreign table) out of autogenerate."""
     return not (type_ == "table" and reflected and compare_to is None)
 
 
-def _run(connection) -> None:
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,

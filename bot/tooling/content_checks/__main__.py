@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import List, Optional
 
 from bot.tooling.content_checks import run_all
 from bot.tooling.content_checks.loader import Project
@@ -16,7 +17,7 @@ from bot.tooling.content_checks.readability import MAX_GRADE, grades
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def main(argv=None) -> int:
+def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.tooling.content_checks", description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=ROOT, help="project folder (default: this repository)")
     parser.add_argument("--grades", action="store_true", help="also list the reading grade of every response")

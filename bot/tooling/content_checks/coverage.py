@@ -5,7 +5,10 @@ one that no conversation test says leaves a broken answer unnoticed until a pati
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Dict, Iterator, List, Tuple
+
+from ruamel.yaml.comments import CommentedMap
 
 from bot.tooling.content_checks.loader import Problem, Project
 
@@ -14,15 +17,15 @@ from bot.tooling.content_checks.loader import Problem, Project
 RASA_DEFAULT_INTENTS = {"restart", "back", "out_of_scope", "session_start", "nlu_fallback"}
 
 
-def _step_intents(project: Project, path) -> Iterator[Tuple[str, int, dict]]:
+def _step_intents(project: Project, path: Path) -> Iterator[Tuple[str, int, CommentedMap]]:
     """(intent, line, step) for each `intent:` of a story or rule step, `or:` alternatives included."""
     data = project.load(path) or {}
     for key in ("stories", "rules"):
         for block in data.get(key) or []:
             for step in (block.get("steps") or []) if isinstance(block, dict) else []:
-                if not isinstance(step, dict):
+                if not isinstance(step, CommentedMap):
                     continue
-                for option in [step] + [o for o in step.get("or") or [] if isinstance(o, dict)]:
+                for option in [step] + [o for o in step.get("or") or [] if isinstance(o, CommentedMap)]:
                     if "intent" in option:
                         yield str(option["intent"]), option.lc.line + 1, step
 
@@ -58,8 +61,8 @@ def check_intents(project: Project) -> List[Problem]:
     unknown = [(intent, where, "training examples") for intent, where in trained.items()]
     unknown += [(intent, where, "a story or rule") for intent, where in in_stories.items()]
     unknown += [(intent, where, "a conversation test") for intent, where in in_tests.items()]
-    for intent, (path, line), used_in in unknown:
+    for intent, (where, line), used_in in unknown:
         if intent not in declared and intent not in RASA_DEFAULT_INTENTS:
-            problems.append(Problem(path, line, f"intent '{intent}' has {used_in} but is not in domain.yml",
+            problems.append(Problem(where, line, f"intent '{intent}' has {used_in} but is not in domain.yml",
                                     f"add '- {intent}' under intents: in domain.yml, or fix the spelling"))
     return problems

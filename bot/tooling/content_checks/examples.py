@@ -50,7 +50,8 @@ def check_counts(project: Project) -> List[Problem]:
 
 
 def check_duplicates(project: Project) -> List[Problem]:
-    problems, seen = [], {}
+    problems: List[Problem] = []
+    seen: Dict[str, Example] = {}
     for example in _training(project):
         key = normalise(example.text)
         first = seen.setdefault(key, example)
@@ -61,11 +62,11 @@ def check_duplicates(project: Project) -> List[Problem]:
                                     f"at {first.path}:{first.line}", "keep one of them (case, punctuation and "
                                     "spacing are ignored)"))
     for example in project.examples(project.heldout_files()):
-        first = seen.get(normalise(example.text))
-        if first:
+        trained = seen.get(normalise(example.text))
+        if trained:
             problems.append(Problem(example.path, example.line,
-                                    f"held-out example '{example.text}' is also trained on at {first.path}:"
-                                    f"{first.line}", "remove it from one side; held-out examples must be new"))
+                                    f"held-out example '{example.text}' is also trained on at {trained.path}:"
+                                    f"{trained.line}", "remove it from one side; held-out examples must be new"))
     return problems
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Tuple
 
 from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 ENTITY = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")  # [3 weeks](time_since_surgery)
@@ -56,7 +57,9 @@ class Project:
     def glob(self, pattern: str) -> List[Path]:
         return sorted(p for p in self.root.glob(pattern) if p.is_file())
 
-    def load(self, path: Path) -> Optional[Any]:
+    def load(self, path: Path) -> Any:
+        """The round-trip YAML (CommentedMap, CommentedSeq, scalars: they know their lines),
+        or None when the file does not parse."""
         if path not in self._cache:
             self._cache[path] = None
             try:
@@ -73,9 +76,9 @@ class Project:
     def domain_path(self) -> Path:
         return self.root / "domain.yml"
 
-    def domain(self) -> Dict[str, Any]:
+    def domain(self) -> CommentedMap:
         data = self.load(self.domain_path) if self.domain_path.exists() else None
-        return data if isinstance(data, dict) else {}
+        return data if isinstance(data, CommentedMap) else CommentedMap()
 
     def data_files(self, *keys: str) -> List[Path]:
         """Files under data/ holding any of `keys` at the top (catalogues without them are skipped)."""
@@ -93,7 +96,7 @@ class Project:
         found = []
         for path in files:
             for item in (self.load(path) or {}).get("nlu") or []:
-                if not isinstance(item, dict) or "intent" not in item or "examples" not in item:
+                if not isinstance(item, CommentedMap) or "intent" not in item or "examples" not in item:
                     continue
                 first = item.lc.value("examples")[0] + 2
                 for offset, raw in enumerate(str(item["examples"]).split("\n")):
@@ -107,13 +110,13 @@ class Project:
         """(name, variation, line) for each variation; a second variation is named utter_x[2]."""
         for name, variations in (self.domain().get("responses") or {}).items():
             for index, variation in enumerate(variations or []):
-                if isinstance(variation, dict):
+                if isinstance(variation, CommentedMap):
                     label = name if index == 0 else f"{name}[{index + 1}]"
                     yield label, variation, variations.lc.item(index)[0] + 1
 
     def domain_intents(self) -> Dict[str, int]:
         """Intent name -> line in domain.yml (`- greet` or `- greet: {use_entities: ...}`)."""
-        intents = self.domain().get("intents") or []
+        intents = self.domain().get("intents") or CommentedSeq()
         names = {}
         for index, entry in enumerate(intents):
             name = next(iter(entry)) if isinstance(entry, dict) else entry

@@ -11,9 +11,12 @@ import re
 import sys
 import warnings
 from pathlib import Path
-from typing import List, Set
+from typing import TYPE_CHECKING, List, Set
 
 from bot.tooling.content_checks.loader import Problem
+
+if TYPE_CHECKING:  # Rasa is imported only when the check runs
+    from rasa.shared.core.domain import Domain
 
 ROOT = Path(__file__).resolve().parents[3]
 UNUSED = re.compile(r"The utterance '(\w+)' is not used in any story or rule\.")
@@ -21,7 +24,7 @@ RASA_BUG = "Slot auto-fill has been removed"
 PYTHON_USERS = ("actions/**/*.py", "bot/**/*.py")  # every module, at any depth
 
 
-def responses_used_outside_stories(root: Path, domain) -> Set[str]:
+def responses_used_outside_stories(root: Path, domain: Domain) -> Set[str]:
     used = {f"utter_ask_{slot}" for form in domain.forms.values() for slot in form.get("required_slots", [])}
     for pattern in PYTHON_USERS:
         for path in root.glob(pattern):

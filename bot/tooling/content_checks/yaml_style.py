@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Dict, List, Optional, Set
+from typing import Any, Dict, List, Optional, Set
+
+from ruamel.yaml.comments import CommentedMap
 
 from bot.tooling.content_checks.loader import TRAINING_KEYS, Problem, Project
 from bot.tooling.content_checks.responses import content_files
@@ -63,15 +65,16 @@ def check_text(project: Project, path: Path) -> List[Problem]:
             problems.append(Problem(rel, number, f"indented {indent} spaces ({indent - previous} more than "
                                     "the line above); the style is 2 spaces per level",
                                     "indent each level by exactly 2 spaces"))
-        previous = indent + len(re.match(r"(?:- )*", line[indent:]).group())  # "- key:" starts at +2
+        list_marks = re.match(r"(?:- )*", line[indent:])  # always matches, maybe empty
+        previous = indent + (list_marks.end() if list_marks else 0)  # "- key:" starts at +2
     if text and not text.endswith("\n"):
         problems.append(Problem(rel, text.count("\n") + 1, "file does not end with a newline",
                                 "add an empty line at the end"))
     return problems
 
 
-def _unknown(project: Project, node, allowed: Set[str], what: str, path: Path) -> List[Problem]:
-    if not isinstance(node, dict):
+def _unknown(project: Project, node: Any, allowed: Set[str], what: str, path: Path) -> List[Problem]:
+    if not isinstance(node, CommentedMap):
         return []
     return [Problem(project.rel(path), node.lc.key(key)[0] + 1, f"unexpected key '{key}' in {what}",
                     f"expected one of: {', '.join(sorted(allowed))}") for key in node if key not in allowed]
