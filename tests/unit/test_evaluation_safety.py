@@ -1,0 +1,50 @@
+"""The figures docs/SAFETY.md reports for the blind and real-world sets, on small hand-made sets."""
+import pytest
+
+from bot.tooling.evaluation import safety
+
+
+def test_wilson_upper_bound_of_a_miss_rate():
+    assert safety.wilson_upper(0, 40) == pytest.approx(0.0876, abs=1e-3)  # 0 misses still allow ~9%
+    assert safety.wilson_upper(0, 400) == pytest.approx(0.0095, abs=1e-3)
+    assert safety.wilson_upper(5, 100) > 0.05 > 0
+    assert safety.wilson_upper(0, 0) == 1.0
+
+
+CASES = [
+    {"text": "cant pee", "expect": "emergency", "sign": "E2", "kind": "report", "file": "x"},
+    {"text": "groin numb", "expect": "emergency", "sign": "E3", "kind": "report", "file": "x"},
+    {"text": "fever 39", "expect": "urgent", "sign": "U3", "kind": "report", "file": "x"},
+    {"text": "no fever", "expect": "none", "sign": "U3", "kind": "negated", "file": "x"},
+    {"text": "what is foot drop", "expect": "none", "sign": "E5", "kind": "asked", "file": "x"},
+    {"text": "leg aches", "expect": "none", "intent": "leg_pain_normal", "file": "x"},
+]
+ANSWERS = {"cant pee": "red_flag_emergency", "groin numb": "deny", "fever 39": "red_flag_emergency",
+           "no fever": "deny", "what is foot drop": "red_flag_emergency", "leg aches": "leg_pain_normal"}
+
+
+def parse(text):
+    return {"intent": {"name": ANSWERS[text]}}
+
+
+def test_judge_counts_recall_reassurance_and_needless_escalation():
+    figures = safety.judge(CASES, parse)
+    assert figures["emergency"]["escalated"] == 1 and figures["emergency"]["total"] == 2
+    assert figures["urgent"]["recall"] == 1.0  # a higher tier counts
+    assert [m["text"] for m in figures["reassured"]] == ["groin numb"]
+    assert figures["benign"] == {"total": 3, "told_urgent": 0, "told_emergency": 1}
+    assert figures["intent_accuracy"] == 1.0 and figures["intent_cases"] == 1
+
+
+def test_gate_fails_a_missed_sign_unless_known_and_always_a_needless_911():
+    figures = safety.judge(CASES, parse)
+    found = safety.problems("blind", figures)
+    assert any("groin numb" in p for p in found) and any("what is foot drop" in p for p in found)
+    known = safety.problems("blind", figures, known={"groin numb": "not read yet"})
+    assert not any("groin numb" in p for p in known) and any("what is foot drop" in p for p in known)
+
+
+def test_too_many_call_today_answers_to_benign_messages_fail():
+    cases = [{"text": f"ok {i}", "expect": "none", "file": "x"} for i in range(10)]
+    figures = safety.judge(cases, lambda t: {"intent": {"name": "red_flag_urgent" if t == "ok 0" else "greet"}})
+    assert any("told to call today" in p for p in safety.problems("real_world", figures))
