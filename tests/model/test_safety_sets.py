@@ -7,6 +7,7 @@ and a fix is noticed. The real-world set (tests/real_world/) is reported, not ga
 """
 from __future__ import annotations
 
+from collections import Counter
 from typing import List
 
 import pytest
@@ -16,7 +17,7 @@ from bot.vocabulary import EMERGENCY, NONE, tier_rank
 pytestmark = pytest.mark.model
 
 KNOWN_MISSES = safety.known_misses()
-BLIND = safety.load_cases("blind")
+BLIND = [case for name in safety.GATED for case in safety.load_cases(name)]
 
 
 def cases(expect_sign: bool) -> List:
@@ -27,9 +28,14 @@ def cases(expect_sign: bool) -> List:
             for c in chosen]
 
 
-def test_the_blind_sets_are_there_and_large_enough():
-    assert len([c for c in BLIND if c["expect"] != NONE]) >= 300
-    assert len([c for c in BLIND if c["expect"] == NONE]) >= 150
+SIGN_CODES = [f"E{i}" for i in range(1, 12)] + [f"U{i}" for i in range(1, 10)]  # docs/SAFETY.md
+
+
+def test_the_blind_sets_cover_every_sign_and_its_lookalikes():
+    reports = Counter(c["sign"] for c in BLIND if c["expect"] != NONE)
+    lookalikes = Counter(c["sign"] for c in BLIND if c["expect"] == NONE)
+    assert {code: reports[code] for code in SIGN_CODES if reports[code] < 5} == {}
+    assert {code: lookalikes[code] for code in SIGN_CODES if lookalikes[code] < 3} == {}
     assert set(KNOWN_MISSES) <= {c["text"] for c in BLIND}, "known_misses.yml lists a text no set has"
 
 

@@ -38,9 +38,9 @@ def test_judge_counts_recall_reassurance_and_needless_escalation():
 
 def test_gate_fails_a_missed_sign_unless_known_and_always_a_needless_911():
     figures = safety.judge(CASES, parse)
-    found = safety.problems("blind", figures)
+    found = safety.problems("blind_batch1", figures)
     assert any("groin numb" in p for p in found) and any("what is foot drop" in p for p in found)
-    known = safety.problems("blind", figures, known={"groin numb": "not read yet"})
+    known = safety.problems("blind_batch1", figures, known={"groin numb": "not read yet"})
     assert not any("groin numb" in p for p in known) and any("what is foot drop" in p for p in known)
 
 

@@ -111,8 +111,9 @@ def gate(result: Dict, baseline: Optional[Dict]) -> List[str]:
     problems += [f"{m['tier']} phrasing not escalated: {m['text']!r}" for m in flags["missed"]]
     if flags["false_escalation"] > MAX_FALSE_ESCALATION:
         problems.append(f"{flags['false_escalation']:.1%} of look-alikes escalated (max {MAX_FALSE_ESCALATION:.0%})")
-    if "blind" in result.get("safety_sets", {}):  # the real-world set is reported, not gated
-        problems += safety.problems("blind", result["safety_sets"]["blind"], safety.known_misses())
+    for name in safety.GATED:  # the real-world set is reported, not gated
+        if name in result.get("safety_sets", {}):
+            problems += safety.problems(name, result["safety_sets"][name], safety.known_misses())
     return problems
 
 

@@ -20,11 +20,14 @@ from bot.vocabulary import (DENIAL_INTENT, EMERGENCY, ESCALATION_TIERS, INTENT_O
                             URGENT, tier_rank)
 
 SETS_DIR = PROJECT_ROOT / "tests"
-# name -> files; "gated" sets must reach the targets in make test.
+# name -> files. The blind batches are gated (make test, make evaluate); the real-world set
+# is reported. batch1 is the development batch; batches 2 and 3 are sealed (tests/blind/README.md).
 SETS: Dict[str, Tuple[str, ...]] = {
-    "blind": ("blind/batch1.yml", "blind/batch2.yml"),
-    "real_world": ("real_world/messages.yml",),
+    "blind_batch1": ("blind/batch1.yml",),
+    "blind_sealed": ("blind/batch2.yml", "blind/batch3.yml"),
+    "real_world": ("real_world/messages.yml", "real_world/batch2.yml"),
 }
+GATED = ("blind_batch1", "blind_sealed")
 Z95 = 1.959964
 # The targets of docs/SAFETY.md.
 MAX_BENIGN_URGENT = 0.05
