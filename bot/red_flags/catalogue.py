@@ -20,7 +20,7 @@ CATALOGUE_PATH = PROJECT_ROOT / "data" / "red_flags.yml"
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _FLAG_KEYS = {"id", "tier", "description", "phrases", "exact", "near", "patterns",
               "temperature", "normal_reading_cancels"}
-_NEAR_KEYS = {"any_of", "near", "within", "exact", "across_but"}
+_NEAR_KEYS = {"any_of", "near", "within", "exact", "across_but", "also"}
 
 
 class CatalogueError(ValueError):
@@ -34,6 +34,7 @@ class NearRule:
     within: int
     exact: bool = False
     across_but: bool = False
+    also: Tuple[str, ...] = ()  # a third word that must be close to the pair too
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,8 @@ def _near(rule: Any, where: str) -> NearRule:
     within = rule.get("within", 4)
     if not any_of or not near or not isinstance(within, int) or within < 0:
         raise CatalogueError(f"{where}: a near rule needs any_of, near and a whole `within`")
-    return NearRule(any_of, near, within, bool(rule.get("exact")), bool(rule.get("across_but")))
+    return NearRule(any_of, near, within, bool(rule.get("exact")), bool(rule.get("across_but")),
+                    _words(rule.get("also"), where))
 
 
 def _flag(raw: Any, index: int) -> Flag:

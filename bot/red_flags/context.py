@@ -3,8 +3,10 @@
 NegEx-style scopes, but bounded: negspacy's Negex lets a negation reach the end of a
 "but"-free sentence and treats "can't" as a negation, so "I don't have a fever and I
 can't pee" would lose the retention. Here a trigger reaches at most `window` words and
-stops at a clause break ("but", "however", or ", and I ..."), and a trigger that is part
-of the hit's own words ("can't pee", "no control of my bladder") never negates it.
+stops at a clause break ("but", "however", or ", and I ...") or a stop word ("no fever,
+just my groin feels numb"), and a trigger that is part of the hit's own words ("can't
+pee", "no control of my bladder") never negates it. Numbness the patient says is improving,
+unchanged or asks about is the nerve healing (`expected_healing`), unless they say it is new.
 Missing a red flag is the costly error, so every rule errs towards "affirmed".
 """
 from __future__ import annotations
@@ -21,11 +23,21 @@ NEGATED = "negated"
 HYPOTHETICAL = "hypothetical"
 HISTORICAL = "historical"
 RESOLVED = "resolved"
+# Numbness or tingling the patient says is improving, unchanged or asks about: the nerve
+# healing, not a new sign (language: healing in data/red_flags.yml).
+HEALING = "healing"
 
 # Matcher keys of the catalogue's context words (language: in data/red_flags.yml).
 K_BREAK = context_key("break")
+K_COMPARE = context_key("compare")
+K_HEAL_BETTER = context_key("heal_better")
+K_HEAL_NOW = context_key("heal_now")
+K_HEAL_SAME = context_key("heal_same")
+K_HEAL_WORDS = context_key("heal_words")
+K_HEAL_WORSE = context_key("heal_worse")
 K_FOLLOW = context_key("follow")
 K_HIST = context_key("hist")
+K_HIST_NEW = context_key("hist_new")
 K_HYPO = context_key("hypo")
 K_NEG = context_key("neg")
 K_PAST = context_key("past")
@@ -34,6 +46,7 @@ K_REAFFIRM = context_key("reaffirm")
 K_RECUR = context_key("recur")
 K_RES = context_key("res")
 K_SHORT = context_key("short")
+K_STOP = context_key("stop")
 
 
 def _section(language: Mapping[str, Any], name: str) -> Mapping[str, Any]:
@@ -51,7 +64,7 @@ class Context:
     def __init__(self, analyser: Analyser, language: Mapping[str, Any]) -> None:
         neg = _section(language, "negation")
         hypo = _section(language, "hypothetical")
-        short = hypo.get("short") if isinstance(hypo.get("short"), dict) else {}
+        short = found if isinstance(found := hypo.get("short"), dict) else {}
         hist = _section(language, "history")
         res = _section(language, "resolution")
         clauses = _section(language, "clauses")
@@ -60,6 +73,8 @@ class Context:
         self.short_window = int(short.get("window", 2))
         short_triggers = set(_list(short.get("triggers")))
         analyser.add_terms(K_NEG, _list(neg.get("triggers")))
+        analyser.add_terms(K_STOP, _list(neg.get("stops")))
+        self.double_negative = _first_words(analyser, neg.get("double_negative"))
         analyser.add_terms(K_REAFFIRM, _list(neg.get("reaffirm")), exact=True)
         long_triggers = [t for t in _list(hypo.get("triggers")) if t not in short_triggers]
         analyser.add_terms(K_HYPO, long_triggers)
@@ -70,6 +85,16 @@ class Context:
         analyser.add_terms(K_PSEUDO, _list(neg.get("pseudo")) + _list(hypo.get("pseudo"))
                            + _list(hist.get("pseudo")))
         analyser.add_terms(K_HIST, _list(hist.get("triggers")))
+        analyser.add_terms(K_COMPARE, _list(hist.get("comparison")))
+        analyser.add_terms(K_HIST_NEW, _list(hist.get("new")))
+        heal = _section(language, "healing")
+        self.healing_flags = set(_list(heal.get("flags")))
+        analyser.add_terms(K_HEAL_WORDS, _list(heal.get("words")))
+        analyser.add_terms(K_HEAL_BETTER, _list(heal.get("improving")))
+        analyser.add_terms(K_HEAL_SAME, _list(heal.get("unchanged")))
+        analyser.add_terms(K_HEAL_WORSE, _list(heal.get("new")))
+        analyser.add_terms(K_HEAL_NOW, _list(heal.get("now")))
+        self.heal_questions = _first_words(analyser, heal.get("question_starts"))
         analyser.add_terms(K_RES, _list(res.get("triggers")), exact=True)
         self.res_window = int(res.get("window", 6))
         analyser.add_terms(K_PAST, _list(res.get("past_cues")), exact=True)
@@ -95,7 +120,8 @@ class Context:
         return unit_of, sent_of
 
     def status(self, doc: Doc, cand: Candidate, terms: Terms,
-               unit_of: Sequence[int], sent_of: Sequence[int]) -> str:
+               unit_of: Sequence[int], sent_of: Sequence[int],
+               others: Sequence[Candidate] = ()) -> str:
         own = {i for s, e in cand.terms for i in range(s, e)}
         pseudo = terms.get(K_PSEUDO, ())
 
@@ -103,25 +129,34 @@ class Context:
             """Triggers that are not part of a pseudo-trigger ("not sure", "can't")."""
             return [t for t in terms.get(key, ()) if not _inside(t[0], pseudo)]
 
+        stops = [s for s, _ in terms.get(K_STOP, ())]
         reaffirmed = any(s >= cand.end and sent_of[s] == sent_of[cand.start]
                          for s, _ in terms.get(K_REAFFIRM, ()))
-        if self._before(live(K_NEG), cand, self.neg_window, unit_of, own) and not reaffirmed:
+        negations = self._negations(doc, live(K_NEG), terms, unit_of)
+        if self._before(negations, cand, self.neg_window, unit_of, own, stops) and \
+                not reaffirmed:
             return NEGATED
-        if self._before(live(K_HYPO), cand, self.hypo_window, unit_of, own) or \
+        if self._before(live(K_HYPO), cand, self.hypo_window, unit_of, own, stops) or \
                 self._before(live(K_SHORT), cand, self.short_window, unit_of, own) or \
                 self._general_question(doc, cand, live(K_FOLLOW), unit_of):
             return HYPOTHETICAL
-        recur = [s for s, _ in terms.get(K_RECUR, ())]
+        resolutions = [t for t in live(K_RES) if not _negated(t, live(K_NEG))]
+        recur = [s for s, e in live(K_RECUR)
+                 if not _negated((s, e), live(K_NEG)) and not _inside(s, resolutions)]
         sentence = sent_of[cand.start]
         units = {unit_of[s] for s, _ in cand.terms}
-        if len(units) == 1 and not any(sent_of[r] == sentence for r in recur):
-            if any(unit_of[start] in units for start, _ in live(K_HIST)):
+        compare = [e for _, e in terms.get(K_COMPARE, ())]
+        if len(units) == 1 and not any(sent_of[r] == sentence for r in recur) and \
+                not any(unit_of[s] in units for s, _ in terms.get(K_HIST_NEW, ())):
+            if any(unit_of[start] in units and not any(
+                    start - 4 <= e <= start and unit_of[e - 1] == unit_of[start] for e in compare)
+                   for start, _ in live(K_HIST)):
                 return HISTORICAL
-        for start, _ in live(K_RES):
+        for start, _ in resolutions:
             if any(r > start and sent_of[r] == sent_of[start] for r in recur):
                 continue
             if self._right_after(doc, start, cand, unit_of) or \
-                    self._refers_back(doc, start, cand, terms, unit_of):
+                    self._refers_back(doc, start, cand, terms, unit_of, others):
                 return RESOLVED
         return AFFIRMED
 
@@ -145,26 +180,42 @@ class Context:
                 and unit_of[marker] == unit_of[cand.end - 1]
                 and not any(doc[i].lower_ in self.soft_breaks for i in between))
 
+    def _negations(self, doc: Doc, triggers: Sequence[Span], terms: Terms,
+                   unit_of: Sequence[int]) -> List[Span]:
+        """Negation triggers, less a `double_negative` word ("without") that follows another
+        negation in its clause: "I can't walk without my foot dragging" reports the sign."""
+        every = terms.get(K_NEG, ())
+        return [t for t in triggers
+                if not (doc[t[0]].lower_ in self.double_negative
+                        and any(t[0] - 8 <= e <= t[0] and s < t[0]
+                                and unit_of[s] == unit_of[t[0]] for s, e in every))]
+
     @staticmethod
     def _before(triggers: Sequence[Span], cand: Candidate, window: int,
-                unit_of: Sequence[int], own: Set[int]) -> bool:
-        """A trigger shortly before a word of the hit, in its clause. A pair that spans
-        clauses ("no headache lying down, only when I sit up") needs every word covered."""
+                unit_of: Sequence[int], own: Set[int], stops: Sequence[int] = ()) -> bool:
+        """A trigger shortly before a word of the hit, in its clause, with no `stops` word
+        between ("no fever, just my groin feels numb"). A pair that spans clauses ("no
+        headache lying down, only when I sit up") needs every word covered."""
         covered = [any(end <= term_start and term_start - end <= window
                        and unit_of[start] == unit_of[term_start]
                        and not own.intersection(range(start, end))
+                       and not any(end <= stop < term_start for stop in stops)
                        for start, end in triggers)
                    for term_start, _ in cand.terms]
         one_clause = len({unit_of[s] for s, _ in cand.terms}) == 1
         return any(covered) if one_clause else all(covered)
 
     def _refers_back(self, doc: Doc, marker: int, cand: Candidate, terms: Terms,
-                     unit_of: Sequence[int]) -> bool:
+                     unit_of: Sequence[int], others: Sequence[Candidate] = ()) -> bool:
         """'I had chills the first night, but none since': the next clause closes a past hit."""
         unit = unit_of[cand.end - 1]
-        if unit_of[marker] != unit + 1:
+        # The next clause, or a later one in the sentence with no other sign's words between:
+        # "I couldn't pee after the op so they put a catheter in, but since ... it's fine".
+        if unit_of[marker] != unit + 1 and (
+                unit_of[marker] <= unit or _other_sentence(doc, marker, cand) or any(
+                    unit < unit_of[other.start] < unit_of[marker] for other in others)):
             return False
-        first = unit_of.index(unit + 1)
+        first = unit_of.index(unit_of[marker])
         if doc[first].lower_ in self.soft_breaks or _inside(first, terms.get(K_BREAK, ())):
             first += 1
             while first < len(doc) and not doc[first].is_alpha and first < marker:
@@ -176,9 +227,72 @@ class Context:
         return any(unit_of[i] == unit and t.is_alpha and len(t) > 4 and t.lower_.endswith("ed")
                    for i, t in enumerate(doc))
 
+    def expected_healing(self, doc: Doc, cands: Sequence[Candidate], terms: Terms,
+                         unit_of: Sequence[int], sent_of: Sequence[int]) -> bool:
+        """Numbness or tingling the patient says is improving or unchanged, or asks about
+        ("will the numbness go away?"), and nowhere says is new, spreading or worse."""
+        numb = terms.get(K_HEAL_WORDS, ())
+        if not cands or not all(any(_overlaps(t, w) for t in c.terms for w in numb)
+                                for c in cands):
+            return False  # weakness, or words that are not numbness: a sign as before
+        sentences = {sent_of[c.start] for c in cands}
+        # Its own clause, or the next one when it starts "it", "that", ... or the cue itself:
+        # "..., but it's fading", "on and off but fading".
+        cues = {s for key in (K_HEAL_BETTER, K_HEAL_SAME) for s, _ in terms.get(key, ())}
+        units = {unit_of[c.start] for c in cands}
+        units |= {u + 1 for u in units if u + 1 in unit_of and self._opens_with_reference(
+            doc, unit_of.index(u + 1), terms, cues)}
+        negs = terms.get(K_NEG, ())
+
+        def said(key: str, where: Set[int], of: Sequence[int], negated: bool = False) -> bool:
+            return any(of[s] in where and _negated((s, e), negs) == negated
+                       for s, e in terms.get(key, ()))
+
+        first = min(sentences)
+        later = set(range(first, sent_of[-1] + 1)) if sent_of else set()
+        # "... numb. Now some is back.", "not the same as before": new, whatever else it says
+        better = terms.get(K_HEAL_BETTER, ())
+        worse = [t for t in terms.get(K_HEAL_WORSE, ()) if not _inside(t[0], better)]
+        if any(sent_of[s] in later and not _negated((s, e), negs) for s, e in worse) or \
+                said(K_HEAL_SAME, later, sent_of, negated=True):
+            return False
+        if said(K_HEAL_BETTER, units, unit_of) or said(K_HEAL_SAME, units, unit_of):
+            return True
+        if said(K_HEAL_NOW, sentences, sent_of):
+            return False  # "now my leg is numb, will this go away?" is a report
+        for number, sent in enumerate(doc.sents):  # "will it go away?", "... Is it normal?"
+            words = [t.lower_ for t in sent if t.is_alpha]
+            if number < first or not words or not (
+                    any(t.text.startswith("?") for t in sent) or words[0] in self.heal_questions):
+                continue
+            if number in sentences or (len(words) <= 8 and self.refers_back.intersection(words)):
+                return True
+        return False
+
+    def _opens_with_reference(self, doc: Doc, first: int, terms: Terms, cues: Set[int]) -> bool:
+        if doc[first].lower_ in self.soft_breaks or _inside(first, terms.get(K_BREAK, ())):
+            first += 1
+        while first < len(doc) and not doc[first].is_alpha:
+            first += 1
+        return first < len(doc) and (doc[first].lower_ in self.refers_back or first in cues)
+
+
+def _overlaps(a: Span, b: Span) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
 
 def _inside(index: int, spans: Iterable[Span]) -> bool:
     return any(start <= index < end for start, end in spans)
+
+
+def _negated(span: Span, negations: Iterable[Span]) -> bool:
+    """A context word right after a negation: "hasn't gone away", "not gone yet",
+    "hasn't come back"."""
+    return any(span[0] - 2 <= end <= span[0] and start < span[0] for start, end in negations)
+
+
+def _other_sentence(doc: Doc, marker: int, cand: Candidate) -> bool:
+    return doc[marker].sent.start != doc[cand.end - 1].sent.start
 
 
 def _first_words(analyser: Analyser, words: Any) -> Set[str]:

@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple, Union
 
+from spacy.tokens import Doc
+
 from bot.red_flags.catalogue import CATALOGUE_PATH, Catalogue, CatalogueError, load_catalogue
-from bot.red_flags.context import AFFIRMED, Context
+from bot.red_flags.context import AFFIRMED, HEALING, Context
 from bot.red_flags.matching import Analyser, Candidate
 from bot.vocabulary import NONE, cancel_key, tier_rank
 
@@ -91,7 +93,9 @@ class RedFlagDetector:
         original = text[:MAX_CHARS]
         clean, where = _without_markup(original.translate(_QUOTES))
         clean = _LONG_RUN.sub(lambda m: _SYMBOL.sub(" ", m.group()), clean)  # same length
-        doc = self.analyser.doc(clean)
+        # Read as if it ended with a full stop: token patterns that look at the next word
+        # ("fell", but not "fell asleep") then also see the last one.
+        doc = self.analyser.doc(clean + " ." if clean.rstrip()[-1:].isalnum() else clean)
         terms = self.analyser.terms(doc)
         unit_of, sent_of = self.context.units(doc, terms)
         readings = self.analyser.readings(doc)
@@ -100,27 +104,34 @@ class RedFlagDetector:
                             - {sent_of[s] for s, _ in fevers})
         cancels = terms.get(cancel_key(self._fever_flag or ""), ())
         best: Dict[str, Tuple[str, Candidate]] = {}
-        for cand in self.analyser.candidates(terms, unit_of, sent_of, fevers):
+        candidates = self.analyser.candidates(terms, unit_of, sent_of, fevers)
+        for cand in candidates:
             if cand.flag in best and best[cand.flag][0] == AFFIRMED:
                 continue
             if (cand.flag == self._fever_flag and sent_of[cand.start] in normal_sentences
                     and (cand.start, cand.end) in cancels):
                 status = NORMAL_TEMPERATURE
             else:
-                status = self.context.status(doc, cand, terms, unit_of, sent_of)
+                status = self.context.status(doc, cand, terms, unit_of, sent_of, candidates)
             if cand.flag not in best or status == AFFIRMED:
                 best[cand.flag] = (status, cand)
-        hits = [self._hit(doc, original, where, flag, status, cand)
+        for flag in self.context.healing_flags & {f for f, (s, _) in best.items() if s == AFFIRMED}:
+            if self.context.expected_healing(doc, [c for c in candidates if c.flag == flag],
+                                             terms, unit_of, sent_of):
+                best[flag] = (HEALING, best[flag][1])
+        hits = [self._hit(doc, original, where, flag, status, cand, clean)
                 for flag, (status, cand) in best.items()]
         hits.sort(key=lambda h: (-tier_rank(h.tier), h.start))
         affirmed = tuple(h for h in hits if h.status == AFFIRMED)
         tier = max((h.tier for h in affirmed), key=tier_rank, default=NONE)
         return Detection(tier, affirmed, tuple(h for h in hits if h.status != AFFIRMED))
 
-    def _hit(self, doc, original: str, where: Optional[List[int]], flag: str, status: str,
-             cand: Candidate) -> Hit:
+    def _hit(self, doc: Doc, original: str, where: Optional[List[int]], flag: str, status: str,
+             cand: Candidate, clean: str) -> Hit:
         span = doc[cand.start:cand.end]
-        start, end = span.start_char, span.end_char
+        start, end = span.start_char, min(span.end_char, len(clean))  # not the added full stop
+        while end > start and clean[end - 1].isspace():
+            end -= 1
         if where is not None:  # back to the offsets of the text as the patient sent it
             start, end = where[start], where[end] if end < len(where) else len(original)
         return Hit(flag, self._tier[flag], status, original[start:end], start, end)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import spacy
 from spacy.lookups import load_lookups
@@ -53,6 +53,11 @@ class Analyser:
         self._lowers = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self._patterns = Matcher(self.nlp.vocab)
         self._flags = catalogue.flags
+        # The matcher keys of each flag, built once: formatting them per message was most
+        # of the detector's time.
+        self._simple_keys = {f.id: [key(f.id) for key in SIMPLE_KEYS] for f in self._flags}
+        self._near_keys = {f.id: [tuple(near_key(f.id, i, side) for side in "abc")
+                                  for i in range(len(f.near))] for f in self._flags}
         for flag in self._flags:
             self.add_terms(phrase_key(flag.id), flag.phrases)
             self.add_terms(exact_key(flag.id), flag.exact, exact=True)
@@ -60,6 +65,7 @@ class Analyser:
             for i, rule in enumerate(flag.near):
                 self.add_terms(near_key(flag.id, i, "a"), rule.any_of, exact=rule.exact)
                 self.add_terms(near_key(flag.id, i, "b"), rule.near, exact=rule.exact)
+                self.add_terms(near_key(flag.id, i, "c"), rule.also, exact=rule.exact)
             if flag.patterns:
                 self._patterns.add(pattern_key(flag.id), [list(p) for p in flag.patterns])
 
@@ -71,7 +77,17 @@ class Analyser:
         return self._cache[lower]
 
     def doc(self, text: str) -> Doc:
-        doc = self.nlp(text)
+        lowered = text.lower()
+        if lowered != text and len(lowered) == len(text):
+            # spaCy's tokenizer exceptions are case-sensitive ("CAN'T" stays one token,
+            # "can't" is "ca" + "n't"): tokenise the lowercase text, keep the patient's case.
+            tokens = self.nlp.make_doc(lowered)
+            doc = Doc(self.nlp.vocab, words=[text[t.idx:t.idx + len(t)] for t in tokens],
+                      spaces=[bool(t.whitespace_) for t in tokens])
+            for _, component in self.nlp.pipeline:
+                doc = component(doc)
+        else:
+            doc = self.nlp(text)
         for token in doc:
             token.lemma_ = self.lemma(token.lower_)
         return doc
@@ -109,8 +125,8 @@ class Analyser:
         """Every hit of every flag; `unit_of`/`sent_of` give each token's clause/sentence."""
         out: List[Candidate] = []
         for flag in self._flags:
-            found = [Candidate(flag.id, s, e, ((s, e),)) for key in SIMPLE_KEYS
-                     for s, e in terms.get(key(flag.id), ())]
+            found = [Candidate(flag.id, s, e, ((s, e),)) for key in self._simple_keys[flag.id]
+                     for s, e in terms.get(key, ())]
             if flag.temperature:
                 found += [Candidate(flag.id, s, e, ((s, e),)) for s, e in fevers]
             found += self._near_hits(flag, terms, unit_of, sent_of)
@@ -120,10 +136,11 @@ class Analyser:
     def _near_hits(self, flag: Flag, terms: Terms, unit_of: Sequence[int],
                    sent_of: Sequence[int]) -> List[Candidate]:
         hits: List[Candidate] = []
-        for i, rule in enumerate(flag.near):
-            a_spans = terms.get(near_key(flag.id, i, "a"), [])
-            b_spans = terms.get(near_key(flag.id, i, "b"), [])
-            if not a_spans or not b_spans:
+        for rule, (key_a, key_b, key_c) in zip(flag.near, self._near_keys[flag.id], strict=True):
+            a_spans = terms.get(key_a, [])
+            b_spans = terms.get(key_b, [])
+            c_spans = terms.get(key_c, [])
+            if not a_spans or not b_spans or (rule.also and not c_spans):
                 continue
             same = sent_of if rule.across_but else unit_of
             b_starts = [s for s, _ in b_spans]
@@ -138,10 +155,41 @@ class Analyser:
                     else:
                         continue  # overlapping words are one phrase, not a pair
                     if second[0] - first[1] <= rule.within and same[first[0]] == same[second[0]]:
-                        hits.append(Candidate(flag.id, first[0], second[1], (first, second)))
+                        if not rule.also:
+                            hits.append(Candidate(flag.id, first[0], second[1], (first, second)))
+                            continue
+                        third = _third(c_spans, first, second, rule.within, same)
+                        if third is not None:
+                            spans = tuple(sorted((first, second, third)))
+                            hits.append(Candidate(flag.id, spans[0][0], max(e for _, e in spans),
+                                                  spans))
                 if len(hits) >= MAX_CANDIDATES_PER_FLAG:
                     return hits
         return hits
+
+
+def _third(spans: Sequence[Span], first: Span, second: Span, within: int,
+           same: Sequence[int]) -> Optional[Span]:
+    """The `also` word nearest the pair: within `within` words of it, in its clause (or
+    sentence), not overlapping it."""
+    best: Optional[Span] = None
+    for span in spans:
+        if span[1] <= first[0]:
+            gap = first[0] - span[1]
+        elif span[0] >= second[1]:
+            gap = span[0] - second[1]
+        elif span[1] <= second[0] and span[0] >= first[1]:
+            gap = 0
+        else:
+            continue  # overlaps a word of the pair
+        if gap <= within and same[span[0]] == same[first[0]] and (
+                best is None or gap < _gap(best, first, second)):
+            best = span
+    return best
+
+
+def _gap(span: Span, first: Span, second: Span) -> int:
+    return first[0] - span[1] if span[1] <= first[0] else max(0, span[0] - second[1])
 
 
 def _lowered(mapping: object) -> Dict[str, str]:

@@ -25,8 +25,12 @@ _CONTEXT = re.compile(
     re.IGNORECASE,
 )
 _UNIT = re.compile(r"°|º|deg|celsius|celcius|centigrade|fahrenheit|farenheit|\b[cf]\b|^[cf]$", re.I)
-_NOT_BEFORE = re.compile(  # "I'm 40", "aged 38", "$100", "#38"
-    r"(?:\bi'?m|\bi am|\bage[ds]?|\baged|\bturned|\bturning|\$|#|no\.?)\s*$", re.I)
+_NOT_BEFORE = re.compile(  # "I'm 40", "aged 38", "$100", "#38", "BMI 38.5", "sats 97.5"
+    r"(?:\bi'?m|\bi am|\bage[ds]?|\baged|\bturned|\bturning|\$|#|no\.?|\bbmi(?: of| is)?|"
+    r"\bweigh\w*(?: is)?|\bsats?(?: of| are| is)?|\bo2|\boxygen(?: is)?|\bsugars?(?: is| are)?|"
+    r"\bglucose(?: is)?|\bpulse(?: is)?)\s*$", re.I)
+# A reading's second number needs no word of its own: "between 99.5 and 101", "37.5-38.2".
+_RANGE = re.compile(r"^\s*(?:and|to|or|-|\u2013|,)\s*$", re.I)
 _NOT_AFTER = re.compile(
     r"^\s*(?:years?|yrs?|yo|y/?o|days?|weeks?|wks?|months?|hours?|hrs?|mins?|minutes?|mg|"
     r"kg|lbs?|pounds|%|am|pm|a\.m|p\.m|times|steps|miles|km|m\b|cm|mm|x\b|bpm|/)",
@@ -50,6 +54,7 @@ def _value(number: str) -> float:
 def find_temperatures(text: str) -> List[Reading]:
     """Every body temperature in `text` (character offsets), fever or not."""
     readings: List[Reading] = []
+    last_end = -1
     for match in _NUMBER.finditer(text):
         start = match.start(1)
         end = match.start(2) + len(match.group(2).rstrip())
@@ -58,12 +63,18 @@ def find_temperatures(text: str) -> List[Reading]:
             continue
         has_unit = bool(_UNIT.search(match.group(2) or ""))
         context = text[max(0, start - _BEFORE):start] + " " + text[end:end + _AFTER]
-        if not has_unit and not _CONTEXT.search(context):
-            continue
         value = _value(match.group(1))
+        # A body temperature written with one decimal ("100.8", "37.9") needs no context.
+        plain = re.fullmatch(r"\d{2,3}[.,]\d", match.group(1)) is not None and (
+            35.0 <= value <= 42.0 or 95.0 <= value <= 108.0)
+        in_range = last_end >= 0 and bool(_RANGE.match(text[last_end:start]))
+        if not (has_unit or plain or in_range or _CONTEXT.search(context)):
+            continue
         if 35.0 <= value <= 42.0:
             readings.append(Reading(start, end, value, value >= FEVER_C))
+            last_end = end
         elif 95.0 <= value <= 110.0:
             celsius = round((value - 32.0) * 5.0 / 9.0, 1)
             readings.append(Reading(start, end, celsius, value >= FEVER_F))
+            last_end = end
     return readings
