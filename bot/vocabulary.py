@@ -30,6 +30,14 @@ PHONE_PLACEHOLDERS: Tuple[str, ...] = ("clinic_phone", "surgeon_phone", "after_h
 SCREENING_INTENT = "pain_worsening"  # unsure: ask the screening questions
 QUESTION_INTENT = "when_to_seek_care"  # a sign asked about: the warning-sign answer
 DENIAL_INTENT = "deny"  # every sign mentioned is clearly denied
+HEALING_INTENT = "cause_nerve_healing"  # numbness improving or unchanged: the article's nerve healing
+
+# Several questions in one message (docs/NLU.md): the parse-data key where the classifier
+# lists them, and the intents that ask nothing to answer (small talk, yes/no, stop), which
+# never count as a question of their own.
+QUESTIONS_KEY = "questions"
+NOT_A_QUESTION: Tuple[str, ...] = ("greet", "goodbye", "thank", "help", "out_of_scope", "affirm", "deny",
+                                   "unsure", "stop", "nlu_fallback")
 
 # The entity the detector adds for every affirmed sign; its value is the flag id.
 RED_FLAG_ENTITY = "red_flag"

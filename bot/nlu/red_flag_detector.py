@@ -13,8 +13,10 @@ the detector saw no sign at all. A bag of words cannot read "I have NO fever" or
 foot drop?", so the detector's reading may lower it, but never to reassurance on a doubt
 (`read_unconfirmed`): the answer "no" (deny, which reassures) only when every sign mentioned
 is clearly denied and no other part of the message is left unexplained; the warning-sign
-answer when every sign is only asked about; otherwise the screening questions. Past or
-resolved signs are asked about too. docs/SAFETY.md has the measurements.
+answer when every sign is only asked about; the nerve-healing answer (which says when
+numbness is a warning sign) for numbness the patient says is improving or unchanged;
+otherwise (past or resolved signs too) the screening questions. docs/SAFETY.md has the
+measurements.
 """
 from __future__ import annotations
 
@@ -35,9 +37,9 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.red_flags import Detection, RedFlagDetector as Detector, get_detector
-from bot.red_flags.context import HYPOTHETICAL, NEGATED
+from bot.red_flags.context import HEALING, HYPOTHETICAL, NEGATED
 from bot.red_flags.detector import NORMAL_TEMPERATURE, Hit
-from bot.vocabulary import (DENIAL_INTENT, INTENT_OF_TIER, NONE, QUESTION_INTENT, RED_FLAG_ENTITY,
+from bot.vocabulary import (DENIAL_INTENT, HEALING_INTENT, INTENT_OF_TIER, NONE, QUESTION_INTENT, RED_FLAG_ENTITY,
                             SCREENING_INTENT, TIER_OF_INTENT, tier_rank)
 
 logger = logging.getLogger(__name__)
@@ -167,6 +169,8 @@ def read_unconfirmed(text: str, hits: Sequence[Hit], confident: bool) -> Optiona
         return DENIAL_INTENT
     if all(hit.status in CLEARLY_DENIED | {HYPOTHETICAL} for hit in hits):
         return QUESTION_INTENT
+    if all(hit.status in CLEARLY_DENIED | {HEALING} for hit in hits):
+        return HEALING_INTENT  # the nerve-healing answer, which says when numbness is a warning sign
     return SCREENING_INTENT  # past, resolved, or a reading we are unsure of: ask
 
 

@@ -112,6 +112,7 @@ def hit(text: str, words: str, status: str) -> Hit:
     ("i don't have a fever but something is very wrong with my legs", "fever", "negated", "pain_worsening"),
     # Asked about: the warning-sign answer; past or resolved: asked, never reassured.
     ("what does a spinal fluid leak feel like?", "spinal fluid leak", "hypothetical", "when_to_seek_care"),
+    ("the numbness in my toes is slowly getting better", "numbness in my toes", "healing", "cause_nerve_healing"),
     ("i had chills the first night, none since", "chills", "resolved", "pain_worsening"),
     ("my calf swelled up like it did last year", "calf swelled", "historical", "pain_worsening"),
 ])

@@ -3,7 +3,7 @@ import yaml
 
 from bot.red_flags.catalogue import load_catalogue
 from bot.settings import PROJECT_ROOT
-from bot.vocabulary import (ADVICE_OF_TIER, DENIAL_INTENT, ESCALATION_TIERS, INTENT_OF_TIER,
+from bot.vocabulary import (ADVICE_OF_TIER, DENIAL_INTENT, ESCALATION_TIERS, HEALING_INTENT, INTENT_OF_TIER,
                             QUESTION_INTENT, RED_FLAG_ENTITY, SCREENING_INTENT, tier_rank)
 
 DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
@@ -11,7 +11,7 @@ RULES = (PROJECT_ROOT / "data" / "stories" / "rules" / "red_flags.yml").read_tex
 
 
 def test_every_intent_named_in_the_vocabulary_is_in_the_domain():
-    named = {*INTENT_OF_TIER.values(), SCREENING_INTENT, QUESTION_INTENT, DENIAL_INTENT}
+    named = {*INTENT_OF_TIER.values(), SCREENING_INTENT, QUESTION_INTENT, DENIAL_INTENT, HEALING_INTENT}
     assert named <= set(DOMAIN["intents"])
 
 
