@@ -3,7 +3,8 @@ patients' own words from public pages (tests/real_world/).
 
 For each set and tier: recall, with the upper end of the 95% Wilson interval of the miss rate
 (with 0 misses in 40 cases the miss rate can still be up to 8.8%); how often a red flag was
-answered with reassurance (the `deny` answer); and for messages that must not escalate, how
+answered with reassurance (the `deny` answer) and how many were at least asked the screening
+questions; and for messages that must not escalate, how
 many were told to call 911 and how many to call the clinic today. On the real-world set also
 intent accuracy. docs/SAFETY.md explains the sets and reports the figures.
 """
@@ -16,8 +17,8 @@ from typing import Callable, Dict, List, Optional, Tuple
 import yaml
 
 from bot.settings import PROJECT_ROOT
-from bot.vocabulary import (DENIAL_INTENT, EMERGENCY, ESCALATION_TIERS, INTENT_OF_TIER, NONE, TIER_OF_INTENT,
-                            URGENT, tier_rank)
+from bot.vocabulary import (DENIAL_INTENT, EMERGENCY, ESCALATION_TIERS, INTENT_OF_TIER, NONE, SCREENING_INTENT,
+                            TIER_OF_INTENT, URGENT, tier_rank)
 
 SETS_DIR = PROJECT_ROOT / "tests"
 # name -> files. The blind batches are gated (make test, make evaluate); the real-world set
@@ -67,7 +68,7 @@ def tier_of(parse_data: Dict) -> str:
 
 def judge(cases: List[Dict], parse: Parse) -> Dict:
     """Every figure of one set. A case escalates correctly at its tier or higher."""
-    figures: Dict = {"cases": len(cases), "missed": [], "reassured": [], "benign_escalated": []}
+    figures: Dict = {"cases": len(cases), "missed": [], "reassured": [], "screened": [], "benign_escalated": []}
     intents_right = intents_total = 0
     outcomes = [(case, parse(case["text"])) for case in cases]
     for tier in reversed(ESCALATION_TIERS):
@@ -78,6 +79,8 @@ def judge(cases: List[Dict], parse: Parse) -> Dict:
                          "miss_rate_upper95": wilson_upper(len(missed), len(signs)) if signs else None}
         figures["missed"] += [_row(c, p) for c, p in missed]
         figures["reassured"] += [_row(c, p) for c, p in missed if p["intent"]["name"] == DENIAL_INTENT]
+        # A missed sign that got the screening questions, whose lists name every sign.
+        figures["screened"] += [_row(c, p) for c, p in missed if p["intent"]["name"] == SCREENING_INTENT]
     benign = [(c, p) for c, p in outcomes if c["expect"] == NONE]
     told = {tier: [(c, p) for c, p in benign if tier_of(p) == tier] for tier in ESCALATION_TIERS}
     figures["benign"] = {"total": len(benign), **{f"told_{tier}": len(told[tier]) for tier in ESCALATION_TIERS}}
@@ -128,7 +131,8 @@ def summary_lines(name: str, figures: Dict) -> List[str]:
                          f"(miss rate <= {f['miss_rate_upper95']:.1%} at 95%)")
     b = figures["benign"]
     lines.append(f"{name}: benign {b['total']}: told 911 {b['told_emergency']}, told call today {b['told_urgent']}; "
-                 f"red flags answered with reassurance {len(figures['reassured'])}")
+                 f"missed red flags asked the screening questions {len(figures['screened'])}, "
+                 f"answered with reassurance {len(figures['reassured'])}")
     if "intent_accuracy" in figures:
         lines.append(f"{name}: intent accuracy {figures['intent_accuracy']:.1%} of {figures['intent_cases']}")
     return lines
