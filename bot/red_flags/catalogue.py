@@ -19,8 +19,8 @@ from bot.vocabulary import ESCALATION_TIERS
 CATALOGUE_PATH = PROJECT_ROOT / "data" / "red_flags.yml"
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _FLAG_KEYS = {"id", "tier", "description", "phrases", "exact", "near", "patterns",
-              "temperature", "normal_reading_cancels"}
-_NEAR_KEYS = {"any_of", "near", "within", "exact", "across_but", "also"}
+              "temperature", "normal_reading_cancels", "cancelled_by_normal_temperature"}
+_NEAR_KEYS = {"any_of", "near", "within", "exact", "across_but", "also", "sentences"}
 
 
 class CatalogueError(ValueError):
@@ -35,6 +35,7 @@ class NearRule:
     exact: bool = False
     across_but: bool = False
     also: Tuple[str, ...] = ()  # a third word that must be close to the pair too
+    sentences: int = 0  # the words may lie this many sentences apart (0: same sentence)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,9 @@ class Flag:
     patterns: Tuple[Any, ...] = ()
     temperature: bool = False
     normal_reading_cancels: Tuple[str, ...] = ()
+    # A sign that needs a fever to be possible: a message that gives only normal temperatures
+    # ("temperature 36.9") does not affirm it.
+    cancelled_by_normal_temperature: bool = False
 
 
 @dataclass(frozen=True)
@@ -75,8 +79,11 @@ def _near(rule: Any, where: str) -> NearRule:
     within = rule.get("within", 4)
     if not any_of or not near or not isinstance(within, int) or within < 0:
         raise CatalogueError(f"{where}: a near rule needs any_of, near and a whole `within`")
+    sentences = rule.get("sentences", 0)
+    if not isinstance(sentences, int) or isinstance(sentences, bool) or not 0 <= sentences <= 2:
+        raise CatalogueError(f"{where}: `sentences` is 0, 1 or 2")
     return NearRule(any_of, near, within, bool(rule.get("exact")), bool(rule.get("across_but")),
-                    _words(rule.get("also"), where))
+                    _words(rule.get("also"), where), sentences)
 
 
 def _flag(raw: Any, index: int) -> Flag:
@@ -106,6 +113,7 @@ def _flag(raw: Any, index: int) -> Flag:
         patterns=tuple(patterns),
         temperature=bool(raw.get("temperature")),
         normal_reading_cancels=_words(raw.get("normal_reading_cancels"), where),
+        cancelled_by_normal_temperature=bool(raw.get("cancelled_by_normal_temperature")),
     )
     if not flag.description:
         raise CatalogueError(f"{where}: needs a one-line description")

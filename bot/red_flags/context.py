@@ -6,7 +6,8 @@ can't pee" would lose the retention. Here a trigger reaches at most `window` wor
 stops at a clause break ("but", "however", or ", and I ...") or a stop word ("no fever,
 just my groin feels numb"), and a trigger that is part of the hit's own words ("can't
 pee", "no control of my bladder") never negates it. Numbness the patient says is improving,
-unchanged or asks about is the nerve healing (`expected_healing`), unless they say it is new.
+unchanged or asks about is the nerve healing (`expected_healing`), unless they say it is new;
+numbness in both legs and foot drop only when said to improve or explained by a doctor.
 Missing a red flag is the costly error, so every rule errs towards "affirmed".
 """
 from __future__ import annotations
@@ -31,6 +32,7 @@ HEALING = "healing"
 K_BREAK = context_key("break")
 K_COMPARE = context_key("compare")
 K_HEAL_BETTER = context_key("heal_better")
+K_HEAL_EXPECTED = context_key("heal_expected")
 K_HEAL_NOW = context_key("heal_now")
 K_HEAL_SAME = context_key("heal_same")
 K_HEAL_WORDS = context_key("heal_words")
@@ -89,6 +91,10 @@ class Context:
         analyser.add_terms(K_HIST_NEW, _list(hist.get("new")))
         heal = _section(language, "healing")
         self.healing_flags = set(_list(heal.get("flags")))
+        # Emergency signs read this way only when said to improve or explained by a doctor.
+        self.strict_healing_flags = set(_list(heal.get("strict_flags")))
+        analyser.add_terms(K_HEAL_EXPECTED, _list(heal.get("expected")))
+        self.continuers = {w.lower() for w in _list(heal.get("continuers"))}
         analyser.add_terms(K_HEAL_WORDS, _list(heal.get("words")))
         analyser.add_terms(K_HEAL_BETTER, _list(heal.get("improving")))
         analyser.add_terms(K_HEAL_SAME, _list(heal.get("unchanged")))
@@ -228,52 +234,92 @@ class Context:
                    for i, t in enumerate(doc))
 
     def expected_healing(self, doc: Doc, cands: Sequence[Candidate], terms: Terms,
-                         unit_of: Sequence[int], sent_of: Sequence[int]) -> bool:
+                         unit_of: Sequence[int], sent_of: Sequence[int],
+                         strict: bool = False) -> bool:
         """Numbness or tingling the patient says is improving or unchanged, or asks about
-        ("will the numbness go away?"), and nowhere says is new, spreading or worse."""
+        ("will the numbness go away?"), or a doctor has explained ("they said this is
+        normal", "it should heal over time"), and nowhere says is new, spreading or worse.
+        `strict` (numbness in both legs, foot drop): only improving or explained counts."""
         numb = terms.get(K_HEAL_WORDS, ())
         if not cands or not all(any(_overlaps(t, w) for t in c.terms for w in numb)
                                 for c in cands):
             return False  # weakness, or words that are not numbness: a sign as before
         sentences = {sent_of[c.start] for c in cands}
         # Its own clause, or the next one when it starts "it", "that", ... or the cue itself:
-        # "..., but it's fading", "on and off but fading".
-        cues = {s for key in (K_HEAL_BETTER, K_HEAL_SAME) for s, _ in terms.get(key, ())}
+        # "..., but it's fading", "on and off but fading", "but usually much less".
+        cues = {s for key in (K_HEAL_BETTER, K_HEAL_SAME, K_HEAL_EXPECTED)
+                for s, _ in terms.get(key, ())}
         units = {unit_of[c.start] for c in cands}
         units |= {u + 1 for u in units if u + 1 in unit_of and self._opens_with_reference(
             doc, unit_of.index(u + 1), terms, cues)}
         negs = terms.get(K_NEG, ())
+        # For an emergency sign, a question ("does his foot drop have a chance of improving?")
+        # does not say it is improving.
+        asked = {n for n, sent in enumerate(doc.sents) if self._is_question(sent)} if strict else set()
 
         def said(key: str, where: Set[int], of: Sequence[int], negated: bool = False) -> bool:
-            return any(of[s] in where and _negated((s, e), negs) == negated
-                       for s, e in terms.get(key, ()))
+            return any(of[s] in where and sent_of[s] not in asked and
+                       _negated((s, e), negs) == negated for s, e in terms.get(key, ()))
 
         first = min(sentences)
         later = set(range(first, sent_of[-1] + 1)) if sent_of else set()
-        # "... numb. Now some is back.", "not the same as before": new, whatever else it says
+        # "... numb. Now some is back.", "not the same as before": new, whatever else it says;
+        # but "not caused by any new impingement" says it is not new.
         better = terms.get(K_HEAL_BETTER, ())
-        worse = [t for t in terms.get(K_HEAL_WORSE, ()) if not _inside(t[0], better)]
-        if any(sent_of[s] in later and not _negated((s, e), negs) for s, e in worse) or \
-                said(K_HEAL_SAME, later, sent_of, negated=True):
+        worse, not_new = [], []
+        for t in terms.get(K_HEAL_WORSE, ()):
+            if _inside(t[0], better):
+                continue
+            if _negated(t, negs) or any(e <= t[0] and t[0] - e <= self.neg_window and
+                                        unit_of[s] == unit_of[t[0]] for s, e in negs):
+                not_new.append(t)
+            else:
+                worse.append(t)
+        if any(unit_of[s] in units and sent_of[s] not in asked for s, _ in not_new):
+            # its own clause says it is not new: "new" in an earlier clause is something else
+            # ("after a new MRI, I learned the foot drop is not caused by any new ...")
+            worse = [t for t in worse if unit_of[t[0]] >= min(units)]
+        if any(sent_of[s] in later for s, _ in worse) or \
+                said(K_HEAL_SAME, later, sent_of, negated=True) or \
+                said(K_HEAL_EXPECTED, later, sent_of, negated=True):
             return False
-        if said(K_HEAL_BETTER, units, unit_of) or said(K_HEAL_SAME, units, unit_of):
+        # A doctor's word in its sentence or the next one, or, in its clause, "not ... new".
+        near = sentences | {s + 1 for s in sentences}
+        if said(K_HEAL_EXPECTED, near, sent_of) or any(
+                unit_of[s] in units and sent_of[s] not in asked for s, _ in not_new):
+            return True
+        if said(K_HEAL_BETTER, units, unit_of):
+            return True
+        if strict:
+            return False
+        if said(K_HEAL_SAME, units, unit_of):
             return True
         if said(K_HEAL_NOW, sentences, sent_of):
             return False  # "now my leg is numb, will this go away?" is a report
         for number, sent in enumerate(doc.sents):  # "will it go away?", "... Is it normal?"
             words = [t.lower_ for t in sent if t.is_alpha]
-            if number < first or not words or not (
-                    any(t.text.startswith("?") for t in sent) or words[0] in self.heal_questions):
+            if number < first or not words or not self._is_question(sent):
                 continue
             if number in sentences or (len(words) <= 8 and self.refers_back.intersection(words)):
                 return True
         return False
+
+    def _is_question(self, sent: Any) -> bool:
+        words = [t.lower_ for t in sent if t.is_alpha]
+        return bool(words) and (any(t.text.startswith("?") for t in sent)
+                                or words[0] in self.heal_questions)
 
     def _opens_with_reference(self, doc: Doc, first: int, terms: Terms, cues: Set[int]) -> bool:
         if doc[first].lower_ in self.soft_breaks or _inside(first, terms.get(K_BREAK, ())):
             first += 1
         while first < len(doc) and not doc[first].is_alpha:
             first += 1
+        # "..., but usually to a much lesser extent": words that carry on the clause before
+        skipped = 0
+        while first < len(doc) and doc[first].lower_ in self.continuers and skipped < 5 and \
+                first not in cues:
+            first += 1
+            skipped += 1
         return first < len(doc) and (doc[first].lower_ in self.refers_back or first in cues)
 
 

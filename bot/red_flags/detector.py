@@ -78,6 +78,7 @@ class RedFlagDetector:
         self.context = Context(self.analyser, catalogue.language)
         self._tier: Dict[str, str] = {f.id: f.tier for f in catalogue.flags}
         self._fever_flag = next((f.id for f in catalogue.flags if f.temperature), None)
+        self._need_fever = {f.id for f in catalogue.flags if f.cancelled_by_normal_temperature}
 
     def detect(self, text: object) -> Detection:
         try:
@@ -103,6 +104,8 @@ class RedFlagDetector:
         normal_sentences = ({sent_of[s] for r, (s, _) in readings if not r.fever}
                             - {sent_of[s] for s, _ in fevers})
         cancels = terms.get(cancel_key(self._fever_flag or ""), ())
+        # Only normal temperatures in the message: a sign that needs a fever is not there.
+        no_fever = bool(readings) and not fevers
         best: Dict[str, Tuple[str, Candidate]] = {}
         candidates = self.analyser.candidates(terms, unit_of, sent_of, fevers)
         for cand in candidates:
@@ -111,13 +114,17 @@ class RedFlagDetector:
             if (cand.flag == self._fever_flag and sent_of[cand.start] in normal_sentences
                     and (cand.start, cand.end) in cancels):
                 status = NORMAL_TEMPERATURE
+            elif cand.flag in self._need_fever and no_fever:
+                status = NORMAL_TEMPERATURE
             else:
                 status = self.context.status(doc, cand, terms, unit_of, sent_of, candidates)
             if cand.flag not in best or status == AFFIRMED:
                 best[cand.flag] = (status, cand)
-        for flag in self.context.healing_flags & {f for f, (s, _) in best.items() if s == AFFIRMED}:
+        strict = self.context.strict_healing_flags
+        for flag in (self.context.healing_flags | strict) & {
+                f for f, (s, _) in best.items() if s == AFFIRMED}:
             if self.context.expected_healing(doc, [c for c in candidates if c.flag == flag],
-                                             terms, unit_of, sent_of):
+                                             terms, unit_of, sent_of, strict=flag in strict):
                 best[flag] = (HEALING, best[flag][1])
         hits = [self._hit(doc, original, where, flag, status, cand, clean)
                 for flag, (status, cand) in best.items()]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import spacy
 from spacy.lookups import load_lookups
@@ -142,7 +142,8 @@ class Analyser:
             c_spans = terms.get(key_c, [])
             if not a_spans or not b_spans or (rule.also and not c_spans):
                 continue
-            same = sent_of if rule.across_but else unit_of
+            same = _apart(sent_of, rule.sentences) if rule.sentences else (
+                _apart(sent_of, 0) if rule.across_but else _apart(unit_of, 0))
             b_starts = [s for s, _ in b_spans]
             for a in a_spans:
                 lo = bisect_left(b_starts, a[0] - rule.within - 8)
@@ -154,7 +155,7 @@ class Analyser:
                         first, second = b, a
                     else:
                         continue  # overlapping words are one phrase, not a pair
-                    if second[0] - first[1] <= rule.within and same[first[0]] == same[second[0]]:
+                    if second[0] - first[1] <= rule.within and same(first[0], second[0]):
                         if not rule.also:
                             hits.append(Candidate(flag.id, first[0], second[1], (first, second)))
                             continue
@@ -168,8 +169,13 @@ class Analyser:
         return hits
 
 
+def _apart(number_of: Sequence[int], most: int) -> Callable[[int, int], bool]:
+    """Whether two tokens lie at most `most` clauses (or sentences) apart."""
+    return lambda i, j: abs(number_of[i] - number_of[j]) <= most
+
+
 def _third(spans: Sequence[Span], first: Span, second: Span, within: int,
-           same: Sequence[int]) -> Optional[Span]:
+           same: Callable[[int, int], bool]) -> Optional[Span]:
     """The `also` word nearest the pair: within `within` words of it, in its clause (or
     sentence), not overlapping it."""
     best: Optional[Span] = None
@@ -182,7 +188,7 @@ def _third(spans: Sequence[Span], first: Span, second: Span, within: int,
             gap = 0
         else:
             continue  # overlaps a word of the pair
-        if gap <= within and same[span[0]] == same[first[0]] and (
+        if gap <= within and same(span[0], first[0]) and (
                 best is None or gap < _gap(best, first, second)):
             best = span
     return best
