@@ -19,13 +19,13 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from spacy.tokens import Doc
 
 from bot.red_flags.catalogue import CATALOGUE_PATH, Catalogue, CatalogueError, load_catalogue
 from bot.red_flags.context import AFFIRMED, HEALING, Context
-from bot.red_flags.matching import Analyser, Candidate
+from bot.red_flags.matching import Analyser, Candidate, Terms
 from bot.vocabulary import NONE, cancel_key, tier_rank
 
 __all__ = ["CatalogueError", "Detection", "Hit", "RedFlagDetector", "detect",
@@ -39,6 +39,9 @@ _MARKUP = re.compile(r"<[^<>]{0,200}>|&#?\w{1,8};")
 # takes seconds), so inside any run of 41+ non-space characters, symbols become spaces.
 _LONG_RUN = re.compile(r"\S{41,}")
 _SYMBOL = re.compile(r"(?!(?<=[^\W_])'(?=[^\W_]))[\W_]")
+# Decides the status of every candidate of a message: (doc, candidates, terms, clause of each
+# token, sentence of each token) -> one status per candidate (context.py's constants).
+Reader = Callable[[Doc, Sequence[Candidate], Terms, Sequence[int], Sequence[int]], List[str]]
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": '"',
                          "\u201d": '"', "\u200b": " ", "\u00a0": " "})
 
@@ -72,10 +75,14 @@ class Detection:
 class RedFlagDetector:
     """One catalogue compiled into spaCy matchers; build once per process (get_detector)."""
 
-    def __init__(self, catalogue: Catalogue) -> None:
+    def __init__(self, catalogue: Catalogue, reader: Optional[Reader] = None) -> None:
+        """`reader` decides each candidate's status; by default the project's Context. Another
+        one (bot/tooling/evaluation/context_comparison.py: medspaCy's ConText) can be measured
+        through the very same detection."""
         self.catalogue = catalogue
         self.analyser = Analyser(catalogue)
         self.context = Context(self.analyser, catalogue.language)
+        self.reader: Reader = reader or self._context_reader
         self._tier: Dict[str, str] = {f.id: f.tier for f in catalogue.flags}
         self._fever_flag = next((f.id for f in catalogue.flags if f.temperature), None)
         self._need_fever = {f.id for f in catalogue.flags if f.cancelled_by_normal_temperature}
@@ -108,7 +115,8 @@ class RedFlagDetector:
         no_fever = bool(readings) and not fevers
         best: Dict[str, Tuple[str, Candidate]] = {}
         candidates = self.analyser.candidates(terms, unit_of, sent_of, fevers)
-        for cand in candidates:
+        read = self.reader(doc, candidates, terms, unit_of, sent_of) if candidates else []
+        for cand, context_status in zip(candidates, read, strict=True):
             if cand.flag in best and best[cand.flag][0] == AFFIRMED:
                 continue
             if (cand.flag == self._fever_flag and sent_of[cand.start] in normal_sentences
@@ -117,7 +125,7 @@ class RedFlagDetector:
             elif cand.flag in self._need_fever and no_fever:
                 status = NORMAL_TEMPERATURE
             else:
-                status = self.context.status(doc, cand, terms, unit_of, sent_of, candidates)
+                status = context_status
             if cand.flag not in best or status == AFFIRMED:
                 best[cand.flag] = (status, cand)
         strict = self.context.strict_healing_flags
@@ -132,6 +140,10 @@ class RedFlagDetector:
         affirmed = tuple(h for h in hits if h.status == AFFIRMED)
         tier = max((h.tier for h in affirmed), key=tier_rank, default=NONE)
         return Detection(tier, affirmed, tuple(h for h in hits if h.status != AFFIRMED))
+
+    def _context_reader(self, doc: Doc, candidates: Sequence[Candidate], terms: Terms,
+                        unit_of: Sequence[int], sent_of: Sequence[int]) -> List[str]:
+        return [self.context.status(doc, cand, terms, unit_of, sent_of, candidates) for cand in candidates]
 
     def _hit(self, doc: Doc, original: str, where: Optional[List[int]], flag: str, status: str,
              cand: Candidate, clean: str) -> Hit:
