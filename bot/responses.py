@@ -1,25 +1,38 @@
-"""Fills responses with the clinic's settings and adds the disclaimer to a conversation's first reply.
+"""Fills responses with the clinic's settings, adds the disclaimer to a conversation's first reply,
+and answers the other questions of a message that asks several.
 
 Runs inside the Rasa server (endpoints.yml `nlg: type: bot.responses.ClinicResponseGenerator`), so it
 works even when the action server is down: the safety advice never depends on a backend.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Text
+from typing import Any, Collection, Dict, List, Mapping, Optional, Sequence, Text
 
 from rasa.core.nlg.interpolator import interpolate_text
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import BotUttered, SessionStarted
+from rasa.shared.core.events import BotUttered, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import settings as bot_settings
 from bot.phone import tel_uri
+from bot.vocabulary import NOT_A_QUESTION, QUESTIONS_KEY, SCREENING_INTENT, is_red_flag_intent
 
 DISCLAIMER = "utter_disclaimer"
 # What the urgent advice says when the office is closed: with or without an after-hours line.
 WHEN_CLOSED_LINE = "utter_when_office_closed_line"
 WHEN_CLOSED_NO_LINE = "utter_when_office_closed_no_line"
+# Several questions in one message (docs/NLU.md): one reply answers at most this many, the
+# first response of the turn and the others after it. Questions to the patient (utter_ask_*)
+# and the screening's introduction, which announces its questions, never carry other answers.
+MAX_ANSWERS = 3
+NEVER_EXTENDED = {DISCLAIMER, "utter_screening_intro"}
+# "Sorry, I didn't understand" gives way to the answers when the questions were understood
+# one by one although the whole message was not.
+FALLBACK = "utter_default"
+# Never after safety advice: in a message with a red flag, "is that normal?" asks about the sign,
+# and "some leg pain is common" must not follow "call 911".
+NOT_AFTER_SAFETY_ADVICE = {"leg_pain_normal"}
 
 
 def is_first_reply(tracker: DialogueStateTracker) -> bool:
@@ -30,6 +43,49 @@ def is_first_reply(tracker: DialogueStateTracker) -> bool:
         if isinstance(event, SessionStarted):
             return True
     return True
+
+
+def is_first_response_of_turn(tracker: DialogueStateTracker) -> bool:
+    """True when the bot has not spoken since the patient's latest message."""
+    for event in reversed(tracker.events):
+        if isinstance(event, BotUttered):
+            return False
+        if isinstance(event, UserUttered):
+            return True
+    return False
+
+
+def other_answers(response: str, intent: Optional[str], questions: Sequence[Mapping[str, Any]],
+                  responses: Collection[str]) -> List[str]:
+    """The answers (response names) to add after `response`, the first response to a message
+    classified `intent` that asks `questions` (the classifier's list, in message order).
+
+    Each question whose intent this response does not already answer gets its `utter_<intent>`
+    answer, when the domain has one. Never the safety advice or the screening (a red flag
+    anywhere in the message is already the message's intent, so its advice comes first),
+    never small talk, and at most MAX_ANSWERS answers in all. The fallback response is
+    replaced by the answers rather than followed by them (FALLBACK).
+    """
+    if response.startswith("utter_ask_") or response in NEVER_EXTENDED:
+        return []
+    after_advice = is_red_flag_intent(intent) or response.startswith("utter_red_flag")
+    answered = {intent or "", response.removeprefix("utter_")}
+    names: List[str] = []
+    for question in questions:
+        name = str(question.get("intent") or "")
+        if worth_adding(name, answered, after_advice, responses):
+            answered.add(name)
+            names.append(f"utter_{name}")
+    return names[:MAX_ANSWERS if response == FALLBACK else MAX_ANSWERS - 1]
+
+
+def worth_adding(name: str, answered: Collection[str], after_advice: bool, responses: Collection[str]) -> bool:
+    """Whether a question of intent `name` gets its answer after the intents already `answered`."""
+    if name in answered or name in NOT_A_QUESTION or f"utter_{name}" not in responses:
+        return False
+    if is_red_flag_intent(name) or name == SCREENING_INTENT:
+        return False  # the detector and the rules handle signs; never an add-on
+    return not (after_advice and name in NOT_AFTER_SAFETY_ADVICE)
 
 
 class ClinicResponseGenerator(TemplatedNaturalLanguageGenerator):
@@ -58,8 +114,24 @@ class ClinicResponseGenerator(TemplatedNaturalLanguageGenerator):
         values = {**kwargs, **self.clinic_vars}
         slots = tracker.current_slot_values()
         response = self.generate_from_slots(utter_action, slots, output_channel, **values)
+        if response and response.get("text"):
+            texts = [answer["text"] for name in self._other_answers(utter_action, tracker)
+                     if (answer := self.generate_from_slots(name, slots, output_channel, **values))
+                     and answer.get("text")]
+            if texts:
+                kept = [] if utter_action == FALLBACK else [response["text"]]
+                response["text"] = "\n\n".join(kept + texts)
         if response and response.get("text") and utter_action != DISCLAIMER and is_first_reply(tracker):
             disclaimer = self.generate_from_slots(DISCLAIMER, slots, output_channel, **values)
             if disclaimer and disclaimer.get("text"):
                 response["text"] = f"{disclaimer['text']}\n\n{response['text']}"
         return response
+
+    def _other_answers(self, utter_action: str, tracker: DialogueStateTracker) -> List[str]:
+        """The other questions' answers, on the first response of a turn outside any form."""
+        if tracker.active_loop_name or not is_first_response_of_turn(tracker):
+            return []
+        message = tracker.latest_message
+        questions = (message.parse_data.get(QUESTIONS_KEY) if message else None) or []
+        intent = message.intent.get("name") if message else None
+        return other_answers(utter_action, intent, questions, self.responses) if questions else []

@@ -67,3 +67,17 @@ def test_bad_input_gets_a_polite_answer(servers, message):
     replies = servers.say("patient-odd", message)
     assert replies, "the patient must always get an answer"
     assert all(r.get("text") for r in replies)
+
+
+def test_two_questions_get_both_answers_in_one_reply(servers):
+    """One bot utterance; the REST channel sends each paragraph of it as a message of its own."""
+    answer = servers.ask("patient-7", "when can I drive? and can I pick up my toddler?")
+    assert "Don't drive until your doctor says it is OK" in answer and "don't lift heavy things" in answer
+    assert "Sorry" not in answer
+
+
+def test_a_red_flag_among_the_questions_is_answered_first(servers):
+    answer = servers.ask("patient-8", "my calf is swollen and really tender. can I still take my pain meds?")
+    assert "This needs a doctor's attention today" in answer and "Take it just the way your doctor tells you" in answer
+    assert answer.index("attention today") < answer.index("Take it just the way")
+

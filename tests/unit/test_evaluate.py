@@ -64,6 +64,7 @@ def test_evaluate_scores_any_parse_function(monkeypatch):
                         lambda: [("hi", "greet"), ("bye", "goodbye"), ("ciao", "goodbye")])
     monkeypatch.setattr(evaluate, "red_flag_corpus", lambda: {"signs": [], "lookalikes": []})
     monkeypatch.setattr(evaluate.safety, "evaluate_sets", lambda parse: {})
+    monkeypatch.setattr(evaluate.multi_question, "load_cases", lambda: [])
     answers = {"hi": ("greet", 0.9), "bye": ("goodbye", 0.8), "ciao": ("nlu_fallback", 0.25)}
     scored = evaluate.evaluate(lambda t: {"intent": {"name": answers[t][0], "confidence": answers[t][1]}})
     assert scored["per_intent"]["goodbye"] == {"precision": 1.0, "recall": 0.5, "f1": 0.667, "support": 2}

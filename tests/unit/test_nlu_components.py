@@ -12,14 +12,14 @@ from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.nlu.constants import TOKENS_NAMES
-from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
 
-from bot.nlu.intent_classifier import TRUSTED_TYPES, TfidfIntentClassifier
+from bot.nlu.intent_classifier import TRUSTED_TYPES, TfidfIntentClassifier, lemma_text
 from bot.nlu.lemma_tokenizer import LemmaTokenizer
+from bot.vocabulary import QUESTIONS_KEY
 
 EXAMPLES = {
     "greet": ["hi", "hello", "hey there", "good morning"],
@@ -81,29 +81,15 @@ def test_training_data_is_tokenized_too(tokenizer):
 # --- TfidfIntentClassifier -------------------------------------------------------------------
 
 
-class Featurizers:
-    """The tokenizer and the two CountVectorsFeaturizers of config.yml, trained on `data`."""
+class Tokenize:
+    """The LemmaTokenizer of config.yml: the classifier reads its lemmas and featurizes them itself."""
 
-    def __init__(self, storage: LocalModelStorage, data: TrainingData) -> None:
+    def __init__(self, storage: LocalModelStorage) -> None:
         self.tokenizer = LemmaTokenizer.create(
             LemmaTokenizer.get_default_config(), storage, Resource("tokenizer"), context())
-        defaults = CountVectorsFeaturizer.get_default_config()
-        self.featurizers = [
-            CountVectorsFeaturizer.create({**defaults, "max_ngram": 2}, storage, Resource("words"), context()),
-            CountVectorsFeaturizer.create({**defaults, "analyzer": "char_wb", "min_ngram": 2, "max_ngram": 5},
-                                          storage, Resource("chars"), context()),
-        ]
-        self.tokenizer.process_training_data(data)
-        for featurizer in self.featurizers:
-            featurizer.train(data)
-            featurizer.process_training_data(data)
 
     def __call__(self, *texts: str) -> List[Message]:
-        messages = [Message(data={TEXT: text}) for text in texts]
-        self.tokenizer.process(messages)
-        for featurizer in self.featurizers:
-            featurizer.process(messages)
-        return messages
+        return self.tokenizer.process([Message(data={TEXT: text}) for text in texts])
 
 
 CONFIG: Dict[str, Any] = {**TfidfIntentClassifier.get_default_config(), "C": 30, "random_state": 42}
@@ -111,32 +97,56 @@ CONFIG: Dict[str, Any] = {**TfidfIntentClassifier.get_default_config(), "C": 30,
 
 @pytest.fixture
 def trained(tmp_path: Path):
-    """(model storage, resource, featurizers, trained classifier): persisted as `rasa train` does."""
+    """(model storage, resource, tokenizer, trained classifier): persisted as `rasa train` does."""
     storage = LocalModelStorage(tmp_path)
     data = TrainingData([Message(data={TEXT: text, INTENT: intent})
                          for intent, texts in EXAMPLES.items() for text in texts])
-    featurize = Featurizers(storage, data)
+    tokenize = Tokenize(storage)
+    tokenize.tokenizer.process_training_data(data)
     resource = Resource("intent_classifier")
     classifier = TfidfIntentClassifier.create(CONFIG, storage, resource, context("intent_classifier"))
     assert classifier.train(data) == resource
-    return storage, resource, featurize, classifier
+    return storage, resource, tokenize, classifier
 
 
 def test_trained_classifier_predicts_the_intent(trained):
-    _, _, featurize, classifier = trained
-    messages = classifier.process(featurize("my leg is hurting", "hello there", "bye bye"))
+    _, _, tokenize, classifier = trained
+    messages = classifier.process(tokenize("my leg is hurting", "hello there", "bye bye"))
     assert [m.get(INTENT)["name"] for m in messages] == ["leg_pain", "greet", "goodbye"]
     ranking = messages[0].get(INTENT_RANKING_KEY)
     assert [r["name"] for r in ranking][0] == "leg_pain"
     assert sum(r["confidence"] for r in ranking) == pytest.approx(1.0)
 
 
+def test_features_are_word_and_character_ngrams_of_the_lemmas(trained):
+    _, _, _, classifier = trained
+    words, chars = (vectorizer for _, vectorizer in classifier.clf.named_steps["features"].transformer_list)
+    assert {"leg", "hurt", "my leg", "leg hurt"} <= set(words.vocabulary_)  # "legs hurting" is read as lemmas
+    assert "legs" not in words.vocabulary_
+    assert {" l", "leg", " leg "} <= set(chars.vocabulary_)
+    assert words.sublinear_tf and chars.sublinear_tf and chars.analyzer == "char_wb"
+
+
+def test_lemma_text_reads_a_span_of_the_tokens(tokenizer):
+    (message,) = tokenizer.process([Message(data={TEXT: "My legs were hurting. Bent 3 times"})])
+    tokens = message.get(TOKENS_NAMES[TEXT])
+    assert lemma_text(tokens) == "my leg be hurt . bend __NUMBER__ time"
+    assert lemma_text(tokens, 22, 34) == "bend __NUMBER__ time"
+
+
+def test_training_examples_keep_their_own_intents(trained):
+    _, _, _, classifier = trained
+    data = TrainingData([Message(data={TEXT: "hello", INTENT: "leg_pain"})])
+    assert classifier.process_training_data(data) is data
+    assert data.training_examples[0].get(INTENT) == "leg_pain"
+
+
 def test_persisted_classifier_loads_and_predicts_the_same(trained):
-    storage, resource, featurize, classifier = trained
+    storage, resource, tokenize, classifier = trained
     loaded = TfidfIntentClassifier.load(CONFIG, storage, resource, context("intent_classifier"))
     texts = ("my leg is hurting", "hello there", "bye bye", "pain in my legs")
-    before = [m.get(INTENT) for m in classifier.process(featurize(*texts))]
-    after = [m.get(INTENT) for m in loaded.process(featurize(*texts))]
+    before = [m.get(INTENT) for m in classifier.process(tokenize(*texts))]
+    after = [m.get(INTENT) for m in loaded.process(tokenize(*texts))]
     assert [a["name"] for a in after] == [b["name"] for b in before]
     assert [a["confidence"] for a in after] == pytest.approx([b["confidence"] for b in before])
     regression = loaded.clf[-1]
@@ -160,8 +170,51 @@ def test_loading_refuses_a_type_it_does_not_trust(trained):
 
 
 def test_an_empty_message_gets_the_fallback_intent(trained):
-    _, _, featurize, classifier = trained
-    empty, greeting = classifier.process(featurize("   ", "hello"))
+    _, _, tokenize, classifier = trained
+    empty, greeting = classifier.process(tokenize("   ", "hello"))
     assert empty.get(INTENT) == {"name": "nlu_fallback", "confidence": 1.0}
     assert empty.get(INTENT_RANKING_KEY) == []
     assert greeting.get(INTENT)["name"] == "greet"
+
+
+# Several questions in one message (bot/nlu/questions.py holds the splitting rules and their tests).
+QUESTION_EXAMPLES = {
+    "drive": ["when can i drive", "can i drive my car", "is driving ok", "when may i drive again"],
+    "lift": ["can i lift my child", "is lifting heavy things ok", "when can i pick up a box", "can i lift weights"],
+    "greet": ["hi there", "hello", "good morning to you", "hey"],
+}
+
+
+@pytest.fixture
+def question_classifier(tmp_path: Path):
+    storage = LocalModelStorage(tmp_path)
+    data = TrainingData([Message(data={TEXT: text, INTENT: intent})
+                         for intent, texts in QUESTION_EXAMPLES.items() for text in texts])
+    tokenize = Tokenize(storage)
+    tokenize.tokenizer.process_training_data(data)
+    classifier = TfidfIntentClassifier.create(CONFIG, storage, Resource("q"), context("q"))
+    classifier.train(data)
+    return tokenize, classifier
+
+
+def test_a_message_with_two_questions_lists_both_in_message_order(question_classifier):
+    tokenize, classifier = question_classifier
+    text = "when can I drive my car? and can I lift my child?"
+    (message,) = classifier.process(tokenize(text))
+    questions = message.get(QUESTIONS_KEY)
+    assert [(q["text"], q["intent"]) for q in questions] == [
+        ("when can I drive my car", "drive"), ("can I lift my child", "lift")]
+    assert all(CONFIG["question_min_confidence"] <= q["confidence"] <= 1 for q in questions)
+    assert QUESTIONS_KEY in message.as_dict(only_output_properties=True)  # reaches the parse data
+
+
+@pytest.mark.parametrize("text", [
+    "when can I drive my car",                        # one part
+    "when can I drive? and is driving ok?",           # two parts, one intent
+    "hello there, good morning! when can I drive?",   # a greeting is not a question
+    "/greet",                                         # a button payload
+])
+def test_no_list_without_two_different_questions(question_classifier, text):
+    tokenize, classifier = question_classifier
+    (message,) = classifier.process(tokenize(text))
+    assert message.get(QUESTIONS_KEY) is None

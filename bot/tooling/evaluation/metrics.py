@@ -19,7 +19,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 import yaml
 
 from bot.settings import PROJECT_ROOT
-from bot.tooling.evaluation import safety
+from bot.tooling.evaluation import multi_question, safety
 from bot.vocabulary import ESCALATION_TIERS, INTENT_OF_TIER, is_red_flag_intent, tier_rank
 
 BASELINE = PROJECT_ROOT / "docs" / "nlu_baseline.json"
@@ -79,6 +79,8 @@ def evaluate(parse: Parse) -> Dict:
     return {"macro_f1": round(float(f.mean()), 4), "per_intent": per_intent, "misclassified": misses,
             "confusion": {"labels": labels, "truth": truth, "predicted": predicted},
             "parse_ms": round(parse_ms, 2), "red_flags": red_flag_figures(parse),
+            "multi_question": multi_question.evaluate(
+                parse, [(text, want, got) for (text, want), got in zip(examples, parsed, strict=True)]),
             "safety_sets": safety.evaluate_sets(parse)}
 
 

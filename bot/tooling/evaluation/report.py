@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
-from bot.tooling.evaluation import safety
+from bot.tooling.evaluation import multi_question, safety
 
 
 def write_report(result: Dict, baseline: Optional[Dict], problems: List[str], out: Path) -> None:
@@ -65,8 +65,26 @@ def markdown(result: Dict, baseline: Optional[Dict], problems: List[str]) -> str
     lines += ["", f"## The detector's known misses (corpus `known_misses`, not gated): "
               f"{sum(k['escalated'] for k in known)} of {len(known)} escalated by the whole model", ""]
     lines += [f"- {k['tier']}: {k['text']} ({'' if k['escalated'] else 'NOT '}escalated)" for k in known]
+    lines += multi_question_markdown(result.get("multi_question"))
     lines += safety_sets_markdown(result.get("safety_sets", {}))
     return "\n".join(lines) + "\n"
+
+
+def multi_question_markdown(figures: Optional[Dict]) -> List[str]:
+    """Several questions in one message (tests/nlu/multi_question.yml; docs/NLU.md): the figures,
+    then every message with a question left unanswered or an answer nobody asked for."""
+    if not figures:
+        return []
+    lines = ["", f"## Several questions in one message ({figures['messages']} messages, "
+             f"{figures['several']} asking several things)", ""]
+    lines += [f"- {line}" for line in multi_question.summary_lines(figures)]
+    lines += [f"- mean parse time per message of this set: {figures['parse_ms']} ms", "",
+              "| asked | answered first | added | unanswered | wrong added | text |",
+              "| --- | --- | --- | --- | --- | --- |"]
+    lines += [f"| {', '.join(r['asked'])} | {r['main']} | {', '.join(r['added'])} | {', '.join(r['unanswered'])} | "
+              f"{', '.join(r['wrong_added'])} | {r['text']} |"
+              for r in figures["failures"] + figures.get("heldout_failures", [])]
+    return lines
 
 
 def safety_sets_markdown(sets: Dict) -> List[str]:
