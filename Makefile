@@ -6,8 +6,10 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 BOT   := $(PY) -m bot
 MODEL := models/assistant.tar.gz
-# What a trained model depends on; code of non-trainable components is read at run time.
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+# What a trained model depends on; code of non-trainable components is read at run time, and so
+# is the red-flag catalogue (the detector builds from it when the server starts), so editing it
+# needs no training.
+TRAINING_INPUTS := config.yml domain.yml $(filter-out data/red_flags.yml,$(shell find data -name '*.yml' 2>/dev/null))
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
@@ -27,10 +29,10 @@ $(VENV)/.installed: requirements.txt constraints.txt scripts/find-python310
 install: $(VENV)/.installed ## create .venv and install the pinned dependencies
 
 $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
-	$(BOT) rasa train --fixed-model-name assistant --out models
+	$(BOT) train
 	@touch $@
 
-train: $(MODEL) ## train the model when training data or config changed
+train: $(MODEL) ## train the model when training data or config changed (summary; log in var/logs/train.log)
 
 run: $(MODEL) ## start the action server and the Rasa server (REST on localhost:5005)
 	$(BOT) run
@@ -56,9 +58,8 @@ lint: $(VENV)/.installed ## ruff over bot/, actions/ and tests/ (settings in pyp
 types: $(VENV)/.installed ## mypy over bot/ and actions/ (settings in pyproject.toml)
 	$(PY) -m mypy bot actions
 
-validate: $(VENV)/.installed ## Rasa's validator (warnings are errors) and the content checks; no training
-	$(PY) -m bot.tooling.content_checks.rasa_validation
-	$(PY) -m bot.tooling.content_checks
+validate: $(VENV)/.installed ## Rasa's validator (warnings are errors) and the content checks, every problem in one run; no training
+	$(PY) -m bot.tooling.content_checks.validate
 
 evaluate: $(VENV)/.installed ## train the NLU, evaluate held-out intents and red flags; report in reports/ (ARGS=--cross-validation 5, --update-baseline, --compare a.yml b.yml)
 	$(PY) -m bot.tooling.evaluation $(ARGS)

@@ -92,16 +92,35 @@ def _alembic_config(connection: sa.engine.Connection) -> Config:
     return config
 
 
+@contextmanager
+def _alembic_quiet() -> Iterator[None]:
+    """Alembic logs "Context impl SQLiteImpl.", "Will assume non-transactional DDL." and each
+    step at INFO on every check. The schema is checked on first use, which in the action server
+    is the middle of a conversation: those lines then landed between a patient's message and
+    the answer in `make shell`. What changed is logged once below instead."""
+    alembic = logging.getLogger("alembic")
+    level = alembic.level
+    alembic.setLevel(max(logging.WARNING, level))
+    try:
+        yield
+    finally:
+        alembic.setLevel(level)
+
+
 def migrate(engine: Engine, revision: str = "head") -> str:
     """Bring the schema to `revision` (the latest by default) and return the revision now current.
 
     Safe to call at every start: Alembic skips migrations already applied.
     """
-    with _migrate_lock, engine.begin() as connection:
+    with _migrate_lock, engine.begin() as connection, _alembic_quiet():
+        before = MigrationContext.configure(connection).get_current_revision()
         command.upgrade(_alembic_config(connection), revision)
         current = MigrationContext.configure(connection).get_current_revision()
     _migrated.add(engine)
-    logger.info("Database schema at revision %s", current)
+    if current != before:
+        logger.info("Database schema upgraded from %s to %s", before or "empty", current)
+    else:
+        logger.debug("Database schema at revision %s", current)
     return current or "base"
 
 

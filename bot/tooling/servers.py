@@ -45,13 +45,20 @@ def action_port(settings: Settings) -> int:
     return urlparse(settings.action_server_url).port or 5055
 
 
-def rasa_bin() -> str:
-    return str(Path(sys.executable).with_name("rasa"))
+def rasa_command() -> List[str]:
+    """Rasa's command line, started through bot/tooling/quiet.py (libraries' notices ignored)."""
+    return [sys.executable, "-m", "bot.tooling.quiet", "rasa"]
+
+
+def log_dir(settings: Settings) -> Path:
+    """Where the dev commands keep what they do not print (training, the shell's servers)."""
+    return Path(settings.var_dir) / "logs"
 
 
 def action_server_command(settings: Settings) -> List[str]:
-    # rasa_sdk alone: no TensorFlow import, a small fast process.
-    return [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port(settings))]
+    # rasa_sdk alone: no TensorFlow import, a small fast process (its notices ignored, bot/tooling/quiet.py).
+    return [sys.executable, "-m", "bot.tooling.quiet", "rasa_sdk", "--actions", "actions",
+            "--port", str(action_port(settings))]
 
 
 def api_token(settings: Settings) -> str:
@@ -70,7 +77,7 @@ def api_token(settings: Settings) -> str:
 def rasa_server_command(settings: Settings, model: Optional[Path] = None) -> List[str]:
     # The API is on only for `python -m bot reload`, and only with the token.
     return [
-        rasa_bin(), "run",
+        *rasa_command(), "run",
         "--model", str(model or MODELS_DIR),
         "--endpoints", "endpoints.yml",
         "--credentials", "credentials.yml",
@@ -93,6 +100,14 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def require_free(port: int, what: str) -> None:
+    """Fail clearly when another process has the port: the health check would otherwise ask
+    that process, and the new server's own "address already in use" would go unseen."""
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            raise RuntimeError(f"port {port} for the {what} is in use (is `make run` running?)")
 
 
 def isolated_settings(var_dir: Path, base: Optional[Settings] = None) -> Settings:
@@ -159,6 +174,7 @@ class Servers:
         return process
 
     def start_action_server(self) -> None:
+        require_free(action_port(self.settings), "action server")
         process = self._spawn("action-server", action_server_command(self.settings))
         wait_until_up(f"{self.action_url}/health", process)
 
@@ -167,6 +183,7 @@ class Servers:
 
     def start(self) -> "Servers":
         self.settings.var_dir.mkdir(parents=True, exist_ok=True)
+        require_free(self.settings.rasa_port, "Rasa server")
         self.start_action_server()
         rasa = self._spawn("rasa", rasa_server_command(self.settings, self.model))
         wait_until_up(f"{self.rasa_url}/", rasa)

@@ -10,7 +10,8 @@ from typing import Dict, List
 import pytest
 import textstat
 
-from bot.tooling.content_checks import run_all
+from bot.red_flags import Detection, Hit
+from bot.tooling.content_checks import red_flag_collisions, run_all
 from bot.tooling.content_checks.__main__ import main
 from bot.tooling.content_checks.examples import normalise
 from bot.tooling.content_checks.readability import grade, plain_text
@@ -108,6 +109,25 @@ def only(root: Path, needle: str) -> List[str]:
     return found
 
 
+class FakeDetector:
+    """Escalates any text with "fever" in it; reads "no fever" as negated. The real detector's
+    readings are tested in tests/red_flags/ and by TestRealProject and tests/unit/test_validate.py."""
+
+    def detect(self, text: str) -> Detection:
+        if "no fever" in text:
+            return Detection(negated=(Hit("fever_chills", "urgent", "negated", "fever", 3, 8),))
+        if "fever" in text:
+            return Detection("urgent", (Hit("fever_chills", "urgent", "affirmed", "fever", 0, 5),))
+        return Detection()
+
+
+@pytest.fixture(autouse=True)
+def fake_detector(request, monkeypatch):
+    """The small projects here are read by a fake detector, so they do not depend on the catalogue."""
+    if request.cls is not TestRealProject:
+        monkeypatch.setattr(red_flag_collisions, "_detector", lambda project: FakeDetector())
+
+
 def test_the_good_fixture_passes(tmp_path):
     assert messages(project(tmp_path)) == []
 
@@ -177,6 +197,22 @@ def test_every_response_names_its_source(tmp_path, variation, ok):
     assert (found == []) is ok, found
 
 
+CARE_TEAM = '      metadata:\n        source: "assistant: ask the care team"\n'
+
+
+@pytest.mark.parametrize("text, ok", [
+    ("My answers come from an article that does not cover flying. Call {clinic_name} at {clinic_phone}.", True),
+    ("The article does not cover flying. Ask your surgeon.", False),  # no number
+    ("Flying is fine after two weeks. Call {clinic_name} at {clinic_phone}.", False),  # advice, not a referral
+])
+def test_an_ask_the_care_team_answer_says_the_article_does_not_cover_it_and_gives_the_number(tmp_path, text, ok):
+    responses = GOOD_RESPONSES + f'  utter_care_flying:\n    - text: "{text}"\n' + CARE_TEAM
+    found = [m for m in messages(project(tmp_path, domain_yml=domain(responses))) if "utter_care_flying" in m]
+    assert (found == []) is ok, found
+    if not ok:
+        assert "defers to the care team" in found[0] and 'docs/CONTENT.md, \\"Ask your care team\\"' not in found[0]
+
+
 # 5. reading level
 def test_plain_text_fills_placeholders_drops_list_markers_and_swaps_allowed_terms():
     text = "Call {clinic_name} at {clinic_phone}:\n- After a microdiscectomy\n1. Rest"
@@ -237,6 +273,75 @@ def test_domain_and_nlu_intents_must_match(tmp_path):
     assert only(root, "intent 'ask_sit' is in the domain but has 0 training examples")
 
 
+def test_a_rule_naming_a_response_the_domain_lacks_fails_at_the_step(tmp_path):
+    rules = GOOD["data/stories/rules/basic.yml"].replace("      - action: utter_drive", "      - action: utter_drvie")
+    [problem] = only(project(tmp_path, data__stories__rules__basic_yml=rules), "utter_drvie")
+    assert problem.startswith("data/stories/rules/basic.yml:11: error: rule 'drive' uses the response "
+                              "'utter_drvie', which domain.yml does not define (hint: add utter_drvie under "
+                              "responses: in domain.yml")
+
+
+def test_conversation_tests_may_only_use_actions_forms_and_slots_the_domain_defines(tmp_path):
+    tests = GOOD["tests/conversations/basic.yml"].replace(
+        "      - action: utter_drive\n",
+        "      - action: action_check_wound\n      - active_loop: wound_form\n"
+        "      - slot_was_set:\n          - wound_ok: true\n      - action: action_listen\n")
+    found = messages(project(tmp_path, tests__conversations__basic_yml=tests))
+    assert [m.split(": error: ")[0] for m in found] == [f"tests/conversations/basic.yml:{n}" for n in (13, 14, 15)]
+    assert "story 'greet, then driving' uses the action 'action_check_wound'" in found[0]
+    assert "uses the form 'wound_form'" in found[1] and "sets the slot 'wound_ok'" in found[2]
+
+
+def test_rasa_default_actions_and_slots_need_no_domain_entry(tmp_path):
+    rules = GOOD["data/stories/rules/basic.yml"].replace(
+        "      - action: utter_greet\n",
+        "      - action: utter_greet\n      - slot_was_set:\n          - requested_slot: null\n"
+        "      - action: action_restart\n")
+    assert messages(project(tmp_path, data__stories__rules__basic_yml=rules)) == []
+
+
+# 9. red-flag collisions (warnings)
+CATALOGUE = textwrap.dedent("""\
+    catalogue: red_flags
+    flags:
+      - id: fever_chills
+        tier: urgent
+        phrases: [fever, no fever]
+    """)
+
+
+def test_an_example_the_detector_escalates_is_a_warning_at_its_line(tmp_path):
+    nlu = training(ask_drive=["can i drive with a fever"])
+    [problem] = only(project(tmp_path, data__nlu__basic_yml=nlu), "escalates")
+    assert problem.startswith("data/nlu/basic.yml:49: warning: training example 'can i drive with a fever' "
+                              "(ask_drive): the red-flag detector escalates it as urgent (fever_chills 'fever'): "
+                              "the patient gets utter_red_flag_urgent, not ask_drive's answer (hint: if it reports "
+                              "the sign, move it to red_flag_urgent")
+    assert main(["--root", str(tmp_path)]) == 0  # a warning: listed, does not fail
+
+
+def test_red_flag_intents_are_not_checked_but_deny_is(tmp_path):
+    nlu = nlu_file({"greet": [f"hello {w}" for w in WORDS],
+                    "ask_drive": [f"when may i drive the {w} car" for w in WORDS],
+                    "red_flag_urgent": ["i have a fever"], "deny": ["fever yes"]})
+    found = [m for m in messages(project(tmp_path, data__nlu__basic_yml=nlu)) if "escalates" in m]
+    assert len(found) == 1 and "(deny)" in found[0], found
+
+
+def test_a_conversation_test_message_the_detector_escalates_is_a_warning(tmp_path):
+    tests = GOOD["tests/conversations/basic.yml"].replace("can i take the car out\n",
+                                                          "can i take the car out with a fever\n", 1)
+    [problem] = only(project(tmp_path, tests__conversations__basic_yml=tests), "escalates")
+    assert problem.startswith("tests/conversations/basic.yml:10: warning: conversation test message 'can i take "
+                              "the car out with a fever' expects ask_drive, but the red-flag detector escalates it")
+
+
+def test_a_catalogue_phrase_read_as_negated_is_a_warning_at_its_line(tmp_path):
+    [problem] = only(project(tmp_path, data__red_flags_yml=CATALOGUE), "is read as")
+    assert problem.startswith("data/red_flags.yml:5: warning: the phrase 'no fever' of fever_chills is read as "
+                              "negated, not affirmed")
+
+
 # 8. YAML style
 @pytest.mark.parametrize("bad, expected", [
     (GOOD["data/stories/rules/basic.yml"].replace('version: "3.1"\n', ""), "the first key must be version"),
@@ -253,6 +358,17 @@ def test_domain_and_nlu_intents_must_match(tmp_path):
 def test_yaml_style(tmp_path, bad, expected):
     assert only(project(tmp_path, data__stories__rules__basic_yml=bad), expected)[0].startswith(
         "data/stories/rules/basic.yml:")
+
+
+MULTI_QUESTION = ('version: "3.1"\nnlu: []\nmessages:\n'
+                  '  - text: "can i drive? can i sit?"\n    intents: [ask_drive, ask_sit]\n')
+
+
+def test_the_multi_question_set_has_its_own_keys(tmp_path):
+    assert messages(project(tmp_path, tests__nlu__multi_question_yml=MULTI_QUESTION)) == []
+    bad = MULTI_QUESTION.replace("intents:", "intent:")
+    [problem] = only(project(tmp_path, tests__nlu__multi_question_yml=bad), "unexpected key 'intent'")
+    assert problem.startswith("tests/nlu/multi_question.yml:5: error: unexpected key 'intent' in an entry of messages")
 
 
 def test_unknown_response_key_fails(tmp_path):

@@ -1,5 +1,6 @@
 """Storage on a throw-away SQLite file: migrations, repositories, hashing, purge, Rasa stores."""
 import asyncio
+import logging
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -64,6 +65,20 @@ def test_migrate_creates_schema_matching_models_and_is_repeatable(engine):
     assert {"escalations", "callback_requests"} <= set(sa.inspect(engine).get_table_names())
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+
+
+def test_migrating_logs_one_line_when_the_schema_changes_and_nothing_of_alembic(engine, caplog):
+    """The schema is checked on first use, mid-conversation in the action server: Alembic's INFO
+    chatter used to land between a patient's message and the answer in `make shell`."""
+    caplog.set_level(logging.DEBUG)
+    migrate(engine)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO] == [
+        "Database schema upgraded from empty to 0001"]
+    assert not [r for r in caplog.records if r.name.startswith("alembic")]
+    caplog.clear()
+    migrate(engine)
+    assert [r for r in caplog.records if r.levelno >= logging.INFO] == []
+    assert logging.getLogger("alembic").level == logging.NOTSET  # left as it was
 
 
 def test_tables_are_created_on_first_use(engine):

@@ -1,15 +1,18 @@
-"""Quality checks on the content team's YAML, run by `make validate` after `rasa data validate`.
+"""Quality checks on the content team's YAML, run by `make validate` beside `rasa data validate`.
 
 Rasa's validator checks that the files fit together; these check what it cannot: enough and
 distinct examples, a source and a patient's reading level for every answer, no typed phone
-numbers, tests for every intent, and one YAML style. `python -m bot.tooling.content_checks` runs them.
+numbers, tests for every intent and every name they use, one YAML style, and (warnings) words
+the red-flag detector reads otherwise than meant. `python -m bot.tooling.content_checks` runs them
+alone; `python -m bot.tooling.content_checks.validate` (make validate) runs both halves.
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Callable, List
 
-from bot.tooling.content_checks import coverage, examples, readability, responses, yaml_style
+from bot.tooling.content_checks import (coverage, examples, readability, red_flag_collisions, responses,
+                                        yaml_style)
 from bot.tooling.content_checks.loader import Problem, Project
 
 CHECKS: List[Callable[[Project], List[Problem]]] = [
@@ -20,8 +23,10 @@ CHECKS: List[Callable[[Project], List[Problem]]] = [
     readability.check_reading_level,         # 5. Flesch-Kincaid grade <= 8
     responses.check_phone_numbers,           # 6. no typed phone numbers ...
     responses.check_clinic_phone_placeholder,  # ... and {clinic_phone} where the clinic is to be called
-    coverage.check_intents,                  # 7. domain, NLU, stories and conversation tests agree
+    coverage.check_intents,                  # 7. domain, NLU, stories and conversation tests agree ...
+    coverage.check_actions,                  # ... and every action, form and slot they use is defined
     yaml_style.check_style,                  # 8. version line, 2-space indents, known keys
+    red_flag_collisions.check_collisions,    # 9. warnings: words the red-flag detector reads otherwise
 ]
 
 

@@ -8,13 +8,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Dict, Iterator, List, Tuple
 
+from rasa.shared.core.constants import DEFAULT_ACTION_NAMES, DEFAULT_INTENTS, DEFAULT_SLOT_NAMES
 from ruamel.yaml.comments import CommentedMap
 
 from bot.tooling.content_checks.loader import Problem, Project
 
-# Intents Rasa defines by itself (rasa.shared.core.constants.DEFAULT_INTENTS): stories and
-# tests may use them without listing them in domain.yml, and they need no training examples.
-RASA_DEFAULT_INTENTS = {"restart", "back", "out_of_scope", "session_start", "nlu_fallback"}
+# Intents Rasa defines by itself: stories and tests may use them without listing them in
+# domain.yml, and they need no training examples. Likewise its actions (action_listen, ...)
+# and slots (requested_slot, ...).
+RASA_DEFAULT_INTENTS = set(DEFAULT_INTENTS)
+RASA_DEFAULT_ACTIONS = set(DEFAULT_ACTION_NAMES)
 
 
 def _step_intents(project: Project, path: Path) -> Iterator[Tuple[str, int, CommentedMap]]:
@@ -65,4 +68,53 @@ def check_intents(project: Project) -> List[Problem]:
         if intent not in declared and intent not in RASA_DEFAULT_INTENTS:
             problems.append(Problem(where, line, f"intent '{intent}' has {used_in} but is not in domain.yml",
                                     f"add '- {intent}' under intents: in domain.yml, or fix the spelling"))
+    return problems
+
+
+def _blocks(project: Project, path: Path) -> Iterator[Tuple[str, str, CommentedMap]]:
+    """(kind, name, step) for every step of every story and rule in `path`."""
+    data = project.load(path) or {}
+    for kind, plural in (("story", "stories"), ("rule", "rules")):
+        for block in data.get(plural) or []:
+            if isinstance(block, CommentedMap):
+                for step in block.get("steps") or []:
+                    if isinstance(step, CommentedMap):
+                        yield kind, str(block.get(kind, "")), step
+
+
+def check_actions(project: Project) -> List[Problem]:
+    """Every `action:`, `active_loop:` and `slot_was_set:` of the rules, stories and conversation
+    tests names something domain.yml defines. Rasa's validator checks rules and stories but says
+    "stories" and no line; conversation tests it does not read at all."""
+    domain = project.domain()
+    responses = set(domain.get("responses") or {})
+    actions = {str(a) for a in domain.get("actions") or []}
+    forms = set(domain.get("forms") or {})
+    slots = set(domain.get("slots") or {}) | set(DEFAULT_SLOT_NAMES)  # requested_slot, ...
+    known = responses | actions | forms | RASA_DEFAULT_ACTIONS
+    problems = []
+    for path in project.data_files("stories", "rules") + project.conversation_files():
+        where = project.rel(path)
+        for kind, name, step in _blocks(project, path):
+            line = step.lc.line + 1
+            action = step.get("action")
+            if isinstance(action, str) and action not in known:
+                if action.startswith("utter_"):
+                    problems.append(Problem(where, line, f"{kind} '{name}' uses the response '{action}', which "
+                                            "domain.yml does not define", f"add {action} under responses: in "
+                                            "domain.yml with its text and source, or fix the spelling"))
+                else:
+                    problems.append(Problem(where, line, f"{kind} '{name}' uses the action '{action}', which "
+                                            "domain.yml does not list under actions: or forms:",
+                                            f"add '- {action}' under actions: in domain.yml, or fix the spelling"))
+            loop = step.get("active_loop")
+            if isinstance(loop, str) and loop not in forms:
+                problems.append(Problem(where, line, f"{kind} '{name}' uses the form '{loop}', which domain.yml "
+                                        "does not define under forms:", "fix the form's name, or add the form"))
+            for item in step.get("slot_was_set") or []:
+                for slot in (item if isinstance(item, dict) else {str(item): None}):
+                    if slot not in slots:
+                        problems.append(Problem(where, line, f"{kind} '{name}' sets the slot '{slot}', which "
+                                                "domain.yml does not define under slots:",
+                                                "fix the slot's name, or add the slot to domain.yml"))
     return problems

@@ -13,7 +13,11 @@ from typing import List
 from bot.tooling.content_checks.loader import Problem, Project
 from bot.vocabulary import PHONE_PLACEHOLDERS
 
-SOURCE = re.compile(r"^(article: \S.*|safety(: \S.*)?|assistant)$")
+SOURCE = re.compile(r"^(article: \S.*|safety(: \S.*)?|assistant(: ask the care team)?)$")
+# A question the article does not answer (showering, work, sex, ...): the answer says so and
+# gives the clinic's number, adding no advice of its own (docs/CONTENT.md, "Ask your care team").
+CARE_TEAM = "assistant: ask the care team"
+SAYS_NOT_COVERED = re.compile(r"\b(does not|doesn't) (cover|say|answer)\b", re.IGNORECASE)
 PHONE = re.compile(r"\b\d{3}[-. ]\d{3}[-. ]\d{4}\b|\(\d{3}\)\s?\d{3}[-. ]\d{4}\b")
 # "call {clinic_name}", "call your surgeon's office", "reach the clinic": the patient calls the
 # clinic, so give the number. "the clinic team will call you" is not matched.
@@ -30,13 +34,20 @@ def check_sources(project: Project) -> List[Problem]:
         source = metadata.get("source") if isinstance(metadata, dict) else None
         if source is None:
             problems.append(Problem(project.rel(project.domain_path), line, f"response {name} names no source",
-                                    "add `metadata: {source: \"article: <section title>\"}`, "
-                                    "`source: safety` or `source: assistant`"))
+                                    "add `metadata: {source: \"article: <section title>\"}`, `source: safety`, "
+                                    f"`source: assistant` or `source: \"{CARE_TEAM}\"`"))
         elif not SOURCE.match(str(source)):
             problems.append(Problem(project.rel(project.domain_path), line,
                                     f"response {name} has source '{source}', which is not 'article: ...', "
-                                    "'safety', 'safety: ...' or 'assistant'",
+                                    f"'safety', 'safety: ...', 'assistant' or '{CARE_TEAM}'",
                                     "write e.g. `source: \"article: How Long Does Leg Pain Last\"`"))
+        elif source == CARE_TEAM:
+            text = str(variation.get("text") or "")
+            if "{clinic_phone}" not in text or not SAYS_NOT_COVERED.search(text):
+                problems.append(Problem(project.rel(project.domain_path), line,
+                                        f"response {name} defers to the care team but does not say that the "
+                                        "article does not cover it, and give {clinic_phone}",
+                                        "follow the model answer in docs/CONTENT.md, \"Ask your care team\""))
     return problems
 
 

@@ -21,11 +21,15 @@ TOP_KEYS: Dict[str, Set[str]] = {
     "nlu": {"version", "nlu"},
     "stories": {"version", "stories", "rules"},
     "tests": {"version", "stories"},
+    # tests/nlu/multi_question.yml: messages asking several things; `nlu` is empty so that Rasa,
+    # which reads every file there as NLU data, finds no held-out examples in it.
+    "multi_question": {"version", "nlu", "messages"},
 }
 ITEM_KEYS = {  # keys of one entry under each top-level list
     "nlu": {"intent", "regex", "lookup", "synonym", "examples", "metadata"},
     "stories": {"story", "steps", "metadata"},
     "rules": {"rule", "steps", "condition", "conversation_start", "wait_for_user_input", "metadata"},
+    "messages": {"text", "intents"},
 }
 STEP_KEYS = {"intent", "user", "action", "bot", "entities", "slot_was_set", "slot_was_not_set", "active_loop",
              "checkpoint", "or", "metadata"}
@@ -40,6 +44,8 @@ def kind_of(project: Project, path: Path) -> Optional[str]:
         return "domain"
     if rel.startswith("tests/conversations/"):
         return "tests"
+    if rel.startswith("tests/nlu/") and isinstance(project.load(path), dict) and "messages" in project.load(path):
+        return "multi_question"
     if rel.startswith(("tests/nlu/", "data/nlu/")):
         return "nlu"
     if rel.startswith("data/stories/"):
@@ -91,7 +97,7 @@ def check_structure(project: Project, path: Path, kind: str) -> List[Problem]:
         problems.append(Problem(rel, 1, f"the first key must be {VERSION_LINE}, found '{first}'",
                                 f"put {VERSION_LINE} at the top (comments may come before it)"))
     problems += _unknown(project, data, TOP_KEYS[kind], "the top level", path)
-    for key in ("nlu", "stories", "rules") if kind != "domain" else ():
+    for key in ("nlu", "stories", "rules", "messages") if kind != "domain" else ():
         for item in data.get(key) or []:
             problems += _unknown(project, item, ITEM_KEYS[key], f"an entry of {key}", path)
             for step in (item.get("steps") or []) if isinstance(item, dict) else []:
