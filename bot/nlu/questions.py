@@ -29,7 +29,7 @@ _BOUNDARY = re.compile(
     r"|(?=\b(?:what|how) about\b)",            # "what about driving?" starts a question
     re.IGNORECASE)
 # What may open a part without belonging to the question: list marks "1)", "2.", "-", connectors.
-_LEADING = re.compile(r"^(?:\s|[-*•:,]|\d+[.)]\s|(?:and|but|or|so|also|oh|ok|okay)\b)+", re.IGNORECASE)
+_LEADING = re.compile(r"^(?:\s|[-*•:,]|\d+[.)]\s|(?:and|but|or|so|also|oh)\b)+", re.IGNORECASE)
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 # A short question about what was just said ("is that normal?", "why is that?") asks nothing
 # of its own: it belongs to the part before it.

@@ -26,3 +26,11 @@ def test_every_conversation_test_passes(tmp_path):
         if failed.exists():
             print(failed.read_text())
     assert run.returncode == 0, "conversation tests failed (see the failed stories above)"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Rasa's test runner reads only files named test_*.yml, so the stories in tests/conversations/ "
+    "are not run by the test above; renaming them shows 11 of 61 failing and a crash on overlapping "
+    "red_flag entities (left for the next issue; see the note on issue 20)"))
+def test_rasa_finds_the_conversation_tests():
+    assert list((PROJECT_ROOT / "tests" / "conversations").glob("test_*.yml"))

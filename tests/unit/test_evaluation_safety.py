@@ -47,4 +47,6 @@ def test_gate_fails_a_missed_sign_unless_known_and_always_a_needless_911():
 def test_too_many_call_today_answers_to_benign_messages_fail():
     cases = [{"text": f"ok {i}", "expect": "none", "file": "x"} for i in range(10)]
     figures = safety.judge(cases, lambda t: {"intent": {"name": "red_flag_urgent" if t == "ok 0" else "greet"}})
-    assert any("told to call today" in p for p in safety.problems("real_world", figures))
+    assert any("told to call today" in p for p in safety.problems("real_world", figures,
+                                                                  max_benign_urgent=safety.MAX_BENIGN_URGENT))
+    assert not any("told to call today" in p for p in safety.problems("blind_batch1", figures))

@@ -108,17 +108,20 @@ def _row(case: Dict, parsed: Dict) -> Dict:
             "kind": case.get("kind"), "got": parsed["intent"]["name"], "file": case["file"]}
 
 
-def problems(name: str, figures: Dict, known: Optional[Dict[str, str]] = None) -> List[str]:
-    """What fails the gate on a set: a missed sign (unless a known miss), a benign message told
-    to call 911, too many benign messages told to call today."""
+def problems(name: str, figures: Dict, known: Optional[Dict[str, str]] = None,
+             max_benign_urgent: Optional[float] = None) -> List[str]:
+    """What fails the gate on a set: a missed sign or a benign message told to call 911 (unless
+    known), and, when a limit is given (the real-world target), too many told to call today."""
     found = [f"{name}: {m['expect']} not escalated ({m['got']}): {m['text']!r}" for m in figures["missed"]
              if m["text"] not in (known or {})]
     found += [f"{name}: benign message told to call 911: {m['text']!r}"
-              for m in figures["benign_escalated"] if m["got"] == INTENT_OF_TIER[EMERGENCY]]
+              for m in figures["benign_escalated"]
+              if m["got"] == INTENT_OF_TIER[EMERGENCY] and m["text"] not in (known or {})]
     benign = figures["benign"]
-    if benign["total"] and benign[f"told_{URGENT}"] / benign["total"] > MAX_BENIGN_URGENT:
+    if max_benign_urgent is not None and benign["total"] and \
+            benign[f"told_{URGENT}"] / benign["total"] > max_benign_urgent:
         found.append(f"{name}: {benign[f'told_{URGENT}']} of {benign['total']} benign messages told to call "
-                     f"today (max {MAX_BENIGN_URGENT:.0%})")
+                     f"today (max {max_benign_urgent:.0%})")
     return found
 
 
@@ -130,7 +133,8 @@ def summary_lines(name: str, figures: Dict) -> List[str]:
             lines.append(f"{name}: {tier} recall {f['escalated']}/{f['total']} = {f['recall']:.1%} "
                          f"(miss rate <= {f['miss_rate_upper95']:.1%} at 95%)")
     b = figures["benign"]
-    lines.append(f"{name}: benign {b['total']}: told 911 {b['told_emergency']}, told call today {b['told_urgent']}; "
+    lines.append(f"{name}: benign {b['total']}: told 911 {b['told_emergency']}, told call today {b['told_urgent']} "
+                 f"({b['told_urgent'] / max(1, b['total']):.1%}; real-world target <= {MAX_BENIGN_URGENT:.0%}); "
                  f"missed red flags asked the screening questions {len(figures['screened'])}, "
                  f"answered with reassurance {len(figures['reassured'])}")
     if "intent_accuracy" in figures:
