@@ -35,24 +35,24 @@ FALLBACK = "utter_default"
 NOT_AFTER_SAFETY_ADVICE = {"leg_pain_normal"}
 
 
-def is_first_reply(tracker: DialogueStateTracker) -> bool:
-    """True when the bot has not spoken yet in the current session."""
+def _silent_since(tracker: DialogueStateTracker, boundary: type, default: bool) -> bool:
+    """True when the bot has not spoken since the latest `boundary` event (`default` without one)."""
     for event in reversed(tracker.events):
         if isinstance(event, BotUttered):
             return False
-        if isinstance(event, SessionStarted):
+        if isinstance(event, boundary):
             return True
-    return True
+    return default
+
+
+def is_first_reply(tracker: DialogueStateTracker) -> bool:
+    """True when the bot has not spoken yet in the current session."""
+    return _silent_since(tracker, SessionStarted, default=True)
 
 
 def is_first_response_of_turn(tracker: DialogueStateTracker) -> bool:
     """True when the bot has not spoken since the patient's latest message."""
-    for event in reversed(tracker.events):
-        if isinstance(event, BotUttered):
-            return False
-        if isinstance(event, UserUttered):
-            return True
-    return False
+    return _silent_since(tracker, UserUttered, default=False)
 
 
 def other_answers(response: str, intent: Optional[str], questions: Sequence[Mapping[str, Any]],
