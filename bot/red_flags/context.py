@@ -12,7 +12,7 @@ Missing a red flag is the costly error, so every rule errs towards "affirmed".
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, List, Mapping, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Sequence, Set, Tuple
 
 from spacy.tokens import Doc
 
@@ -128,13 +128,30 @@ class Context:
     def status(self, doc: Doc, cand: Candidate, terms: Terms,
                unit_of: Sequence[int], sent_of: Sequence[int],
                others: Sequence[Candidate] = ()) -> str:
-        own = {i for s, e in cand.terms for i in range(s, e)}
-        pseudo = terms.get(K_PSEUDO, ())
+        return self.statuses(doc, [cand], terms, unit_of, sent_of, others)[0]
+
+    def statuses(self, doc: Doc, candidates: Sequence[Candidate], terms: Terms,
+                 unit_of: Sequence[int], sent_of: Sequence[int],
+                 others: Sequence[Candidate] = ()) -> List[str]:
+        """The status of each candidate. What depends only on the message (its triggers
+        outside pseudo-triggers) is read once: a long message repeating a sign's words
+        ("cant pee cant pee ...") would otherwise cost seconds per message."""
+        pseudo = {i for s, e in terms.get(K_PSEUDO, ()) for i in range(s, e)}
+        cache: Dict[str, List[Span]] = {}
 
         def live(key: str) -> List[Span]:
             """Triggers that are not part of a pseudo-trigger ("not sure", "can't")."""
-            return [t for t in terms.get(key, ()) if not _inside(t[0], pseudo)]
+            if key not in cache:
+                cache[key] = [t for t in terms.get(key, ()) if t[0] not in pseudo]
+            return cache[key]
 
+        return [self._status(doc, cand, terms, unit_of, sent_of, others or candidates, live)
+                for cand in candidates]
+
+    def _status(self, doc: Doc, cand: Candidate, terms: Terms, unit_of: Sequence[int],
+                sent_of: Sequence[int], others: Sequence[Candidate],
+                live: Callable[[str], List[Span]]) -> str:
+        own = {i for s, e in cand.terms for i in range(s, e)}
         stops = [s for s, _ in terms.get(K_STOP, ())]
         reaffirmed = any(s >= cand.end and sent_of[s] == sent_of[cand.start]
                          for s, _ in terms.get(K_REAFFIRM, ()))
@@ -170,10 +187,10 @@ class Context:
                           unit_of: Sequence[int]) -> bool:
         """'is chest pain a warning sign?': a question that does not speak of the writer."""
         sent = doc[cand.start].sent
-        words = [t for t in sent if t.is_alpha]
-        if not words or words[0].lower_ not in self.question_starts:
-            return False
-        if any(t.lower_ in self.first_person for t in words):
+        first = next((t for t in sent if t.is_alpha), None)
+        if first is None or first.lower_ not in self.question_starts:
+            return False  # most sentences: known after a word or two, however long
+        if any(t.is_alpha and t.lower_ in self.first_person for t in sent):
             return False
         return any(sent.start <= s < sent.end for s, _ in triggers)
 

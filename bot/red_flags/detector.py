@@ -143,7 +143,7 @@ class RedFlagDetector:
 
     def _context_reader(self, doc: Doc, candidates: Sequence[Candidate], terms: Terms,
                         unit_of: Sequence[int], sent_of: Sequence[int]) -> List[str]:
-        return [self.context.status(doc, cand, terms, unit_of, sent_of, candidates) for cand in candidates]
+        return self.context.statuses(doc, candidates, terms, unit_of, sent_of)
 
     def _hit(self, doc: Doc, original: str, where: Optional[List[int]], flag: str, status: str,
              cand: Candidate, clean: str) -> Hit:
