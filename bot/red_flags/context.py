@@ -125,14 +125,8 @@ class Context:
             sent_of.append(sent)
         return unit_of, sent_of
 
-    def status(self, doc: Doc, cand: Candidate, terms: Terms,
-               unit_of: Sequence[int], sent_of: Sequence[int],
-               others: Sequence[Candidate] = ()) -> str:
-        return self.statuses(doc, [cand], terms, unit_of, sent_of, others)[0]
-
     def statuses(self, doc: Doc, candidates: Sequence[Candidate], terms: Terms,
-                 unit_of: Sequence[int], sent_of: Sequence[int],
-                 others: Sequence[Candidate] = ()) -> List[str]:
+                 unit_of: Sequence[int], sent_of: Sequence[int]) -> List[str]:
         """The status of each candidate. What depends only on the message (its triggers
         outside pseudo-triggers) is read once: a long message repeating a sign's words
         ("cant pee cant pee ...") would otherwise cost seconds per message."""
@@ -145,7 +139,7 @@ class Context:
                 cache[key] = [t for t in terms.get(key, ()) if t[0] not in pseudo]
             return cache[key]
 
-        return [self._status(doc, cand, terms, unit_of, sent_of, others or candidates, live)
+        return [self._status(doc, cand, terms, unit_of, sent_of, candidates, live)
                 for cand in candidates]
 
     def _status(self, doc: Doc, cand: Candidate, terms: Terms, unit_of: Sequence[int],
