@@ -219,7 +219,7 @@
     this.restart = el("button", { type: "button", className: "cc-restart", text: "Start over" });
     this.closer = el("button", { type: "button", className: "cc-close", "aria-label": "Close chat", text: "\u00d7" });
     this.status = el("p", { className: "cc-status", role: "status", "aria-live": "polite" });
-    this.log = el("ol", { className: "cc-log", role: "log", "aria-live": "polite", "aria-relevant": "additions",
+    this.log = el("div", { className: "cc-log", role: "log", "aria-live": "polite", "aria-relevant": "additions",
                           "aria-label": "Conversation", tabindex: "0" });
     this.typing = el("p", { className: "cc-typing", hidden: "", text: "The assistant is typing" },
                      [el("span", { className: "cc-dots", "aria-hidden": "true" })]);
@@ -301,7 +301,7 @@
   Widget.prototype.renderMessage = function (message, index) {
     var self = this;
     var tier = message.from === "bot" ? tierOf(message) : "";
-    var item = el("li", { className: "cc-message cc-" + message.from + (tier ? " cc-" + tier : "") });
+    var item = el("div", { className: "cc-message cc-" + message.from + (tier ? " cc-" + tier : "") });
     item.appendChild(el("span", { className: "cc-visually-hidden", text: message.from === "bot" ? "Assistant: " : "You: " }));
     if (tier) item.appendChild(el("strong", { className: "cc-banner", text: TIER_LABEL[tier] }));
     var body = el("p", { className: "cc-text" });
@@ -396,7 +396,7 @@
     this.state.messages.forEach(function (message, i) {
       if (message.id === id) { index = i; delete message.pending; }
     });
-    var node = this.log.querySelector('li[data-index="' + index + '"] .cc-pending');
+    var node = this.log.querySelector('[data-index="' + index + '"] .cc-pending');
     if (node) node.remove();
   };
 
