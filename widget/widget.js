@@ -228,10 +228,12 @@
     this.send = el("button", { type: "submit", className: "cc-send", text: "Send" });
     this.form = el("form", { className: "cc-form" }, [
       el("label", { for: "cc-input", className: "cc-visually-hidden", text: "Your message" }), this.input, this.send]);
+    this.disclaimer = el("p", { className: "cc-disclaimer" });
+    appendLinked(this.disclaimer, c.disclaimer, c.linkOrigins);
     this.panel = el("section", { id: "cc-panel", className: "cc-panel", role: "dialog", "aria-labelledby": "cc-title",
                                  hidden: "" }, [
       el("header", { className: "cc-header" }, [this.title, this.restart, this.closer]),
-      el("p", { className: "cc-disclaimer", text: c.disclaimer }),
+      this.disclaimer,
       this.status, this.log, this.typing, this.form]);
     this.root = el("div", { className: "cc-root" }, [this.panel, this.launcher]);
     this.root.style.setProperty("--cc-accent", c.colours.accent);
@@ -266,11 +268,12 @@
   };
 
   Widget.prototype.open = function (focus) {
+    if (this.expired() && !this.state.outbox.length) this.renew();
     this.panel.hidden = false;
     this.launcher.hidden = true;
     this.launcher.setAttribute("aria-expanded", "true");
     this.state.open = true;
-    this.touch();
+    this.store.save(this.state); // not a message: the session's clock (the server's) does not move
     this.log.scrollTop = this.log.scrollHeight;
     if (focus) this.input.focus();
   };
@@ -358,6 +361,7 @@
   };
 
   Widget.prototype.sendText = function (shown, payload) {
+    if (this.expired() && !this.state.outbox.length) this.renew(); // a tab left open past the session
     this.markAnswered();
     var id = newSessionId();
     var offline = !this.connectedNow();
@@ -414,10 +418,17 @@
     this.root.classList.toggle("cc-offline", !online);
   };
 
+  /** A new conversation: new random session id, nothing kept of the old one. */
   Widget.prototype.startOver = function () {
+    this.renew();
+    this.input.focus();
+  };
+
+  Widget.prototype.renew = function () {
+    var open = this.state.open;
     this.store.clear();
     this.state = this.store.fresh();
-    this.state.open = true;
+    this.state.open = open;
     this.store.save(this.state);
     this.renderAll();
     if (this.socket) {
@@ -426,7 +437,11 @@
       this.sending = false;
       this.socket.disconnect().connect();
     }
-    this.input.focus();
+  };
+
+  /** True when the server has ended this session (sessionMinutes without a message, as domain.yml). */
+  Widget.prototype.expired = function () {
+    return Date.now() - (this.state.lastActive || 0) > this.store.maxAgeMs;
   };
 
   Widget.prototype.requestSession = function () {

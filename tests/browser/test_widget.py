@@ -123,6 +123,24 @@ def test_a_reload_keeps_the_conversation_and_start_over_clears_it(page):
     expect(page.locator(".cc-user")).to_have_count(1)
 
 
+def test_after_the_session_expiry_the_widget_starts_a_new_conversation(page):
+    open_chat(page)
+    ask(page, "how long will my leg hurt?")
+    kept = page.evaluate("() => window.clinicChat.state.sessionId")
+    minutes = page.evaluate("() => window.clinicChat.config.sessionMinutes")
+    page.evaluate("""minutes => {  // as if the tab had been left alone for longer than the session
+        const key = Object.keys(localStorage).find(k => k.startsWith('clinic-chat:'));
+        const state = JSON.parse(localStorage.getItem(key));
+        state.lastActive -= (minutes + 1) * 60 * 1000;
+        localStorage.setItem(key, JSON.stringify(state));
+    }""", minutes)
+    page.reload()
+    expect(page.locator(".cc-user")).to_have_count(0)
+    assert page.evaluate("() => window.clinicChat.state.sessionId") != kept
+    open_chat(page)
+    assert "not medical advice" in ask(page, "can i drive?")  # a new conversation on the server too
+
+
 def test_html_typed_by_the_patient_and_returned_in_a_reply_stays_text(page):
     """The Rasa server never echoes a patient's words, so the test makes it: each reply from the
     real server is rewritten in flight to include what the patient typed."""
