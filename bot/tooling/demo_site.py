@@ -74,7 +74,10 @@ class DemoHandler(BaseHTTPRequestHandler):
         return file.read_bytes(), f"{kind}; charset=utf-8" if kind.startswith("text/") or kind.endswith(
             "javascript") else kind
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_HEAD(self) -> None:  # noqa: N802 (http.server's name)
+        self.do_GET(send_body=False)
+
+    def do_GET(self, send_body: bool = True) -> None:  # noqa: N802 (http.server's name)
         found = self.body_for(urlparse(self.path).path)
         body, kind = found or (b"not found\n", "text/plain; charset=utf-8")
         self.send_response(HTTPStatus.OK if found else HTTPStatus.NOT_FOUND)
@@ -85,7 +88,8 @@ class DemoHandler(BaseHTTPRequestHandler):
         self.send_header("Referrer-Policy", "no-referrer")
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
-        self.wfile.write(body)
+        if send_body:
+            self.wfile.write(body)
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: `make run` prints the page's address once; requests are not worth a line each."""

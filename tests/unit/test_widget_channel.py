@@ -131,3 +131,10 @@ def test_the_demo_server_serves_only_its_files(demo, path):
     with pytest.raises(urllib.error.HTTPError) as error:
         urllib.request.urlopen(demo + path)
     assert error.value.code == 404
+
+
+def test_the_demo_server_answers_head_with_the_same_headers(demo):
+    with urllib.request.urlopen(urllib.request.Request(demo + "/widget/widget.js", method="HEAD")) as response:
+        assert response.status == 200 and response.read() == b""
+        assert response.headers["Content-Type"].startswith("text/javascript")
+        assert "script-src 'self'" in response.headers["Content-Security-Policy"]
