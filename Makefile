@@ -26,7 +26,13 @@ $(VENV)/.installed: requirements.txt constraints.txt scripts/find-python310
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
 	@touch $@
 
-install: $(VENV)/.installed ## create .venv and install the pinned dependencies
+# The widget's third-party client code (socket.io-client) and axe-core for the browser tests,
+# exactly as package-lock.json pins them; node_modules is never committed.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(VENV)/.installed node_modules/.installed ## create .venv and node_modules with the pinned dependencies
 
 $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
 	$(BOT) train
@@ -34,7 +40,7 @@ $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
 
 train: $(MODEL) ## train the model when training data or config changed (summary; log in var/logs/train.log)
 
-run: $(MODEL) ## start the action server and the Rasa server (REST on localhost:5005)
+run: $(MODEL) node_modules/.installed ## start the action server, the Rasa server (REST and socket.io on localhost:5005) and the demo page with the chat widget
 	$(BOT) run
 
 shell: $(MODEL) ## chat with the assistant in the terminal
@@ -46,7 +52,7 @@ reload: $(VENV)/.installed ## after a content edit: retrain what changed and loa
 
 # Fastest first, so a broken import fails in the first minute, not after training. Serial make
 # runs the prerequisites in this order; the last line runs every test that tests/unit does not.
-test: lint types test-unit validate $(MODEL) ## everything CI checks: lint, types, unit tests, validate, then train and the model and server tests
+test: lint types test-unit validate $(MODEL) node_modules/.installed ## everything CI checks: lint, types, unit tests, validate, then train and the model, server and browser tests
 	$(PY) -m pytest tests --ignore=tests/unit
 
 test-unit: $(VENV)/.installed ## fast tests that need no trained model

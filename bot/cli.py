@@ -17,11 +17,15 @@ from bot.tooling.servers import (MODELS_DIR, Servers, free_port, log_dir, rasa_c
                                  reload_model)
 
 HOW_TO_CHAT = """
-The assistant is up on {url} (REST channel). Try:
+The assistant is up on {url} (REST and socket.io channels).
+
+  The demo clinic page with the chat widget: {demo}
+
+or over REST:
 
   curl -s -XPOST {url}/webhooks/rest/webhook -d '{{"sender":"me","message":"how long will my leg hurt?"}}'
 
-or chat in the terminal with: make shell.   Ctrl-C stops both servers.
+or chat in the terminal with: make shell.   Ctrl-C stops the servers.
 """
 
 
@@ -30,10 +34,11 @@ def run(args: argparse.Namespace, settings: bot_settings.Settings) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         servers.start()
-        print(HOW_TO_CHAT.format(url=servers.rasa_url), flush=True)
+        servers.start_demo_site()
+        print(HOW_TO_CHAT.format(url=servers.rasa_url, demo=servers.demo_url), flush=True)
         while all(p.poll() is None for p in servers.processes.values()):
             time.sleep(1)
-        print("A server stopped unexpectedly; stopping the other.", file=sys.stderr)
+        print("A server stopped unexpectedly; stopping the others.", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("\nStopping...", flush=True)

@@ -16,7 +16,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import settings as bot_settings
 from bot.phone import tel_uri
-from bot.vocabulary import NOT_A_QUESTION, QUESTIONS_KEY, SCREENING_INTENT, is_red_flag_intent
+from bot.vocabulary import (ESCALATION_TIERS, NOT_A_QUESTION, QUESTIONS_KEY, SCREENING_INTENT, TIER_KEY,
+                            TIER_OF_ADVICE, is_red_flag_intent)
 
 DISCLAIMER = "utter_disclaimer"
 # What the urgent advice says when the office is closed: with or without an after-hours line.
@@ -88,6 +89,12 @@ def worth_adding(name: str, answered: Collection[str], after_advice: bool, respo
     return not (after_advice and name in NOT_AFTER_SAFETY_ADVICE)
 
 
+def mark_tier(metadata: Optional[Mapping[str, Any]], tier: str) -> Dict[str, Any]:
+    """The response's metadata with the tier of its advice, so a channel can show an emergency as
+    one (the widget's banner and colour) without reading the text. A copy: the domain's stays."""
+    return {**(metadata or {}), TIER_KEY: tier}
+
+
 class ClinicResponseGenerator(TemplatedNaturalLanguageGenerator):
     def __init__(self, endpoint_config: Any = None, domain: Optional[Domain] = None, **_: Any) -> None:
         super().__init__((domain or Domain.empty()).responses)
@@ -125,6 +132,8 @@ class ClinicResponseGenerator(TemplatedNaturalLanguageGenerator):
             disclaimer = self.generate_from_slots(DISCLAIMER, slots, output_channel, **values)
             if disclaimer and disclaimer.get("text"):
                 response["text"] = f"{disclaimer['text']}\n\n{response['text']}"
+        if response and TIER_OF_ADVICE.get(utter_action) in ESCALATION_TIERS:
+            response["metadata"] = mark_tier(response.get("metadata"), TIER_OF_ADVICE[utter_action])
         return response
 
     def _other_answers(self, utter_action: str, tracker: DialogueStateTracker) -> List[str]:

@@ -59,6 +59,12 @@ class Settings:
                                      "where Rasa reaches the custom actions")
     rasa_port: int = setting("RASA_PORT", 5005, "the Rasa server's port",
                              parse=_whole_number("RASA_PORT"))
+    demo_site_port: int = setting("DEMO_SITE_PORT", 5080, "the demo clinic page with the chat widget "
+                                  "(`make run`, dev only)", parse=_whole_number("DEMO_SITE_PORT"))
+    widget_origins: str = setting(
+        "WIDGET_ORIGINS", "", "the web sites (origins, comma-separated) whose pages may open the chat "
+        "widget's socket.io connection; empty: only the demo page on `DEMO_SITE_PORT`",
+        example="https://www.clinic.example,https://clinic.example")
     rasa_api_token: str = setting("RASA_API_TOKEN", "", "protects Rasa's HTTP API (used by "
                                   "`make reload`); empty: one is made per machine in `BOT_VAR_DIR`",
                                   secret=True)
@@ -82,6 +88,12 @@ class Settings:
     def as_env(self) -> Dict[str, str]:
         """These settings as the environment variables `load` reads, for child processes."""
         return {spec.metadata["env"]: str(getattr(self, spec.name)) for spec in fields(self)}
+
+    @property
+    def allowed_origins(self) -> List[str]:
+        """Where the widget may connect from: WIDGET_ORIGINS, or the demo page on this machine."""
+        given = [origin.strip().rstrip("/") for origin in self.widget_origins.split(",") if origin.strip()]
+        return given or [f"http://localhost:{self.demo_site_port}", f"http://127.0.0.1:{self.demo_site_port}"]
 
     @property
     def tel_uri(self) -> str:

@@ -22,6 +22,9 @@ INTENT_OF_TIER: Dict[str, str] = {EMERGENCY: "red_flag_emergency", URGENT: "red_
 TIER_OF_INTENT: Dict[str, str] = {intent: tier for tier, intent in INTENT_OF_TIER.items()}
 ADVICE_OF_TIER: Dict[str, str] = {tier: f"utter_red_flag_{tier}" for tier in RECORDED_TIERS}
 TIER_OF_ADVICE: Dict[str, str] = {response: tier for tier, response in ADVICE_OF_TIER.items()}
+# The key of a bot response's metadata that carries the tier of its advice (bot/responses.py sets
+# it, the widget's channel passes it on, widget/widget.js styles emergency and urgent replies).
+TIER_KEY = "tier"
 
 # The template variables that bot/responses.py fills with the clinic's numbers (settings).
 PHONE_PLACEHOLDERS: Tuple[str, ...] = ("clinic_phone", "surgeon_phone", "after_hours_phone")

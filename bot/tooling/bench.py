@@ -57,6 +57,10 @@ class Sizes:
 
 FULL = Sizes(warmup=30, single=300, per_client=60, seconds=20.0)
 QUICK = Sizes(warmup=10, single=40, per_client=8, seconds=3.0)
+# A long conversation in one session (the widget keeps its session id until domain.yml's session
+# expiry): each of these senders says LONG_TURNS messages in a row, one after the other.
+LONG_TURNS = 50
+LONG_SENDERS = {False: 5, True: 2}  # full run, quick run
 
 
 @dataclass
@@ -149,6 +153,36 @@ async def drive(url: str, tag: str, clients: int, turns: int, seconds: float = 3
     return run
 
 
+async def long_session(url: str, senders: int, turns: int = LONG_TURNS) -> Dict[str, Any]:
+    """Per-turn time at turn 1 and at turn `turns` of one session (median over `senders`), and the
+    growth per earlier turn (least-squares slope over turns 2..`turns`, turn 1 starts the session)."""
+    by_turn: List[List[float]] = [[] for _ in range(turns)]
+    errors: List[str] = []
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+        for s in range(senders):
+            for turn in range(turns):
+                body = {"sender": f"bench-long-{s}", "message": MESSAGES[turn % len(MESSAGES)]}
+                start = time.perf_counter()
+                try:
+                    async with session.post(url, json=body) as response:
+                        replies = await response.json(content_type=None) if response.status == 200 else None
+                except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+                    errors.append(f"{body['message']!r}: {type(error).__name__} {error}")
+                    continue
+                if not replies or not any(r.get("text") for r in replies):
+                    errors.append(f"{body['message']!r}: no reply in a long session")
+                    continue
+                by_turn[turn].append((time.perf_counter() - start) * 1000)
+    means = [(i + 1, sum(v) / len(v)) for i, v in enumerate(by_turn) if v and i > 0]
+    slope = float("nan")
+    if len(means) > 1:
+        mx, my = (sum(x for x, _ in means) / len(means), sum(y for _, y in means) / len(means))
+        slope = sum((x - mx) * (y - my) for x, y in means) / sum((x - mx) ** 2 for x, _ in means)
+    return {"senders": senders, "turns": turns, "first_turn_ms": round(percentile(by_turn[0], 50), 1),
+            "last_turn_ms": round(percentile(by_turn[-1], 50), 1),
+            "growth_ms_per_turn": round(slope, 3), "errors": errors}
+
+
 def machine() -> Dict[str, str]:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor() or "unknown")
@@ -185,13 +219,14 @@ def benchmark(args: argparse.Namespace, work: Path, logs: Path) -> Dict[str, Any
         runs["single"] = asyncio.run(drive(url, "single", 1, sizes.single))
         runs["concurrent"] = asyncio.run(drive(url, "concurrent", CLIENTS, sizes.per_client))
         runs["sustained"] = asyncio.run(drive(url, "sustained", CLIENTS, 10**6, sizes.seconds))
+        figures["long_session"] = asyncio.run(long_session(url, LONG_SENDERS[args.quick]))
         dead = [f"{name} (exit code {p.returncode})" for name, p in servers.processes.items()
                 if p.poll() is not None]
         if dead:
             raise RuntimeError(f"{', '.join(dead)} stopped during the benchmark")
         figures.update(monitor.stop())
     figures.update({name: runs[name].summary() for name in ("single", "concurrent", "sustained")})
-    failures = [e for r in runs.values() for e in r.errors]
+    failures = [e for r in runs.values() for e in r.errors] + figures["long_session"].pop("errors")
     if not args.skip_train:
         figures["train_s"] = train_seconds(work / "models", logs / "train.log")
         if figures["train_s"] is None:
@@ -201,7 +236,7 @@ def benchmark(args: argparse.Namespace, work: Path, logs: Path) -> Dict[str, Any
 
 
 def table(f: Dict[str, Any]) -> str:
-    s, c, u = f["single"], f["concurrent"], f["sustained"]
+    s, c, u, long = f["single"], f["concurrent"], f["sustained"], f["long_session"]
     train = "skipped" if "train_s" not in f else "FAILED" if f["train_s"] is None else f"{f['train_s']} s"
     rasa_rss = f"{f['rasa_peak_mb']} MB" + ("" if f["rasa_processes"] == 1 else
                f" in {f['rasa_processes']} processes, largest {f['rasa_largest_process_mb']} MB")
@@ -210,6 +245,9 @@ def table(f: Dict[str, Any]) -> str:
             ("Latency p50 / p95, 10 clients", f"{c['p50_ms']} / {c['p95_ms']} ms", "", ""),
             ("Throughput, 10 clients x fixed turns", f"{c['msg_per_s']} msg/s", "", ""),
             ("Sustained throughput, 10 clients", f"{u['msg_per_s']} msg/s", "~25 msg/s", ">= 60 msg/s"),
+            (f"Per-turn time at turn 1 / turn {long['turns']} of one session",
+             f"{long['first_turn_ms']} / {long['last_turn_ms']} ms "
+             f"({long['growth_ms_per_turn']} ms more per earlier turn)", "", "no growth"),
             ("Errors (failed turns, failed training)", str(f["errors"]), "", "0"),
             ("Peak RSS, Rasa server", rasa_rss, "~1100 MB", "< 800 MB per process"),
             ("Peak RSS, action server", f"{f['action_peak_mb']} MB", "", ""),

@@ -86,6 +86,12 @@ def rasa_server_command(settings: Settings, model: Optional[Path] = None) -> Lis
     ]
 
 
+def demo_site_command(settings: Settings) -> List[str]:
+    """The demo clinic page with the widget (bot/tooling/demo_site.py), talking to this Rasa server."""
+    return [sys.executable, "-m", "bot.tooling.demo_site", "--port", str(settings.demo_site_port),
+            "--rasa-url", f"http://localhost:{settings.rasa_port}"]
+
+
 def reload_model(settings: Settings, model: Path) -> None:
     """Swaps the running Rasa server's model without a restart (PUT /model)."""
     body = json.dumps({"model_file": str(model.resolve())}).encode()
@@ -115,6 +121,7 @@ def isolated_settings(var_dir: Path, base: Optional[Settings] = None) -> Setting
     return replace(
         base or load(), var_dir=var_dir, database_url=f"sqlite:///{var_dir / 'assistant.db'}",
         rasa_port=free_port(), action_server_url=f"http://localhost:{free_port()}/webhook",
+        demo_site_port=free_port(),
     )
 
 
@@ -145,6 +152,10 @@ class Servers:
     @property
     def rasa_url(self) -> str:
         return f"http://localhost:{self.settings.rasa_port}"
+
+    @property
+    def demo_url(self) -> str:
+        return f"http://localhost:{self.settings.demo_site_port}"
 
     @property
     def action_url(self) -> str:
@@ -181,12 +192,25 @@ class Servers:
     def stop_action_server(self) -> None:
         self._stop("action-server")
 
+    def start_rasa(self) -> None:
+        require_free(self.settings.rasa_port, "Rasa server")
+        rasa = self._spawn("rasa", rasa_server_command(self.settings, self.model))
+        wait_until_up(f"{self.rasa_url}/", rasa)
+
+    def stop_rasa(self) -> None:
+        self._stop("rasa")
+
+    def start_demo_site(self) -> None:
+        """The demo clinic page with the chat widget (`make run`, the browser tests)."""
+        require_free(self.settings.demo_site_port, "demo page")
+        process = self._spawn("demo-site", demo_site_command(self.settings))
+        wait_until_up(f"{self.demo_url}/", process, timeout=30)
+
     def start(self) -> "Servers":
         self.settings.var_dir.mkdir(parents=True, exist_ok=True)
         require_free(self.settings.rasa_port, "Rasa server")
         self.start_action_server()
-        rasa = self._spawn("rasa", rasa_server_command(self.settings, self.model))
-        wait_until_up(f"{self.rasa_url}/", rasa)
+        self.start_rasa()
         return self
 
     def _stop(self, name: str) -> None:

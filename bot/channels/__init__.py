@@ -1,0 +1,1 @@
+"""Input channels patients write on, beside the REST channel (credentials.yml)."""
