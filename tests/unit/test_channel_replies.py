@@ -92,3 +92,15 @@ def test_seen_messages_stay_bounded():
     for number in range(10):
         seen.first_time("slack", str(number))
     assert seen.first_time("slack", "0")
+
+
+def test_every_escalation_keeps_911_and_a_clinic_number_in_its_text_on_every_channel(domain_dict):
+    """SMS shows no "Call 911" button: the text of each variation must carry both."""
+    escalations = {name: variations for name, variations in domain_dict["responses"].items()
+                   if name.startswith("utter_red_flag")}
+    assert escalations
+    for name, variations in escalations.items():
+        for variation in variations:
+            text = variation["text"]
+            assert "911" in text and ("{clinic_phone}" in text or "{surgeon_phone}" in text), name
+            assert is_gsm7(to_gsm7(text.replace("{", "").replace("}", ""))), name
