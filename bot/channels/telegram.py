@@ -54,7 +54,7 @@ async def register_webhook(settings: bot_settings.Settings) -> Dict[str, Any]:
                                          "allowed_updates": json.dumps(UPDATES)})
         return dict(await bot.request("getWebhookInfo", {}))
     finally:
-        await bot.close()
+        await bot.session.close()
 
 
 def check_secret(secret: str, header: Optional[str]) -> Optional[Refusal]:
@@ -99,7 +99,16 @@ class TelegramReplies(TelegramOutput):
         except Exception as error:  # noqa: BLE001 - logged without the text
             logger.error("Telegram did not take a reply (%s)", type(error).__name__)
         finally:
-            await self.close()
+            await self.session.close()
+
+    async def end_button_press(self, query_id: str) -> None:
+        """Telegram shows a button as busy until its press is answered."""
+        try:
+            await self.answer_callback_query(query_id)
+        except Exception as error:  # noqa: BLE001 - cosmetic: the answer itself has gone
+            logger.warning("Telegram did not take a button press answer (%s)", type(error).__name__)
+        finally:
+            await self.session.close()
 
 
 class TelegramVerifiedInput(TelegramInput):
@@ -145,8 +154,10 @@ class TelegramVerifiedInput(TelegramInput):
             if found and seen_messages.first_time(self.name(), str(update["update_id"])):
                 chat_id, text = found
                 sender_id = hash_sender(chat_id, self.settings.sender_hash_key)
-                await on_new_message(UserMessage(text, TelegramReplies(self.settings, chat_id),
-                                                 sender_id, input_channel=self.name()))
+                replies = TelegramReplies(self.settings, chat_id)
+                await on_new_message(UserMessage(text, replies, sender_id, input_channel=self.name()))
+                if (update.get("callback_query") or {}).get("id"):
+                    await replies.end_button_press(str(update["callback_query"]["id"]))
             return response.json({"ok": True})
 
         return blueprint
