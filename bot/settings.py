@@ -66,7 +66,8 @@ class Settings:
                                    "secret key for hashing sender ids; set a long random one "
                                    "in production", secret=True)
     retention_days: int = setting("RETENTION_DAYS", 90, "how long conversations, escalations and "
-                                  "callbacks are kept (`python -m bot purge`)",
+                                  "callbacks are kept, and STOPs of numbers silent that long "
+                                  "(`python -m bot purge`)",
                                   parse=_whole_number("RETENTION_DAYS"))
     # Messaging channels (docs/CHANNELS.md). A channel whose settings are missing stays off, and
     # the Rasa server's start-up log says which. The *_API_URL settings let the tests talk to a
@@ -97,8 +98,6 @@ class Settings:
                                      "where replies to Messenger are sent (tests: a local fake)")
     telegram_bot_token: str = setting("TELEGRAM_BOT_TOKEN", "", "Telegram: the bot token from "
                                       "@BotFather", secret=True)
-    telegram_bot_username: str = setting("TELEGRAM_BOT_USERNAME", "", "Telegram: the bot's "
-                                         "username from @BotFather", example="clinic_recovery_bot")
     telegram_webhook_secret: str = setting(
         "TELEGRAM_WEBHOOK_SECRET", "", "Telegram: random text (1-256 of `A-Z a-z 0-9 _ -`) "
         "Telegram sends with every update", secret=True)

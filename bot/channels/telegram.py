@@ -112,8 +112,8 @@ class TelegramReplies(TelegramOutput):
 
 
 class TelegramVerifiedInput(TelegramInput):
-    """/webhooks/telegram/webhook. Off until TELEGRAM_BOT_TOKEN, TELEGRAM_BOT_USERNAME and
-    TELEGRAM_WEBHOOK_SECRET are set."""
+    """/webhooks/telegram/webhook. Off until TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET are
+    set. (Rasa's `verify`, the bot's username, served its getMe call on every update: unused.)"""
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
@@ -121,11 +121,9 @@ class TelegramVerifiedInput(TelegramInput):
 
     def __init__(self, settings: bot_settings.Settings) -> None:
         self.settings = settings
-        super().__init__(settings.telegram_bot_token, settings.telegram_bot_username,
-                         webhook_url(settings), debug_mode=False)
+        super().__init__(settings.telegram_bot_token, None, webhook_url(settings), debug_mode=False)
         self.missing = missing_settings([
             ("TELEGRAM_BOT_TOKEN", settings.telegram_bot_token),
-            ("TELEGRAM_BOT_USERNAME", settings.telegram_bot_username),
             ("TELEGRAM_WEBHOOK_SECRET", settings.telegram_webhook_secret)])
         self.on = announce(self.name(), self.missing)
 

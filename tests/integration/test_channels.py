@@ -52,7 +52,7 @@ def bot(fake, tmp_path_factory):
         twilio_whatsapp_number=WHATSAPP_NUMBER, twilio_api_url=fake.url("twilio"),
         messenger_page_token="page-token", messenger_app_secret=APP_SECRET,
         messenger_verify_token=VERIFY_TOKEN, messenger_api_url=fake.url("messenger"),
-        telegram_bot_token=TELEGRAM_TOKEN, telegram_bot_username="clinic_bot",
+        telegram_bot_token=TELEGRAM_TOKEN,
         telegram_webhook_secret=TELEGRAM_SECRET, telegram_api_url=fake.url("telegram"),
         slack_bot_token="xoxb-test", slack_signing_secret=SLACK_SECRET, slack_api_url=fake.url("slack"))
     with Servers(settings, log_dir=var_dir / "logs") as running:

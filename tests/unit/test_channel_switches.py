@@ -16,8 +16,7 @@ CHANNELS = {
     TwilioWhatsAppInput: {"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t",
                           "TWILIO_WHATSAPP_NUMBER": "+18442880001"},
     MessengerInput: {"MESSENGER_PAGE_TOKEN": "p", "MESSENGER_APP_SECRET": "s", "MESSENGER_VERIFY_TOKEN": "v"},
-    TelegramVerifiedInput: {"TELEGRAM_BOT_TOKEN": "1:a", "TELEGRAM_BOT_USERNAME": "b",
-                            "TELEGRAM_WEBHOOK_SECRET": "s"},
+    TelegramVerifiedInput: {"TELEGRAM_BOT_TOKEN": "1:a", "TELEGRAM_WEBHOOK_SECRET": "s"},
     SlackVerifiedInput: {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"},
 }
 

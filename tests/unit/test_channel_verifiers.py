@@ -150,3 +150,26 @@ def test_telegram_reads_messages_and_button_presses():
     assert telegram.patient_update({"update_id": 2, "callback_query": {
         "id": "q", "data": "/deny", "message": {"chat": {"id": 7}}}}) == ("7", "/deny")
     assert telegram.patient_update({"update_id": 3, "edited_message": {"chat": {"id": 7}}}) is None
+
+
+class SeenByTheServer:
+    """What a request looks like to the Rasa server behind a proxy (plain http, inner host)."""
+
+    url = "http://10.0.0.5:5005/webhooks/twilio/webhook?retry=1"
+    path = "/webhooks/twilio/webhook"
+    query_string = "retry=1"
+
+
+def test_behind_a_proxy_the_twilio_signature_is_checked_against_public_url():
+    from bot.settings import Settings
+
+    behind = twilio.TwilioSmsInput(Settings(public_url="https://bot.example.org/", twilio_auth_token="t"))
+    public = "https://bot.example.org/webhooks/twilio/webhook?retry=1"
+    assert behind.signed_url(SeenByTheServer()) == public
+    validator = RequestValidator("t")
+    signature = validator.compute_signature(public, FORM)
+    assert twilio.check_signature(validator, behind.signed_url(SeenByTheServer()), twilio_form(FORM),
+                                  signature) is None
+    direct = twilio.TwilioSmsInput(Settings(twilio_auth_token="t"))  # no PUBLIC_URL: as seen
+    assert twilio.check_signature(validator, direct.signed_url(SeenByTheServer()), twilio_form(FORM),
+                                  signature).status == 403
