@@ -28,6 +28,9 @@ from bot.channels.webhook import (Refusal, announce, bad_request, missing_settin
 from bot.storage.models import hash_sender
 
 logger = logging.getLogger(__name__)
+# Twilio's client logs every API call's URL and headers at INFO: a dozen lines per reply that
+# say nothing to whoever reads the log. Its warnings and errors still show.
+logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
