@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -28,6 +29,7 @@ from bot.storage.models import hash_sender
 logger = logging.getLogger(__name__)
 MAX_CHARS = 3000  # a section block's text limit
 MAX_BUTTONS = 5
+MENTION = re.compile(r"<@[A-Z0-9]+(\|[^>]*)?>")
 
 
 def check_signature(verifier: SignatureVerifier, body: bytes, timestamp: Optional[str],
@@ -62,7 +64,8 @@ def patient_message(body: bytes, form: Any) -> Tuple[str, Optional[Tuple[str, st
     if wanted and event.get("text") and event.get("user") and not event.get("bot_id") \
             and not event.get("subtype"):
         event_id = event_body.get("event_id") or f"{event.get('channel')}:{event.get('ts')}"
-        return "message", (event_id, event["user"], event.get("channel", ""), event["text"])
+        text = MENTION.sub(" ", event["text"]).strip()  # "<@U0BOT> how long..." asks the bot
+        return "message", (event_id, event["user"], event.get("channel", ""), text)
     return "ignore", None
 
 

@@ -31,6 +31,7 @@ from bot.storage.models import hash_sender
 
 logger = logging.getLogger(__name__)
 MAX_CHARS = 4096  # Telegram's limit for one message
+TIMEOUT = 10  # seconds for one call to the Bot API
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 UPDATES = ["message", "callback_query"]  # all the webhook is sent
 
@@ -41,7 +42,8 @@ def webhook_url(settings: bot_settings.Settings) -> str:
 
 def telegram_bot(settings: bot_settings.Settings) -> Bot:
     """aiogram's Bot for the configured token and API address (no call is made here)."""
-    return Bot(settings.telegram_bot_token, server=TelegramAPIServer.from_base(settings.telegram_api_url))
+    return Bot(settings.telegram_bot_token, server=TelegramAPIServer.from_base(settings.telegram_api_url),
+               timeout=TIMEOUT)
 
 
 async def register_webhook(settings: bot_settings.Settings) -> Dict[str, Any]:
@@ -82,7 +84,7 @@ class TelegramReplies(TelegramOutput):
     choices as an inline keyboard (one button a row) on the last one."""
 
     def __init__(self, settings: bot_settings.Settings, chat_id: str) -> None:
-        Bot.__init__(self, settings.telegram_bot_token,
+        Bot.__init__(self, settings.telegram_bot_token, timeout=TIMEOUT,
                      server=TelegramAPIServer.from_base(settings.telegram_api_url))
         self.chat_id = chat_id
 

@@ -16,6 +16,7 @@ from rasa.core.channels.twilio import TwilioInput, TwilioOutput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 
 from bot import settings as bot_settings
@@ -31,6 +32,7 @@ logger = logging.getLogger(__name__)
 # Twilio's client logs every API call's URL and headers at INFO: a dozen lines per reply that
 # say nothing to whoever reads the log. Its warnings and errors still show.
 logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+TIMEOUT = 10  # seconds for one call to Twilio's API
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
@@ -54,6 +56,7 @@ class SmsOutput(TwilioOutput):
 
     def __init__(self, settings: bot_settings.Settings, sender_number: str, address: str) -> None:
         super().__init__(settings.twilio_account_sid, settings.twilio_auth_token, sender_number)
+        self.http_client = TwilioHttpClient(timeout=TIMEOUT)  # the SDK's default never times out
         self.api.base_url = settings.twilio_api_url.rstrip("/")
         self.address = address
 

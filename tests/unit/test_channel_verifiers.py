@@ -136,6 +136,9 @@ def test_slack_reads_direct_messages_mentions_and_button_clicks_but_not_its_own_
                                        text="bot"), {})[0] == "ignore"
     assert slack.patient_message(event(type="message", channel_type="channel", user="U1",
                                        channel="C1", text="<@B> hi"), {})[0] == "ignore"
+    mention = slack.patient_message(event(type="app_mention", user="U1", channel="C1",
+                                          text="<@U0BOT> how long will my leg hurt?"), {})
+    assert mention == ("message", ("Ev1", "U1", "C1", "how long will my leg hurt?"))
     challenge = json.dumps({"type": "url_verification", "challenge": "abc"}).encode()
     assert slack.patient_message(challenge, {}) == ("challenge", "abc")
     click = {"payload": json.dumps({"type": "block_actions", "trigger_id": "T1", "user": {"id": "U1"},
