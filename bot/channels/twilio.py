@@ -16,6 +16,7 @@ from rasa.core.channels.twilio import TwilioInput, TwilioOutput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.exc import SQLAlchemyError
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 
@@ -152,14 +153,11 @@ class TwilioSmsInput(TwilioInput):
     async def handle(self, request: Request, address: str, text: str,
                      on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         """Keywords first (STOP, START, HELP), nothing to a stopped number, then the bot."""
-        opt_outs = self.stores().opt_outs
-        stopped = await asyncio.to_thread(opt_outs.is_stopped, self.name(), address)
+        stopped = bool(await self.opt_outs("is_stopped", address))
         kind = keywords.keyword(text, stopped)
         output = self.output_for(address)
-        if kind == "stop":
-            await asyncio.to_thread(opt_outs.stop, self.name(), address)
-        elif kind == "start":
-            await asyncio.to_thread(opt_outs.start, self.name(), address)
+        if kind in ("stop", "start"):
+            await self.opt_outs(kind, address)
         if kind:
             await output.send_response(address, {"text": keywords.reply(kind, self.settings)})
             return
@@ -169,6 +167,16 @@ class TwilioSmsInput(TwilioInput):
         sender_id = hash_sender(address, self.settings.sender_hash_key)
         text = await resolve_choice(request, sender_id, text)
         await on_new_message(UserMessage(text, output, sender_id, input_channel=self.name()))
+
+    async def opt_outs(self, call: str, address: str) -> Any:
+        """The opt-out store's `call` off the event loop. Should the database be down, a
+        message is answered rather than dropped (a red flag must get its advice; Twilio itself
+        blocks replies to numbers that sent STOP), and the failure is logged."""
+        try:
+            return await asyncio.to_thread(getattr(self.stores().opt_outs, call), self.name(), address)
+        except SQLAlchemyError as error:
+            logger.error("SMS opt-out store unreachable (%s)", type(error).__name__)
+            return None
 
     def output_for(self, address: str) -> SmsOutput:
         return self.output_class(self.settings, self.twilio_number, address)

@@ -59,3 +59,24 @@ def test_secrets_never_appear_in_the_start_up_log(caplog, monkeypatch):
     with caplog.at_level(logging.INFO, logger="bot.channels"):
         SlackVerifiedInput.from_credentials(None)
     assert "xoxb-very-secret" not in caplog.text
+
+
+def test_an_sms_is_answered_even_when_the_opt_out_store_is_down():
+    """A red flag must get its advice: the STOP check failing does not drop the message."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from bot.settings import Settings
+
+    settings = Settings(database_url="postgresql://nobody@127.0.0.1:9/none", twilio_account_sid="AC1",
+                        twilio_auth_token="t", twilio_sms_number="+18442880000")
+    received = []
+
+    async def on_new_message(message):
+        received.append(message)
+
+    request = SimpleNamespace(app=SimpleNamespace(ctx=SimpleNamespace()))
+    connector = TwilioSmsInput(settings)
+    asyncio.run(connector.handle(request, "+15555550100", "i peed myself", on_new_message))
+    [message] = received
+    assert message.text == "i peed myself" and message.sender_id != "+15555550100"
