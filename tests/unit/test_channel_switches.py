@@ -80,3 +80,17 @@ def test_an_sms_is_answered_even_when_the_opt_out_store_is_down():
     asyncio.run(connector.handle(request, "+15555550100", "i peed myself", on_new_message))
     [message] = received
     assert message.text == "i peed myself" and message.sender_id != "+15555550100"
+
+
+def test_credentials_yml_names_every_channel_and_holds_no_value():
+    """An unset ${VAR} in credentials.yml stops the whole server; secrets belong in settings."""
+    import yaml
+
+    from bot.settings import PROJECT_ROOT
+    from rasa.shared.utils.common import class_from_module_path
+
+    text = (PROJECT_ROOT / "credentials.yml").read_text()
+    channels = yaml.safe_load(text)
+    assert "${" not in text and all(value is None for value in channels.values())
+    named = {class_from_module_path(name) for name in channels if name != "rest"}
+    assert named == set(CHANNELS)
