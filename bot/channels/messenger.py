@@ -86,10 +86,14 @@ class MessengerOutput(MessengerBot):
 
     async def _send(self, body: Dict[str, Any]) -> None:
         try:
-            await asyncio.to_thread(self.messenger_client.send, body, self.address, "RESPONSE",
-                                    timeout=TIMEOUT)
+            answer = await asyncio.to_thread(self.messenger_client.send, body, self.address,
+                                             "RESPONSE", timeout=TIMEOUT)
         except Exception as error:  # noqa: BLE001 - one failed reply must not drop the others
             logger.error("Messenger did not take a reply (%s)", type(error).__name__)
+            return
+        if isinstance(answer, dict) and answer.get("error"):  # fbmessenger returns, never raises
+            error = answer["error"]
+            logger.error("Messenger refused a reply (%s %s)", error.get("type"), error.get("code"))
 
 
 class MessengerInput(FacebookInput):
