@@ -92,8 +92,8 @@ class MessengerOutput(MessengerBot):
             logger.error("Messenger did not take a reply (%s)", type(error).__name__)
             return
         if isinstance(answer, dict) and answer.get("error"):  # fbmessenger returns, never raises
-            error = answer["error"]
-            logger.error("Messenger refused a reply (%s %s)", error.get("type"), error.get("code"))
+            refused = answer["error"]
+            logger.error("Messenger refused a reply (%s %s)", refused.get("type"), refused.get("code"))
 
 
 class MessengerInput(FacebookInput):
