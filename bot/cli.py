@@ -121,6 +121,29 @@ def show_settings(args: argparse.Namespace, settings: bot_settings.Settings) -> 
     return 0
 
 
+def register_channel(args: argparse.Namespace, settings: bot_settings.Settings) -> int:
+    """Register the webhook with a provider that takes it by API (Telegram); never done at
+    start, so the server starts without a network (docs/CHANNELS.md)."""
+    import asyncio
+
+    from bot.channels.telegram import register_webhook, webhook_url
+
+    missing = [env for env, value in (("TELEGRAM_BOT_TOKEN", settings.telegram_bot_token),
+                                      ("TELEGRAM_WEBHOOK_SECRET", settings.telegram_webhook_secret),
+                                      ("PUBLIC_URL", settings.public_url)) if not value]
+    if missing:
+        print(f"Set {', '.join(missing)} first (docs/CHANNELS.md).", file=sys.stderr)
+        return 1
+    try:
+        info = asyncio.run(register_webhook(settings))
+    except Exception as error:  # the provider's answer, without the token in the URL
+        print(f"Telegram refused the webhook: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+    print(f"Telegram sends updates to {info.get('url') or webhook_url(settings)} "
+          f"({info.get('pending_update_count', 0)} waiting).")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -138,6 +161,11 @@ def build_parser() -> argparse.ArgumentParser:
     shown.add_argument("--env-example", action="store_true", help="as .env.example")
     shown.add_argument("--markdown", action="store_true", help="as the README's table")
     settings_parser.set_defaults(handler=show_settings)
+    channels = commands.add_parser("channels", help="messaging channels (docs/CHANNELS.md)")
+    channel_actions = channels.add_subparsers(dest="channel_command", required=True)
+    register = channel_actions.add_parser("register", help="register the webhook with the provider")
+    register.add_argument("provider", choices=["telegram"])
+    register.set_defaults(handler=register_channel)
     staff.add_commands(commands)
     return parser
 

@@ -72,8 +72,49 @@ class Settings:
                                    "secret key for hashing sender ids; set a long random one "
                                    "in production", secret=True)
     retention_days: int = setting("RETENTION_DAYS", 90, "how long conversations, escalations and "
-                                  "callbacks are kept (`python -m bot purge`)",
+                                  "callbacks are kept, and STOPs of numbers silent that long "
+                                  "(`python -m bot purge`)",
                                   parse=_whole_number("RETENTION_DAYS"))
+    # Messaging channels (docs/CHANNELS.md). A channel whose settings are missing stays off, and
+    # the Rasa server's start-up log says which. The *_API_URL settings let the tests talk to a
+    # local fake of each provider; in production they keep their defaults.
+    public_url: str = setting(
+        "PUBLIC_URL", "", "the public https address the providers call (`https://bot.example.org`): "
+        "Twilio signs this URL (behind a proxy the server sees another), Telegram is registered "
+        "with it; empty: the address the server sees", example="https://bot.example.org")
+    twilio_account_sid: str = setting("TWILIO_ACCOUNT_SID", "", "SMS and WhatsApp: the Twilio "
+                                      "account SID (`AC...`)", example="ACxxxxxxxxxxxxxxxx")
+    twilio_auth_token: str = setting("TWILIO_AUTH_TOKEN", "", "SMS and WhatsApp: the Twilio auth "
+                                     "token, which signs the webhooks", secret=True)
+    twilio_sms_number: str = setting("TWILIO_SMS_NUMBER", "", "SMS: the Twilio number patients "
+                                     "text (`+1NNNNNNNNNN`); empty: SMS off", example="+18442887474")
+    twilio_whatsapp_number: str = setting("TWILIO_WHATSAPP_NUMBER", "", "WhatsApp: the Twilio "
+                                          "WhatsApp sender (`+1NNNNNNNNNN`); empty: WhatsApp off",
+                                          example="+18442887474")
+    twilio_api_url: str = setting("TWILIO_API_URL", "https://api.twilio.com",
+                                  "where replies to SMS and WhatsApp are sent (tests: a local fake)")
+    messenger_page_token: str = setting("MESSENGER_PAGE_TOKEN", "", "Messenger: the Facebook "
+                                        "page access token", secret=True)
+    messenger_app_secret: str = setting("MESSENGER_APP_SECRET", "", "Messenger: the Meta app "
+                                        "secret, which signs the webhooks", secret=True)
+    messenger_verify_token: str = setting("MESSENGER_VERIFY_TOKEN", "", "Messenger: any long "
+                                          "random text, given to Meta when subscribing the webhook",
+                                          secret=True)
+    messenger_api_url: str = setting("MESSENGER_API_URL", "https://graph.facebook.com",
+                                     "where replies to Messenger are sent (tests: a local fake)")
+    telegram_bot_token: str = setting("TELEGRAM_BOT_TOKEN", "", "Telegram: the bot token from "
+                                      "@BotFather", secret=True)
+    telegram_webhook_secret: str = setting(
+        "TELEGRAM_WEBHOOK_SECRET", "", "Telegram: random text (1-256 of `A-Z a-z 0-9 _ -`) "
+        "Telegram sends with every update", secret=True)
+    telegram_api_url: str = setting("TELEGRAM_API_URL", "https://api.telegram.org",
+                                    "where replies to Telegram are sent (tests: a local fake)")
+    slack_bot_token: str = setting("SLACK_BOT_TOKEN", "", "Slack: the bot token (`xoxb-...`)",
+                                   secret=True)
+    slack_signing_secret: str = setting("SLACK_SIGNING_SECRET", "", "Slack: the app's signing "
+                                        "secret, which signs the webhooks", secret=True)
+    slack_api_url: str = setting("SLACK_API_URL", "https://slack.com/api/",
+                                 "where replies to Slack are sent (tests: a local fake)")
 
     def __post_init__(self) -> None:
         check_clinic_number(self.clinic_phone, "CLINIC_PHONE")

@@ -78,6 +78,7 @@ def purge(args: argparse.Namespace, settings: Settings) -> int:
         counts = (
             ("escalations", stores.escalations.purge(cutoff)),
             ("callback requests", stores.callbacks.purge(cutoff)),
+            ("SMS opt-outs (silent numbers)", stores.opt_outs.purge(cutoff)),
             ("conversation events", purge_tracker_events(stores.engine, cutoff)),
         )
     print(f"Deleted records older than {settings.retention_days} days "

@@ -98,3 +98,19 @@ class CallbackRequest(Base):
     consent = sa.Column(sa.Boolean(create_constraint=False), nullable=False)
     status = sa.Column(sa.String(8), nullable=False, default="open")
     done_at = sa.Column(UTCDateTime, nullable=True)
+
+
+class SmsOptOut(Base):
+    """A number that sent STOP (SMS or WhatsApp): no message goes to it until it sends START.
+
+    `updated_at` is refreshed whenever the number writes while stopped, so the retention purge
+    forgets only numbers silent for RETENTION_DAYS: never one that is still writing.
+    """
+
+    __tablename__ = "sms_opt_outs"
+    __table_args__ = (sa.UniqueConstraint("channel", "sender_hash", name="uq_sms_opt_outs_sender"),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    channel = sa.Column(sa.String(64), nullable=False)
+    sender_hash = sa.Column(sa.String(64), nullable=False)

@@ -1,5 +1,5 @@
 """The one place the project's repositories are built: actions, staff commands and (later)
-the review inbox all get them from `Stores`, so each uses the same engine, hash key and clock.
+the review inbox and the SMS channels all get them from `Stores`, so each uses the same engine, hash key and clock.
 """
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from bot.settings import Settings
 from bot.storage.callbacks import CallbackRepository
 from bot.storage.database import engine_for
 from bot.storage.escalations import EscalationRepository
+from bot.storage.opt_outs import OptOutRepository
 
 
 class Stores:
@@ -22,6 +23,7 @@ class Stores:
         self.engine = engine or engine_for(settings)
         self.escalations = EscalationRepository(self.engine, settings.sender_hash_key)
         self.callbacks = CallbackRepository(self.engine, settings.sender_hash_key)
+        self.opt_outs = OptOutRepository(self.engine, settings.sender_hash_key)
 
     def close(self) -> None:
         self.engine.dispose()
