@@ -51,7 +51,7 @@ def test_database_url_defaults_to_sqlite_under_var_dir(tmp_path):
     url = database_url(Settings(var_dir=tmp_path))
     assert url.get_backend_name() == "sqlite"
     assert Path(url.database) == tmp_path / "assistant.db"
-    assert database_url(Settings(database_url="postgres://u@h/db")).drivername == "postgresql"
+    assert database_url(Settings(database_url="postgres://u@h/db", sender_hash_key=KEY)).drivername == "postgresql"
 
 
 def test_safe_url_hides_password():
@@ -60,8 +60,8 @@ def test_safe_url_hides_password():
 
 
 def test_migrate_creates_schema_matching_models_and_is_repeatable(engine):
-    assert migrate(engine) == "0001"
-    assert migrate(engine) == "0001"
+    assert migrate(engine) == "0002"
+    assert migrate(engine) == "0002"
     assert {"escalations", "callback_requests"} <= set(sa.inspect(engine).get_table_names())
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
@@ -73,7 +73,7 @@ def test_migrating_logs_one_line_when_the_schema_changes_and_nothing_of_alembic(
     caplog.set_level(logging.DEBUG)
     migrate(engine)
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO] == [
-        "Database schema upgraded from empty to 0001"]
+        "Database schema upgraded from empty to 0002"]
     assert not [r for r in caplog.records if r.name.startswith("alembic")]
     caplog.clear()
     migrate(engine)
@@ -331,3 +331,53 @@ def test_conversations_survive_a_database_outage(tmp_path, monkeypatch):
     texts = [e.text for e in after.events if isinstance(e, UserUttered)]
     assert texts == ["hello", "i cant pee", "still cant"]
     store.engine.dispose()
+
+
+def _texts(tracker):
+    from rasa.shared.core.events import UserUttered
+
+    return [e.text for e in tracker.events if isinstance(e, UserUttered)]
+
+
+@pytest.mark.filterwarnings("ignore:Slot auto-fill")
+def test_an_outage_with_two_replicas_loses_and_doubles_no_turn(tmp_path, monkeypatch):
+    """Replica A keeps a turn in memory during an outage; after it, replica B serves the next
+    turn from the database; then A writes what it kept. Every turn is there, once, and the
+    conversation A continued during the outage was the one from before it, not a new one."""
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import SlotSet, UserUttered
+    from sqlalchemy.exc import OperationalError
+
+    from bot.storage.tracker_store import ConfiguredSQLTrackerStore
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/assistant.db")
+    domain = Domain.from_yaml(DOMAIN_YAML)
+    a, b = ConfiguredSQLTrackerStore(domain=domain), ConfiguredSQLTrackerStore(domain=domain)
+    working_scope = a.session_scope
+
+    def unreachable():
+        raise OperationalError("connect", {}, Exception("database is down"))
+
+    async def conversation():
+        first = await a.get_or_create_tracker("patient-1")
+        first.update(UserUttered("hello", {"name": "greet", "confidence": 1.0}))
+        first.update(SlotSet("tier", "urgent"))
+        await a.save(first)
+        monkeypatch.setattr(a, "session_scope", unreachable)
+        during = await a.get_or_create_tracker("patient-1")
+        assert during.get_slot("tier") == "urgent"  # the conversation goes on, not a new one
+        during.update(UserUttered("my leg is numb", {"name": "red_flag_urgent", "confidence": 1.0}))
+        await a.save(during)  # kept in memory
+        after = await b.get_or_create_tracker("patient-1")  # the database is back, for B first
+        after.update(UserUttered("thanks", {"name": "thank", "confidence": 1.0}))
+        await b.save(after)
+        monkeypatch.setattr(a, "session_scope", working_scope)
+        assert await a.save_unsaved() == 0
+        await a.save_unsaved()  # a second write doubles nothing
+        return await b.retrieve_full_tracker("patient-1")
+
+    final = asyncio.run(conversation())
+    assert sorted(_texts(final)) == sorted(["hello", "my leg is numb", "thanks"])
+    assert len(_texts(final)) == 3
+    a.engine.dispose()
+    b.engine.dispose()
