@@ -1,0 +1,1 @@
+"""Input channels patients write on, each named in credentials.yml."""
