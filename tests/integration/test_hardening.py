@@ -152,8 +152,8 @@ def test_both_servers_listen_on_loopback_only(servers):
     assert listening == {"rasa": {"127.0.0.1"}, "action-server": {"127.0.0.1"}}
 
 
-def test_no_message_text_in_the_logs(servers):
-    """Last in the module: every turn above is in the logs by now, with this one."""
+def test_no_message_text_and_no_secret_in_the_logs(servers):
+    """Last in the module: every turn and API call above is in the logs by now, with these."""
     assert say(servers, "logged", f"my {MARKER} leg hurts")[0] == 200
     webhook(servers, json.dumps({"sender": "logged", "message": 7}).encode())
     action_call(servers, action_token(servers.settings), tracker_text=MARKER)
@@ -161,3 +161,5 @@ def test_no_message_text_in_the_logs(servers):
         text = log.read_text(errors="replace")
         assert text, f"{log} is empty: nothing was checked"
         assert MARKER not in text, f"message text in {log.name}"
+        for secret in (api_token(servers.settings), action_token(servers.settings)):
+            assert secret not in text, f"a secret in {log.name}"
