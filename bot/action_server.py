@@ -24,6 +24,7 @@ from sanic.request import Request
 from bot import settings as bot_settings
 from bot.machine_secrets import action_token
 from bot.settings import Settings
+from bot.storage import Stores
 
 logger = logging.getLogger(__name__)
 
@@ -60,20 +61,20 @@ def build_app(settings: Settings, token: str, actions: str = "actions") -> Sanic
 
     @app.after_server_start
     async def start_outbox(app: Sanic, _: Any) -> None:
-        app.add_task(deliver_outbox_forever())
+        app.add_task(deliver_outbox_forever(settings))
 
     return app
 
 
-async def deliver_outbox_forever() -> None:
-    """Deliver the outbox every few seconds (the database may come back at any time)."""
-    from actions.database import stores
-
+async def deliver_outbox_forever(settings: Settings) -> None:
+    """Deliver the outbox every few seconds (the database may come back at any time); the
+    actions deliver at once too, and the idempotency keys keep the two from doubling a row."""
+    stores = Stores(settings)
     loop = asyncio.get_running_loop()
     while True:
         try:
-            if stores().outbox.pending():
-                delivered, waiting = await loop.run_in_executor(None, stores().deliver_pending)
+            if stores.outbox.pending():
+                delivered, waiting = await loop.run_in_executor(None, stores.deliver_pending)
                 if delivered:
                     logger.info("Outbox: %d delivered, %d waiting.", delivered, waiting)
         except Exception as error:  # noqa: BLE001 - keep trying: this loop is what saves them
