@@ -140,4 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.handler(args, bot_settings.load())
+    try:
+        settings = bot_settings.load()
+    except ValueError as error:  # a malformed or refused setting: say which, no traceback
+        print(f"Settings: {error}", file=sys.stderr)
+        return 2
+    return args.handler(args, settings)
