@@ -8,6 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import database
+from actions.database import turn_of
 from bot.phone import patient_number
 
 logger = logging.getLogger(__name__)
@@ -60,14 +61,15 @@ class ActionSubmitCallback(Action):
             dispatcher.utter_message(response="utter_callback_not_saved")
         else:
             try:
-                database.stores().callbacks.add(
+                # Kept in the outbox even while the database is down: saved is the truth.
+                database.stores().request_callback(
                     tracker.sender_id, tracker.get_latest_input_channel(),
                     tracker.get_slot("callback_name"), tracker.get_slot("callback_phone"),
-                    tracker.get_slot("callback_time"), consent=True,
+                    tracker.get_slot("callback_time"), consent=True, turn=turn_of(tracker),
                 )
                 dispatcher.utter_message(response="utter_callback_saved")
-            except Exception:
-                logger.exception("could not store a callback request")
+            except Exception as error:
+                logger.error("could not keep a callback request (%s)", type(error).__name__)
                 dispatcher.utter_message(response="utter_callback_unavailable")
         # The request is stored in our table; don't keep name and number in the conversation.
         return [SlotSet(slot, None) for slot in CALLBACK_SLOTS]

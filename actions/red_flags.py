@@ -6,6 +6,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import database
+from actions.database import turn_of
 from bot.vocabulary import CLASSIFIER_FLAG, RED_FLAG_ENTITY, TIER_OF_ADVICE, is_red_flag_intent
 
 logger = logging.getLogger(__name__)
@@ -42,7 +43,9 @@ class ActionRecordEscalation(Action):
         if tier is not None:
             channel = tracker.get_latest_input_channel()
             try:
-                database.stores().escalations.record(tracker.sender_id, channel, tier, flags_matched(tracker, tier))
-            except Exception:  # the patient already has the advice; never fail their turn
-                logger.exception("could not record a %s escalation", tier)
+                database.stores().record_escalation(tracker.sender_id, channel, tier,
+                                                    flags_matched(tracker, tier), turn_of(tracker))
+            except Exception as error:  # the patient already has the advice; never fail their turn
+                # Even the local outbox failed (disk full?): say so loudly, without the tracker.
+                logger.error("could not keep a %s escalation (%s)", tier, type(error).__name__)
         return []

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -13,8 +12,8 @@ from typing import List, Optional
 from bot import settings as bot_settings
 from bot import staff
 from bot.tooling import training
-from bot.tooling.servers import (MODELS_DIR, Servers, free_port, log_dir, rasa_command, rasa_env,
-                                 reload_model)
+from bot.tooling.servers import (MODELS_DIR, Servers, die_with_parent, free_port, log_dir,
+                                 rasa_command, rasa_env, reload_model, stop_on_signals)
 
 HOW_TO_CHAT = """
 The assistant is up on {url} (REST and socket.io channels).
@@ -31,7 +30,7 @@ or chat in the terminal with: make shell.   Ctrl-C stops the servers.
 
 def run(args: argparse.Namespace, settings: bot_settings.Settings) -> int:
     servers = Servers(settings)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    stop_on_signals()  # SIGTERM (a supervisor), SIGHUP (a closed terminal): as Ctrl-C
     try:
         servers.start()
         servers.start_demo_site()
@@ -54,14 +53,16 @@ def shell(args: argparse.Namespace, settings: bot_settings.Settings) -> int:
     logs = log_dir(settings)
     servers = Servers(settings, log_dir=logs)
     log = logs / "shell.log"
+    stop_on_signals()  # closing the terminal (SIGHUP) stops the action server too
     try:
         print("Starting the assistant (about half a minute)...", flush=True)
         servers.start_action_server()
         # --quiet: the Rasa server logs warnings only, to the screen and to the log.
         command = [*rasa_command(), "shell", "--model", str(MODELS_DIR), "--endpoints", "endpoints.yml",
-                   "--port", str(settings.rasa_port), "--quiet", "--log-file", str(log)]
+                   "--port", str(settings.rasa_port), "--interface", settings.bind_host, "--quiet",
+                   "--log-file", str(log)]
         started = log.stat().st_size if log.exists() else 0
-        code = subprocess.call(command, env=rasa_env(settings))
+        code = subprocess.call(command, env=rasa_env(settings), preexec_fn=die_with_parent)
         if code != 0:  # what went wrong, from the log
             with log.open(encoding="utf-8", errors="replace") as handle:
                 handle.seek(started)
@@ -172,4 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.handler(args, bot_settings.load())
+    try:
+        settings = bot_settings.load()
+    except ValueError as error:  # a malformed or refused setting: say which, no traceback
+        print(f"Settings: {error}", file=sys.stderr)
+        return 2
+    return args.handler(args, settings)

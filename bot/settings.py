@@ -16,6 +16,7 @@ from typing import Any, Callable, Dict, Iterator, List, Tuple
 from bot.phone import check_clinic_number, tel_uri
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEV_SENDER_HASH_KEY = "dev-only-not-secret"  # refused with PostgreSQL (see Settings)
 
 
 def _whole_number(env: str) -> Callable[[str], int]:
@@ -68,7 +69,21 @@ class Settings:
     rasa_api_token: str = setting("RASA_API_TOKEN", "", "protects Rasa's HTTP API (used by "
                                   "`make reload`); empty: one is made per machine in `BOT_VAR_DIR`",
                                   secret=True)
-    sender_hash_key: str = setting("SENDER_HASH_KEY", "dev-only-not-secret",
+    action_server_token: str = setting(
+        "ACTION_SERVER_TOKEN", "", "shared secret the Rasa server sends the action server, which "
+        "refuses calls without it; empty: one is made per machine in `BOT_VAR_DIR`", secret=True)
+    bind_host: str = setting("BIND_HOST", "127.0.0.1", "the interface both servers listen on; "
+                             "`0.0.0.0` only behind a proxy or in a container")
+    cors_origins: str = setting("CORS_ORIGINS", "", "web origins allowed to call the REST channel "
+                                "from a browser, comma-separated; empty: none",
+                                example="https://clinic.example.org")
+    max_body_bytes: int = setting("MAX_BODY_BYTES", 16384, "the largest request body the REST "
+                                  "channel accepts (larger: 413)",
+                                  parse=_whole_number("MAX_BODY_BYTES"))
+    messages_per_minute: int = setting("MESSAGES_PER_MINUTE", 30, "messages one sender may send "
+                                       "per minute per Rasa process; more get a polite 429",
+                                       parse=_whole_number("MESSAGES_PER_MINUTE"))
+    sender_hash_key: str = setting("SENDER_HASH_KEY", DEV_SENDER_HASH_KEY,
                                    "secret key for hashing sender ids; set a long random one "
                                    "in production", secret=True)
     retention_days: int = setting("RETENTION_DAYS", 90, "how long conversations, escalations and "
@@ -117,6 +132,11 @@ class Settings:
                                  "where replies to Slack are sent (tests: a local fake)")
 
     def __post_init__(self) -> None:
+        if self.sender_hash_key == DEV_SENDER_HASH_KEY and self.database_url.startswith("postgres"):
+            # The development key is public: with it, anyone could tell a patient's rows.
+            raise ValueError("SENDER_HASH_KEY is the development key; set a long random one "
+                             "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`) "
+                             "to use PostgreSQL")
         check_clinic_number(self.clinic_phone, "CLINIC_PHONE")
         if not self.surgeon_office_phone:
             object.__setattr__(self, "surgeon_office_phone", self.clinic_phone)

@@ -80,11 +80,21 @@ def purge(args: argparse.Namespace, settings: Settings) -> int:
             ("callback requests", stores.callbacks.purge(cutoff)),
             ("SMS opt-outs (silent numbers)", stores.opt_outs.purge(cutoff)),
             ("conversation events", purge_tracker_events(stores.engine, cutoff)),
+            ("outbox entries", stores.outbox.purge(cutoff)),
         )
     print(f"Deleted records older than {settings.retention_days} days "
           f"(before {_when(cutoff)} UTC):")
     print(_table(("STORE", "DELETED"), [(name, str(count)) for name, count in counts]))
     return 0
+
+
+def outbox(args: argparse.Namespace, settings: Settings) -> int:
+    """Deliver what the outbox holds (the action server does it by itself every few seconds)."""
+    with Stores(settings) as stores:
+        delivered, waiting = stores.deliver_pending()
+    print(f"Outbox: {delivered} delivered, {waiting} waiting"
+          + (" (is the database reachable?)" if waiting else "."))
+    return 0 if not waiting else 1
 
 
 def db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
@@ -109,6 +119,10 @@ def add_commands(subparsers: "argparse._SubParsersAction") -> None:
 
     cmd = subparsers.add_parser("purge", help="delete data older than RETENTION_DAYS")
     cmd.set_defaults(handler=purge)
+
+    cmd = subparsers.add_parser("outbox", help="deliver the escalations and callback requests kept "
+                                "while the database was unreachable")
+    cmd.set_defaults(handler=outbox)
 
     db = subparsers.add_parser("db", help="database maintenance")
     db_actions = db.add_subparsers(dest="db_command", required=True)

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import List, Optional
+from typing import Any, Dict, List, Optional
 
 import sqlalchemy as sa
 
 from bot.phone import patient_number
 from bot.storage.database import NO_SYNC, ensure_schema, session_scope
-from bot.storage.models import CallbackRequest, clean_channel, hash_sender
+from bot.storage.models import CallbackRequest, clean_channel, hash_sender, new_key
 from bot.storage.repository import Repository
 
 
@@ -54,23 +54,23 @@ class CallbackRepository(Repository):
 
     model = CallbackRequest
 
-    def add(self, sender_id: str, channel: Optional[str], name: str, phone: str,
-            best_time: str, consent: bool) -> int:
-        """Store a request and return its id; refuses unless `consent is True`."""
+    def prepare(self, sender_id: str, channel: Optional[str], name: str, phone: str,
+                best_time: str, consent: bool) -> Dict[str, Any]:
+        """The row's values, checked (consent first) and with the sender hashed."""
         if consent is not True:  # not merely truthy: "no" is a truthy string
             raise ConsentRequired("the patient has not consented to be called back")
         number = patient_number(phone)
         if number is None:
             raise ValueError("phone must be a phone number with its area code (bot/phone.py)")
-        row = CallbackRequest(
-            created_at=self._clock(), sender_hash=hash_sender(sender_id, self._key),
-            channel=clean_channel(channel), name=_text(name, "name", 100), phone=number,
-            best_time=_text(best_time, "best_time", 100), consent=True, status="open")
-        ensure_schema(self._engine)
-        with session_scope(self._engine) as session:
-            session.add(row)
-            session.flush()
-            return row.id
+        return {"created_at": self._clock(), "sender_hash": hash_sender(sender_id, self._key),
+                "channel": clean_channel(channel), "name": _text(name, "name", 100), "phone": number,
+                "best_time": _text(best_time, "best_time", 100), "consent": True, "status": "open"}
+
+    def add(self, sender_id: str, channel: Optional[str], name: str, phone: str,
+            best_time: str, consent: bool, key: Optional[str] = None) -> int:
+        """Store a request now and return its id; refuses unless `consent is True`."""
+        return self.insert(self.prepare(sender_id, channel, name, phone, best_time, consent),
+                           key or new_key())
 
     def open(self) -> List[CallbackRecord]:
         """Requests still waiting for a call, oldest first."""

@@ -8,14 +8,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 import sqlalchemy as sa
 
 from bot.storage.database import ensure_schema, session_scope
-from bot.storage.models import Escalation, clean_channel, hash_sender
-from bot.vocabulary import RECORDED_TIERS
+from bot.storage.models import Escalation, clean_channel, hash_sender, new_key
 from bot.storage.repository import Repository
+from bot.vocabulary import RECORDED_TIERS
 
 # Flag ids are identifiers from our own rules; anything else (spaces, punctuation)
 # would suggest free text is being passed in, which must never be stored.
@@ -54,18 +54,18 @@ class EscalationRepository(Repository):
 
     model = Escalation
 
-    def record(self, sender_id: str, channel: Optional[str], tier: str,
-               flags: Iterable[str]) -> int:
-        """Store one escalation and return its id."""
+    def prepare(self, sender_id: str, channel: Optional[str], tier: str,
+                flags: Iterable[str]) -> Dict[str, Any]:
+        """The row's values, checked and with the sender hashed, ready for `insert` or the outbox."""
         if tier not in RECORDED_TIERS:
             raise ValueError(f"tier must be one of {', '.join(RECORDED_TIERS)}")
-        row = Escalation(created_at=self._clock(), channel=clean_channel(channel), tier=tier,
-                         flags=_flags_text(flags), sender_hash=hash_sender(sender_id, self._key))
-        ensure_schema(self._engine)
-        with session_scope(self._engine) as session:
-            session.add(row)
-            session.flush()
-            return row.id
+        return {"created_at": self._clock(), "channel": clean_channel(channel), "tier": tier,
+                "flags": _flags_text(flags), "sender_hash": hash_sender(sender_id, self._key)}
+
+    def record(self, sender_id: str, channel: Optional[str], tier: str,
+               flags: Iterable[str], key: Optional[str] = None) -> int:
+        """Store one escalation now and return its id (actions go through the outbox: Stores)."""
+        return self.insert(self.prepare(sender_id, channel, tier, flags), key or new_key())
 
     def since(self, when: datetime) -> List[EscalationRecord]:
         """Escalations created at or after `when` (aware datetime), oldest first."""

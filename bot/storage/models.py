@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import uuid
 from datetime import datetime, timezone
 from typing import Any, Optional
 
@@ -20,6 +21,7 @@ metadata = sa.MetaData(naming_convention={
     "ix": "ix_%(table_name)s_%(column_0_name)s",
     "ck": "ck_%(table_name)s_%(constraint_name)s",
     "pk": "pk_%(table_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
 })
 # SQLAlchemy 1.4 ships no type information: to mypy the declarative base is a class of type Any.
 Base: Any = declarative_base(metadata=metadata)
@@ -34,6 +36,17 @@ def hash_sender(sender_id: str, key: str) -> str:
     if not key:
         raise ValueError("sender_hash_key must not be empty")
     return hmac.new(key.encode(), str(sender_id).encode(), hashlib.sha256).hexdigest()
+
+
+def new_key() -> str:
+    """An idempotency key for a row written once, outside any conversation turn."""
+    return uuid.uuid4().hex
+
+
+def turn_key(kind: str, sender_id: str, turn: str, key: str) -> str:
+    """The idempotency key of what a conversation turn records: the same turn (Rasa retrying an
+    action for the same message) gives the same key; the sender id is not readable from it."""
+    return hmac.new(key.encode(), f"{kind}\x00{sender_id}\x00{turn}".encode(), hashlib.sha256).hexdigest()
 
 
 def clean_channel(channel: Optional[str]) -> str:
@@ -77,6 +90,8 @@ class Escalation(Base):
     tier = sa.Column(sa.String(16), nullable=False)
     flags = sa.Column(sa.String(512), nullable=False)  # comma-separated flag ids
     sender_hash = sa.Column(sa.String(64), nullable=False)
+    # Unique: a retried delivery from the outbox (bot/storage/outbox.py) never doubles a row.
+    idempotency_key = sa.Column(sa.String(64), nullable=True, unique=True)
 
 
 class CallbackRequest(Base):
@@ -98,6 +113,7 @@ class CallbackRequest(Base):
     consent = sa.Column(sa.Boolean(create_constraint=False), nullable=False)
     status = sa.Column(sa.String(8), nullable=False, default="open")
     done_at = sa.Column(UTCDateTime, nullable=True)
+    idempotency_key = sa.Column(sa.String(64), nullable=True, unique=True)  # as in Escalation
 
 
 class SmsOptOut(Base):

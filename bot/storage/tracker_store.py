@@ -4,12 +4,18 @@ endpoints.yml names this class instead of repeating host and credentials, so the
 database (and its password) is configured in exactly one place: DATABASE_URL.
 Rasa creates and owns the `events` table; this module adds its retention purge.
 
-When the database goes away mid-conversation, conversations carry on from memory and their
-events are written when it is back (Rasa's save writes whatever the table lacks), so the
-safety advice never waits for the database and no turn is lost while the process lives.
+When the database goes away mid-conversation, conversations carry on from memory (the last
+copy this process read or wrote, else a new conversation) and their events are written when it
+is back: at the conversation's next turn, or by a background retry every few seconds, whichever
+comes first. Those writes add only the events the table lacks, compared event by event (each
+as Rasa serialises it, its time included), not by count, so a turn another replica wrote
+meanwhile is neither overwritten nor doubled. What this cannot save: events kept in the memory
+of a process that dies before the database returns (docs/OPERATIONS.md, "Conversation events during an outage").
 """
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 from datetime import datetime
 from collections import OrderedDict
@@ -32,6 +38,9 @@ logger = logging.getLogger(__name__)
 _IGNORED = ("host", "url", "dialect", "port", "db", "username", "password", "login_db", "query")
 # Conversations kept in memory while the database is unreachable (oldest dropped first).
 MAX_UNSAVED = 10_000
+# Recently used conversations, read from memory when the database cannot be asked.
+MAX_RECENT = 1_000
+RETRY_SECONDS = 5.0
 
 
 class ConfiguredSQLTrackerStore(SQLTrackerStore):
@@ -57,40 +66,89 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
         self.engine = create_engine(url, **create_engine_kwargs(url))
         self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
         self._unsaved: "OrderedDict[str, DialogueStateTracker]" = OrderedDict()
-        # Conversations restarted during an outage: their events are all new to the table.
-        self._started_in_outage: set = set()
+        self._recent: "OrderedDict[str, DialogueStateTracker]" = OrderedDict()
+        # Conversations that went through memory: their next write merges event by event.
+        self._via_memory: set = set()
+        self._retrying: Optional[asyncio.Task] = None
         logger.info("Tracker store uses %s", safe_url(url))
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
         if sender_id in self._unsaved:  # newer than what the database holds
             return self._unsaved[sender_id].copy()
         try:
-            return await super().retrieve(sender_id)
+            tracker = await super().retrieve(sender_id)
         except SQLAlchemyError as error:
-            logger.error("Tracker store unreachable (%s); starting from memory.", type(error).__name__)
-            self._started_in_outage.add(sender_id)
-            return None
+            self._via_memory.add(sender_id)
+            known = self._recent.get(sender_id)
+            logger.error("Tracker store unreachable (%s); conversation %s from memory.",
+                         type(error).__name__, "continued" if known else "started")
+            return known.copy() if known else None
+        if tracker is not None:  # a reference, not a copy: copying costs a replay of every turn
+            _remember(self._recent, sender_id, tracker, MAX_RECENT, copy=False)
+        return tracker
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Any:
-        # Rasa skips as many events as the table holds; a conversation restarted during an
-        # outage shares none of them, so all of its events are new.
-        if tracker.sender_id in self._started_in_outage:
-            return iter(tracker.events)
-        return super()._additional_events(session, tracker)
+        if tracker.sender_id not in self._via_memory:
+            return super()._additional_events(session, tracker)
+        # Rasa skips as many events as the table holds; after an outage the table may hold
+        # other events (a new conversation's, another replica's turn), so compare each one.
+        # An event is its serialised form (time included), exactly as Rasa's save writes it.
+        events = self.SQLEvent
+        stored = {data for (data,) in session.query(events.data).filter(events.sender_id == tracker.sender_id)}
+        return (event for event in tracker.events if json.dumps(event.as_dict()) not in stored)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         try:
             await super().save(tracker)
         except SQLAlchemyError as error:
+            _remember(self._unsaved, tracker.sender_id, tracker, MAX_UNSAVED)
+            self._via_memory.add(tracker.sender_id)
             logger.error("Tracker store unreachable (%s); %d conversation(s) kept in memory.",
-                         type(error).__name__, len(self._unsaved) + 1)
-            self._unsaved[tracker.sender_id] = tracker.copy()
-            self._unsaved.move_to_end(tracker.sender_id)
-            while len(self._unsaved) > MAX_UNSAVED:
-                self._unsaved.popitem(last=False)
+                         type(error).__name__, len(self._unsaved))
+            self._retry_later()
         else:
             self._unsaved.pop(tracker.sender_id, None)
-            self._started_in_outage.discard(tracker.sender_id)
+            self._via_memory.discard(tracker.sender_id)
+            _remember(self._recent, tracker.sender_id, tracker, MAX_RECENT, copy=False)
+
+    async def save_unsaved(self) -> int:
+        """Write every conversation kept in memory; returns how many are still waiting."""
+        for sender_id in list(self._unsaved):
+            tracker = self._unsaved.get(sender_id)
+            if tracker is not None:
+                await self.save(tracker.copy())
+            if sender_id in self._unsaved:  # still down: the rest would fail too
+                break
+        return len(self._unsaved)
+
+    def _retry_later(self) -> None:
+        """Write the kept conversations when the database is back, without waiting for each
+        patient's next turn (a patient who never writes again would otherwise lose them)."""
+        if self._retrying is not None and not self._retrying.done():
+            return
+        try:
+            self._retrying = asyncio.get_running_loop().create_task(self._retry_until_saved())
+        except RuntimeError:  # no running loop (a test calling from sync code): next turn saves
+            self._retrying = None
+
+    async def _retry_until_saved(self) -> None:
+        while self._unsaved:
+            await asyncio.sleep(RETRY_SECONDS)
+            try:
+                left = await self.save_unsaved()
+            except Exception as error:  # noqa: BLE001 - keep retrying
+                logger.error("Retrying kept conversations failed (%s)", type(error).__name__)
+                continue
+            if not left:
+                logger.info("Every conversation kept in memory is now in the tracker store.")
+
+
+def _remember(kept: "OrderedDict[str, DialogueStateTracker]", sender_id: str,
+              tracker: DialogueStateTracker, limit: int, copy: bool = True) -> None:
+    kept[sender_id] = tracker.copy() if copy else tracker
+    kept.move_to_end(sender_id)
+    while len(kept) > limit:
+        kept.popitem(last=False)
 
 
 def purge_tracker_events(engine: Engine, older_than: datetime) -> int:

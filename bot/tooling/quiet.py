@@ -45,7 +45,7 @@ def quiet_warnings() -> None:
     warnings.showwarning = show_unless_notice
 
 
-PROGRAMS = ("rasa", "rasa_sdk")  # the modules this runs as `python -m <module>`
+PROGRAMS = ("rasa", "rasa_sdk", "bot.action_server")  # the modules this runs as `python -m <module>`
 
 
 def import_skops_before_tensorflow() -> None:

@@ -5,23 +5,27 @@ so the integration tests exercise exactly what a developer runs.
 """
 from __future__ import annotations
 
+import ctypes
 import json
 import os
-import secrets
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, Iterator, List, Optional
 from urllib.parse import urlparse
 
+from bot.machine_secrets import action_token, api_token
 from bot.settings import PROJECT_ROOT, Settings, load
 
 MODELS_DIR = PROJECT_ROOT / "models"
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 # Patient data must not leave the machine, and a closed network must not slow start-up.
 QUIET_ENV = {
@@ -37,6 +41,7 @@ QUIET_ENV = {
 def rasa_env(settings: Settings) -> Dict[str, str]:
     """Environment for the servers and any `rasa` command: the settings, and endpoints.yml's variables."""
     env = {**os.environ, **QUIET_ENV, **{k: v for k, v in settings.as_env().items() if v}}
+    env["ACTION_SERVER_TOKEN"] = action_token(settings)  # endpoints.yml sends it; the action server checks it
     env.setdefault("PYTHONPATH", str(PROJECT_ROOT))
     return env
 
@@ -56,22 +61,10 @@ def log_dir(settings: Settings) -> Path:
 
 
 def action_server_command(settings: Settings) -> List[str]:
-    # rasa_sdk alone: no TensorFlow import, a small fast process (its notices ignored, bot/tooling/quiet.py).
-    return [sys.executable, "-m", "bot.tooling.quiet", "rasa_sdk", "--actions", "actions",
+    # rasa_sdk alone: no TensorFlow import, a small fast process (its notices ignored, bot/tooling/quiet.py);
+    # bot/action_server.py adds the shared secret, quiet errors, BIND_HOST and the outbox.
+    return [sys.executable, "-m", "bot.tooling.quiet", "bot.action_server", "--actions", "actions",
             "--port", str(action_port(settings))]
-
-
-def api_token(settings: Settings) -> str:
-    """The token for Rasa's HTTP API: RASA_API_TOKEN, or one kept (0600) in var/ for this machine."""
-    if settings.rasa_api_token:
-        return settings.rasa_api_token
-    path = settings.var_dir / "rasa-api-token"
-    if not path.exists():
-        settings.var_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(32))
-    return path.read_text().strip()
 
 
 def rasa_server_command(settings: Settings, model: Optional[Path] = None) -> List[str]:
@@ -82,7 +75,10 @@ def rasa_server_command(settings: Settings, model: Optional[Path] = None) -> Lis
         "--endpoints", "endpoints.yml",
         "--credentials", "credentials.yml",
         "--port", str(settings.rasa_port),
+        "--interface", settings.bind_host,
         "--enable-api", f"--auth-token={api_token(settings)}",  # a token may start with "-"
+        # Rasa's CORS: only these origins (none by default) may call it from a browser.
+        *(["--cors", *origins(settings)] if origins(settings) else []),
     ]
 
 
@@ -90,6 +86,10 @@ def demo_site_command(settings: Settings) -> List[str]:
     """The demo clinic page with the widget (bot/tooling/demo_site.py), talking to this Rasa server."""
     return [sys.executable, "-m", "bot.tooling.demo_site", "--port", str(settings.demo_site_port),
             "--rasa-url", f"http://localhost:{settings.rasa_port}"]
+
+
+def origins(settings: Settings) -> List[str]:
+    return [origin.strip() for origin in settings.cors_origins.split(",") if origin.strip()]
 
 
 def reload_model(settings: Settings, model: Path) -> None:
@@ -100,6 +100,50 @@ def reload_model(settings: Settings, model: Path) -> None:
     with urllib.request.urlopen(request, timeout=120) as response:
         if response.status != 204:
             raise RuntimeError(f"the Rasa server refused the model: HTTP {response.status}")
+
+
+def die_with_parent() -> None:
+    """In the child, before exec: SIGTERM when the launcher dies, however it dies (SIGKILL
+    included; Linux's PR_SET_PDEATHSIG), so no server outlives `make run` or `make shell`
+    holding its port. The children have their own session (a Ctrl-C reaches the launcher
+    only, which stops them in order); this is the guard for when it cannot."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the launcher's own signal handling remains
+        return
+    if os.getppid() == 1:  # the launcher died before prctl took effect
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+
+
+class Stopped(KeyboardInterrupt):
+    """The launcher was told to stop (SIGTERM from a supervisor, SIGHUP from a closed terminal)."""
+
+
+def stop_on_signals() -> None:
+    """SIGTERM and SIGHUP end the launcher the way Ctrl-C does, so its `finally` stops the servers."""
+    def handler(signum: int, _frame: object) -> None:
+        raise Stopped(signal.Signals(signum).name)
+
+    for signum in STOP_SIGNALS[:2]:
+        signal.signal(signum, handler)
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """Ignore the stop signals meanwhile (main thread only: elsewhere signals cannot arrive)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.signal(signum, signal.SIG_IGN) for signum in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def free_port() -> int:
@@ -180,6 +224,7 @@ class Servers:
         process = subprocess.Popen(
             command, cwd=PROJECT_ROOT, env=rasa_env(self.settings),
             stdout=out, stderr=subprocess.STDOUT if out else None, start_new_session=True,
+            preexec_fn=die_with_parent,
         )
         self.processes[name] = process
         return process
@@ -225,8 +270,11 @@ class Servers:
             process.wait()
 
     def stop(self) -> None:
-        for name in list(self.processes):
-            self._stop(name)
+        """Stop every server, Rasa first (it calls the action server); a second signal while
+        stopping must not cut this short, or a server would be left holding its port."""
+        with signals_held():
+            for name in sorted(self.processes, key=lambda n: n != "rasa"):
+                self._stop(name)
 
     def __enter__(self) -> "Servers":
         try:

@@ -111,6 +111,7 @@ def test_tracker_store_and_event_purge(postgres_url, monkeypatch):
     # trust auth ignores the password; it is here to prove it reaches the driver intact
     monkeypatch.setenv("DATABASE_URL", postgres_url.set(password="p@ss:w/rd")
                        .render_as_string(hide_password=False))
+    monkeypatch.setenv("SENDER_HASH_KEY", KEY)  # the development key is refused with PostgreSQL
     config = EndpointConfig(type="bot.storage.tracker_store.ConfiguredSQLTrackerStore")
     store = TrackerStore.create(config, Domain.from_yaml(DOMAIN_YAML))
     assert isinstance(store, ConfiguredSQLTrackerStore)

@@ -1,11 +1,14 @@
 """The command lines `make run` starts, whatever the machine's random API token looks like, and the
 quiet output of the dev commands (no library notices, a training summary)."""
+import subprocess
 import sys
 import warnings
 
-from bot.settings import Settings
+import psutil
+
+from bot.settings import PROJECT_ROOT, Settings
 from bot.tooling.quiet import quiet_warnings
-from bot.tooling.servers import action_server_command, rasa_command, rasa_server_command
+from bot.tooling.servers import action_server_command, rasa_command, rasa_env, rasa_server_command
 from bot.tooling.training import Training, read_log
 
 
@@ -13,6 +16,47 @@ def test_a_token_starting_with_a_dash_is_not_read_as_an_option(tmp_path):
     command = rasa_server_command(Settings(var_dir=tmp_path, rasa_api_token="-starts-with-dash"))
     assert "--auth-token=-starts-with-dash" in command
     assert "--enable-api" in command
+
+
+def test_both_servers_listen_on_loopback_unless_configured(tmp_path):
+    command = rasa_server_command(Settings(var_dir=tmp_path, rasa_api_token="t"))
+    assert command[command.index("--interface") + 1] == "127.0.0.1"
+    assert "--cors" not in command  # Rasa then allows no browser origin
+    wide = rasa_server_command(Settings(var_dir=tmp_path, rasa_api_token="t", bind_host="0.0.0.0",
+                                        cors_origins="https://a.example, https://b.example"))
+    assert wide[wide.index("--interface") + 1] == "0.0.0.0"
+    assert wide[wide.index("--cors"):] == ["--cors", "https://a.example", "https://b.example"]
+
+
+def test_the_servers_get_the_action_server_secret(tmp_path):
+    env = rasa_env(Settings(var_dir=tmp_path, action_server_token="s3cret"))
+    assert env["ACTION_SERVER_TOKEN"] == "s3cret"
+    made = rasa_env(Settings(var_dir=tmp_path))["ACTION_SERVER_TOKEN"]  # one per machine, kept
+    assert len(made) >= 32 and made == rasa_env(Settings(var_dir=tmp_path))["ACTION_SERVER_TOKEN"]
+
+
+LAUNCHER = """
+import subprocess, sys, time
+from bot.tooling.servers import die_with_parent
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"],
+                         start_new_session=True, preexec_fn=die_with_parent)
+print(child.pid, flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_server_dies_with_its_launcher_even_when_the_launcher_is_killed():
+    """SIGKILL runs no cleanup: the kernel tells the children (PR_SET_PDEATHSIG)."""
+    launcher = subprocess.Popen([sys.executable, "-c", LAUNCHER], cwd=PROJECT_ROOT,
+                                stdout=subprocess.PIPE, text=True)
+    server = psutil.Process(int(launcher.stdout.readline()))
+    assert server.is_running()
+    launcher.kill()
+    launcher.wait()
+    _, alive = psutil.wait_procs([server], timeout=10)
+    for process in alive:
+        process.kill()
+    assert not alive, "the server outlived its killed launcher"
 
 
 def test_action_server_port_comes_from_its_url():
@@ -25,7 +69,7 @@ def test_action_server_port_comes_from_its_url():
 def test_every_rasa_process_starts_through_the_quiet_entry_point(tmp_path):
     settings = Settings(var_dir=tmp_path, rasa_api_token="t")
     assert rasa_server_command(settings)[:4] == rasa_command() == [sys.executable, "-m", "bot.tooling.quiet", "rasa"]
-    assert action_server_command(settings)[:4] == [sys.executable, "-m", "bot.tooling.quiet", "rasa_sdk"]
+    assert action_server_command(settings)[:4] == [sys.executable, "-m", "bot.tooling.quiet", "bot.action_server"]
 
 
 class PyparsingLike(UserWarning, DeprecationWarning):

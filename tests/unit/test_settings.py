@@ -63,3 +63,16 @@ def test_secrets_are_never_written_as_examples():
     for env, _, meta in settings.declarations():
         if meta["secret"] and env != "DATABASE_URL":
             assert f"# {env}=\n" in settings.env_example()
+
+
+def test_the_development_hash_key_is_refused_with_postgresql(monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://bot@127.0.0.1:5432/assistant")
+    monkeypatch.delenv("SENDER_HASH_KEY", raising=False)
+    with pytest.raises(ValueError, match="SENDER_HASH_KEY is the development key"):
+        settings.load()
+    from bot.cli import main
+
+    assert main(["run"]) == 2  # `make run` stops before starting anything, and says why
+    assert "SENDER_HASH_KEY is the development key" in capsys.readouterr().err
+    monkeypatch.setenv("SENDER_HASH_KEY", "a-long-random-production-key")
+    assert settings.load().sender_hash_key == "a-long-random-production-key"

@@ -11,6 +11,8 @@ from bot.settings import Settings
 from bot.storage import CallbackRepository, EscalationRepository, create_engine, hash_sender
 from bot.storage.database import head_revision
 from bot.storage.opt_outs import OptOutRepository
+from bot.storage.outbox import Outbox
+from bot.storage.stores import outbox_path
 
 KEY = "staff-test-key-do-not-print"
 
@@ -105,12 +107,15 @@ def test_purge_applies_retention_to_every_store(engine, settings, capsys):
             {"sender_id": "p", "type_name": "user", "timestamp": clock().timestamp()}
             for clock in (ago(days=95), ago(days=91), ago(days=2))])
 
+    for clock in (ago(days=91), ago(days=1)):  # kept while the database was unreachable
+        Outbox(outbox_path(settings), clock=clock).put("escalation", f"key-{clock()}", {"tier": "urgent"})
+
     assert run(["purge"], settings) == 0
     out = capsys.readouterr().out
     assert "older than 90 days" in out
     lines = {line.rsplit(None, 1)[0].strip(): line.split()[-1] for line in out.splitlines()[2:]}
     assert lines == {"escalations": "1", "callback requests": "1", "SMS opt-outs (silent numbers)": "1",
-                     "conversation events": "2"}
+                     "conversation events": "2", "outbox entries": "1"}
 
     run(["purge"], settings)
     assert re.search(r"conversation events +0\n", capsys.readouterr().out)

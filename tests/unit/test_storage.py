@@ -52,7 +52,7 @@ def test_database_url_defaults_to_sqlite_under_var_dir(tmp_path):
     url = database_url(Settings(var_dir=tmp_path))
     assert url.get_backend_name() == "sqlite"
     assert Path(url.database) == tmp_path / "assistant.db"
-    assert database_url(Settings(database_url="postgres://u@h/db")).drivername == "postgresql"
+    assert database_url(Settings(database_url="postgres://u@h/db", sender_hash_key=KEY)).drivername == "postgresql"
 
 
 def test_safe_url_hides_password():
@@ -332,3 +332,53 @@ def test_conversations_survive_a_database_outage(tmp_path, monkeypatch):
     texts = [e.text for e in after.events if isinstance(e, UserUttered)]
     assert texts == ["hello", "i cant pee", "still cant"]
     store.engine.dispose()
+
+
+def _texts(tracker):
+    from rasa.shared.core.events import UserUttered
+
+    return [e.text for e in tracker.events if isinstance(e, UserUttered)]
+
+
+@pytest.mark.filterwarnings("ignore:Slot auto-fill")
+def test_an_outage_with_two_replicas_loses_and_doubles_no_turn(tmp_path, monkeypatch):
+    """Replica A keeps a turn in memory during an outage; after it, replica B serves the next
+    turn from the database; then A writes what it kept. Every turn is there, once, and the
+    conversation A continued during the outage was the one from before it, not a new one."""
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import SlotSet, UserUttered
+    from sqlalchemy.exc import OperationalError
+
+    from bot.storage.tracker_store import ConfiguredSQLTrackerStore
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/assistant.db")
+    domain = Domain.from_yaml(DOMAIN_YAML)
+    a, b = ConfiguredSQLTrackerStore(domain=domain), ConfiguredSQLTrackerStore(domain=domain)
+    working_scope = a.session_scope
+
+    def unreachable():
+        raise OperationalError("connect", {}, Exception("database is down"))
+
+    async def conversation():
+        first = await a.get_or_create_tracker("patient-1")
+        first.update(UserUttered("hello", {"name": "greet", "confidence": 1.0}))
+        first.update(SlotSet("tier", "urgent"))
+        await a.save(first)
+        monkeypatch.setattr(a, "session_scope", unreachable)
+        during = await a.get_or_create_tracker("patient-1")
+        assert during.get_slot("tier") == "urgent"  # the conversation goes on, not a new one
+        during.update(UserUttered("my leg is numb", {"name": "red_flag_urgent", "confidence": 1.0}))
+        await a.save(during)  # kept in memory
+        after = await b.get_or_create_tracker("patient-1")  # the database is back, for B first
+        after.update(UserUttered("thanks", {"name": "thank", "confidence": 1.0}))
+        await b.save(after)
+        monkeypatch.setattr(a, "session_scope", working_scope)
+        assert await a.save_unsaved() == 0
+        await a.save_unsaved()  # a second write doubles nothing
+        return await b.retrieve_full_tracker("patient-1")
+
+    final = asyncio.run(conversation())
+    assert sorted(_texts(final)) == sorted(["hello", "my leg is numb", "thanks"])
+    assert len(_texts(final)) == 3
+    a.engine.dispose()
+    b.engine.dispose()

@@ -1,0 +1,134 @@
+"""The REST channel (`POST /webhooks/rest/webhook`), strict about what it accepts.
+
+Rasa's RestInput answered a 2 MB message, a numeric message or a body that is not JSON with
+`200 []`, took the channel name from the request, shared one "default" conversation among
+clients that sent no sender, and logged the message text when a turn failed. Here bad input
+gets a JSON error a client can act on (400, 413), a sender who sends faster than a person
+types gets a polite 429 (per sender, per Rasa process), and a failed turn a 503, with no text
+in the log. Typed commands are handled for every channel by bot/nlu/typed_commands.py.
+
+credentials.yml names this class under the key `bot.channels.rest.StrictRestInput`; its
+URL stays /webhooks/rest/webhook. Limits: MAX_BODY_BYTES and MESSAGES_PER_MINUTE.
+"""
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import time
+from asyncio import CancelledError
+from collections import OrderedDict, deque
+from typing import Any, Awaitable, Callable, Deque, Dict, Optional, Text, Tuple
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot import settings as bot_settings
+
+logger = logging.getLogger(__name__)
+
+MAX_SENDER_CHARS = 128
+WINDOW_SECONDS = 60.0
+MAX_SENDERS_TRACKED = 100_000  # the limiter's memory stays bounded (oldest forgotten first)
+# Said, not shown as an error: the patient may be upset, and an emergency must not wait on us.
+SLOW_DOWN = ("You're sending messages faster than I can read them. Please wait a moment and "
+             "send your message again. If this is an emergency, call 911 now.")
+
+
+class BadRequest(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class RateLimiter:
+    """At most `per_minute` messages per sender in any 60 seconds (a sliding window)."""
+
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_minute = per_minute
+        self._clock = clock
+        self._seen: "OrderedDict[str, Deque[float]]" = OrderedDict()
+
+    def allow(self, sender: str) -> Tuple[bool, int]:
+        """(allowed, seconds to wait before the next message would be)."""
+        now = self._clock()
+        times = self._seen.pop(sender, None) or deque()
+        while times and now - times[0] >= WINDOW_SECONDS:
+            times.popleft()
+        self._seen[sender] = times
+        while len(self._seen) > MAX_SENDERS_TRACKED:
+            self._seen.popitem(last=False)
+        if len(times) >= self.per_minute:
+            return False, max(1, int(WINDOW_SECONDS - (now - times[0])) + 1)
+        times.append(now)
+        return True, 0
+
+
+def read_body(request: Request, max_bytes: int) -> Tuple[str, str]:
+    """(sender, message) from the request, or BadRequest saying what is wrong."""
+    if len(request.body or b"") > max_bytes:
+        raise BadRequest(413, f"the request body is larger than {max_bytes} bytes")
+    try:
+        body = json.loads(request.body or b"")
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest(400, 'the body must be JSON: {"sender": "...", "message": "..."}') from None
+    if not isinstance(body, dict):
+        raise BadRequest(400, 'the body must be a JSON object: {"sender": "...", "message": "..."}')
+    sender, message = body.get("sender"), body.get("message")
+    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
+        raise BadRequest(400, f"sender must be a non-empty string of at most {MAX_SENDER_CHARS} characters")
+    if not isinstance(message, str):
+        raise BadRequest(400, "message must be a string")
+    return sender, message
+
+
+def error(status: int, message: str, headers: Optional[Dict[str, str]] = None) -> HTTPResponse:
+    return response.json({"error": message}, status=status, headers=headers)
+
+
+class StrictRestInput(InputChannel):
+    """Rasa's REST channel contract (same URL, same reply list) with its input checked."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    def __init__(self, max_body_bytes: Optional[int] = None, messages_per_minute: Optional[int] = None) -> None:
+        settings = bot_settings.load()
+        self.max_body_bytes = max_body_bytes or settings.max_body_bytes
+        self.limiter = RateLimiter(messages_per_minute or settings.messages_per_minute)
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "StrictRestInput":
+        return cls()  # limits come from bot/settings.py, never from credentials.yml
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        module = inspect.getmodule(self)
+        webhook = Blueprint(f"custom_webhook_{type(self).__name__}", module.__name__ if module else None)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                sender, text = read_body(request, self.max_body_bytes)
+            except BadRequest as bad:
+                return error(bad.status, bad.message)
+            allowed, wait = self.limiter.allow(sender)
+            if not allowed:
+                return response.json([{"recipient_id": sender, "text": SLOW_DOWN}], status=429,
+                                     headers={"Retry-After": str(wait)})
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(UserMessage(text, collector, sender, input_channel=self.name()))
+            except (CancelledError, Exception) as failure:  # noqa: BLE001 - the client gets a clear 503
+                logger.error("REST turn failed (%s)", type(failure).__name__)  # never the text
+                return error(503, "the assistant could not answer just now; please send it again")
+            return response.json(collector.messages)
+
+        return webhook
