@@ -8,7 +8,7 @@ delivered stays in the file and is delivered later by the action server's backgr
 Exactly once: every entry carries an idempotency key, unique in the target table too. A retry
 after a delivery whose acknowledgement was lost (the process died between the database's commit
 and the entry's removal, or two action servers drained the same file) finds its key already
-there and only removes the entry. The key is derived from the turn (bot/storage/keys.py), so
+there and only removes the entry. The key is derived from the turn (`turn_key` in bot/storage/models.py), so
 Rasa re-running an action for the same message does not double a row either.
 
 The file holds what the target row holds (a callback's name and number, never message text),
