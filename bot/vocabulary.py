@@ -42,6 +42,11 @@ QUESTIONS_KEY = "questions"
 NOT_A_QUESTION: Tuple[str, ...] = ("greet", "goodbye", "thank", "help", "out_of_scope", "affirm", "deny",
                                    "unsure", "stop", "nlu_fallback")
 
+# The parts of a message that asks several things which the classifier reads as a red flag
+# (bot/nlu/questions.py): the detector adapter escalates or screens each, as it does a whole
+# message, so a sign in one part is never lost behind the other questions.
+RED_FLAG_PARTS_KEY = "red_flag_parts"
+
 # The entity the detector adds for every affirmed sign; its value is the flag id.
 RED_FLAG_ENTITY = "red_flag"
 # The flag recorded when only the classifier heard a red flag.

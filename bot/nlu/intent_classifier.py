@@ -31,7 +31,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_union
 
 from bot.nlu.questions import choose_questions, split_questions
-from bot.vocabulary import NOT_A_QUESTION, QUESTIONS_KEY
+from bot.vocabulary import NOT_A_QUESTION, QUESTIONS_KEY, RED_FLAG_PARTS_KEY, is_red_flag_intent
 
 logger = logging.getLogger(__name__)
 
@@ -179,10 +179,18 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         probabilities = self._predict([lemma_text(tokens, p.start, p.end) for p in parts])
         best = probabilities.argmax(axis=1)
         predictions = [(str(self.clf.classes_[i]), float(row[i])) for row, i in zip(probabilities, best, strict=True)]
-        questions = choose_questions(parts, predictions, min_confidence=self.config["question_min_confidence"],
+        min_confidence = self.config["question_min_confidence"]
+        questions = choose_questions(parts, predictions, min_confidence=min_confidence,
                                      ignored=NOT_A_QUESTION, max_questions=self.config["max_questions"])
         if questions:
             message.set(QUESTIONS_KEY, questions, add_to_output=True)
+        # Every part read as a red flag, whatever the other parts are: the detector adapter
+        # decides what each one means (bot/nlu/red_flag_detector.py); never an answer of its own.
+        red_flags = [{"start": part.start, "end": part.end, "intent": intent, "confidence": round(confidence, 4)}
+                     for part, (intent, confidence) in zip(parts, predictions, strict=True)
+                     if is_red_flag_intent(intent) and confidence >= min_confidence]
+        if red_flags:
+            message.set(RED_FLAG_PARTS_KEY, red_flags)
 
     @staticmethod
     def _lemmas(message: Message) -> str:

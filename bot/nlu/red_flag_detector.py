@@ -17,9 +17,15 @@ answer when every sign is only asked about; the nerve-healing answer (which says
 numbness is a warning sign) for numbness the patient says is improving or unchanged;
 otherwise (past or resolved signs too) the screening questions. docs/SAFETY.md has the
 measurements.
+
+A message that asks several things is read part by part too: a part the classifier reads as a
+red flag (`red_flag_parts`, set by the intent classifier) gets the same reading as a whole
+message would, within that part, and may raise the message's intent to its tier or to the
+screening questions; it never lowers the message's intent (`_raise_for_parts`).
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from typing import Any, Dict, List, Optional, Sequence, Text
@@ -40,7 +46,7 @@ from bot.red_flags import Detection, RedFlagDetector as Detector, get_detector
 from bot.red_flags.context import HEALING, HYPOTHETICAL, NEGATED
 from bot.red_flags.detector import NORMAL_TEMPERATURE, Hit
 from bot.vocabulary import (DENIAL_INTENT, HEALING_INTENT, INTENT_OF_TIER, NONE, QUESTION_INTENT, RED_FLAG_ENTITY,
-                            SCREENING_INTENT, TIER_OF_INTENT, tier_rank)
+                            RED_FLAG_PARTS_KEY, SCREENING_INTENT, TIER_OF_INTENT, is_red_flag_intent, tier_rank)
 
 logger = logging.getLogger(__name__)
 # Other intents keep their order but are scaled down, so an escalated intent always leads
@@ -86,15 +92,34 @@ class RedFlagDetector(GraphComponent):
                 self._screen_unconfirmed(message, detection)
             else:
                 self._escalate(message, detection)
+            self._raise_for_parts(message, detection)
         return messages
+
+    def _raise_for_parts(self, message: Message, detection: Detection) -> None:
+        """Parts of a several-question message that the classifier reads as a red flag, each read
+        like a whole message (`read_part`): the strongest reading raises the message's intent."""
+        parts = message.get(RED_FLAG_PARTS_KEY) or []
+        readings = [read_part(message.get(TEXT), part, detection, self._min_confidence) for part in parts]
+        escalations = [r for r in readings if is_red_flag_intent(r)]
+        current = (message.get(INTENT) or {}).get(INTENT_NAME_KEY) or ""
+        if escalations:
+            strongest = max(escalations, key=lambda name: tier_rank(TIER_OF_INTENT[name]))
+            if tier_rank(TIER_OF_INTENT[strongest]) > tier_rank(TIER_OF_INTENT.get(current, NONE)):
+                _put_on_top(message, strongest)
+                logger.info("a part of the message raised %r to %r", current, strongest)
+                return
+        if SCREENING_INTENT in readings and not is_red_flag_intent(current) and current != SCREENING_INTENT:
+            _put_on_top(message, SCREENING_INTENT)
+            logger.info("a part of the message raised %r to the screening", current)
 
     def _screen_unconfirmed(self, message: Message, detection: Detection) -> None:
         """A classifier red flag the detector did not confirm: escalate only when it is sure."""
         intent = message.get(INTENT) or {}
         name = intent.get(INTENT_NAME_KEY) or ""
-        if name not in TIER_OF_INTENT:
-            return
         confidence = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+        if name not in TIER_OF_INTENT:
+            self._answer_sign_question(message, detection, name, confidence)
+            return
         replacement = read_unconfirmed(message.get(TEXT), detection.negated,
                                        confident=confidence >= self._min_confidence)
         if replacement is None:
@@ -106,12 +131,32 @@ class RedFlagDetector(GraphComponent):
         message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         logger.info("unconfirmed %r (%.2f) read as %r", name, confidence, replacement)
 
+    def _answer_sign_question(self, message: Message, detection: Detection, name: str, confidence: float) -> None:
+        """A question about a warning sign ("what does foot drop mean?") that the classifier is
+        unsure of gets the warning-sign answer, which covers every sign, never a guess such as
+        "some leg pain after it is common"."""
+        hits = detection.negated
+        if name == QUESTION_INTENT or confidence >= self._min_confidence or \
+                not any(hit.status == HYPOTHETICAL for hit in hits):
+            return
+        if read_unconfirmed(message.get(TEXT), hits, confident=True) == QUESTION_INTENT:
+            _put_on_top(message, QUESTION_INTENT)
+            logger.info("%r (%.2f) about a warning sign read as %r", name, confidence, QUESTION_INTENT)
+
     @staticmethod
     def _add_entities(message: Message, detection: Detection) -> None:
+        """One `red_flag` entity per affirmed sign, never two over the same words: Rasa's
+        entity evaluation (`rasa test`) fails on overlapping entities, and words two flags both
+        match ("numb down there") are one sign, read at its most serious (the hits come highest
+        tier first), which is the one recorded."""
         if not detection.affirmed:
             return
         entities = list(message.get(ENTITIES) or [])
+        kept: List[Hit] = []
         for hit in detection.affirmed:
+            if any(hit.start < other.end and other.start < hit.end for other in kept):
+                continue
+            kept.append(hit)
             entities.append({
                 ENTITY_ATTRIBUTE_TYPE: RED_FLAG_ENTITY,
                 ENTITY_ATTRIBUTE_VALUE: hit.flag,
@@ -131,17 +176,38 @@ class RedFlagDetector(GraphComponent):
             name = current or ""
         else:
             name = INTENT_OF_TIER[detection.tier]
-        ranking = [dict(r) for r in message.get(INTENT_RANKING_KEY) or []
-                   if r.get(INTENT_NAME_KEY) != name]
-        for entry in ranking:
-            confidence = float(entry.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
-            entry[PREDICTED_CONFIDENCE_KEY] = confidence * RANKING_MARGIN
-        top = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
-        message.set(INTENT, top, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [dict(top)] + ranking, add_to_output=True)
+        _put_on_top(message, name)
         if name != current:
             logger.info("red-flag detector escalated %r to %r (%s)", current, name,
                         ", ".join(detection.flags))
+
+
+def _put_on_top(message: Message, name: str) -> None:
+    """`name` becomes the intent at confidence 1.0; the others keep their order, scaled down by
+    RANKING_MARGIN, so FallbackClassifier never overrules it."""
+    ranking = [dict(r) for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != name]
+    for entry in ranking:
+        entry[PREDICTED_CONFIDENCE_KEY] = float(entry.get(PREDICTED_CONFIDENCE_KEY) or 0.0) * RANKING_MARGIN
+    top = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
+    message.set(INTENT, top, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [dict(top)] + ranking, add_to_output=True)
+
+
+def read_part(text: str, part: Dict[str, Any], detection: Detection, min_confidence: float) -> str:
+    """What a part the classifier reads as a red flag (`part`: start, end, intent, confidence)
+    asks for: its red-flag intent, or what `read_unconfirmed` makes of it within the part.
+
+    A sign the detector affirmed inside the part confirms it (the classifier's tier stands when
+    higher, as for a whole message); signs found but not affirmed are read as in a whole message,
+    so "no fever" in the part may make it a denial, and then it raises nothing.
+    """
+    start, end, intent = int(part["start"]), int(part["end"]), str(part["intent"])
+    if any(hit.start < end and hit.end > start for hit in detection.affirmed):
+        return intent
+    hits = [dataclasses.replace(hit, start=hit.start - start, end=hit.end - start)
+            for hit in detection.negated if hit.start < end and hit.end > start]
+    confident = float(part.get("confidence") or 0.0) >= min_confidence
+    return read_unconfirmed(text[start:end], hits, confident=confident) or intent
 
 
 # Where a message splits into parts that can each carry a sign of their own.

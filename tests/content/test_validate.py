@@ -71,7 +71,7 @@ def editors_change(root: Path) -> None:
       - intent: care_flying
       - action: utter_care_flyng
 """)
-    append(root / "tests/conversations/care_team.yml", """
+    append(root / "tests/conversations/test_care_team.yml", """
   - story: care team - "am i ok to fly to spain"
     steps:
       - user: |

@@ -64,3 +64,12 @@ def test_the_set_is_never_trained_on():
 
     trained = {normal(m.get("text")) for m in load_data(str(PROJECT_ROOT / "data" / "nlu")).intent_examples}
     assert [c["text"] for c in multi_question.load_cases() if normal(c["text"]) in trained] == []
+
+
+def test_a_red_flag_only_the_classifier_hears_in_one_part_is_escalated_or_asked(assistant):
+    """The detector finds no sign words in these; the classifier reads the second part as a red
+    flag. Confident: its tier, with the driving answer after the advice; unsure: the screening."""
+    parsed = assistant.parse("when can I drive? im shaking and burning up")
+    assert parsed["intent"]["name"] == "red_flag_urgent"
+    assert "lifestyle_driving" in [q["intent"] for q in parsed["questions"]]
+    assert assistant.intent("when can I drive? My leg has been hurting since the operation.") == "pain_worsening"

@@ -64,7 +64,7 @@ GOOD = {
               - intent: ask_drive
               - action: utter_drive
         """),
-    "tests/conversations/basic.yml": textwrap.dedent("""\
+    "tests/conversations/test_basic.yml": textwrap.dedent("""\
         version: "3.1"
 
         stories:
@@ -265,6 +265,15 @@ def test_an_intent_without_rule_or_conversation_test_fails(tmp_path):
                      "(hint: add a rule under data/stories/rules/ that answers it)"]
 
 
+def test_a_conversation_test_file_rasa_would_skip_fails_and_covers_nothing(tmp_path):
+    root = project(tmp_path)
+    (root / "tests/conversations/test_basic.yml").rename(root / "tests/conversations/basic.yml")
+    found = messages(root)
+    assert "tests/conversations/basic.yml:1: error: conversation test file is not named test_*.yml, so Rasa " \
+           "never runs it (hint: rename it to tests/conversations/test_basic.yml)" in found
+    assert any("intent 'ask_drive' is covered by no conversation test" in m for m in found)
+
+
 def test_domain_and_nlu_intents_must_match(tmp_path):
     root = project(tmp_path, domain_yml=domain(intents=("greet",)))
     assert only(root, "intent 'ask_drive' has training examples but is not in domain.yml")
@@ -281,12 +290,12 @@ def test_a_rule_naming_a_response_the_domain_lacks_fails_at_the_step(tmp_path):
 
 
 def test_conversation_tests_may_only_use_actions_forms_and_slots_the_domain_defines(tmp_path):
-    tests = GOOD["tests/conversations/basic.yml"].replace(
+    tests = GOOD["tests/conversations/test_basic.yml"].replace(
         "      - action: utter_drive\n",
         "      - action: action_check_wound\n      - active_loop: wound_form\n"
         "      - slot_was_set:\n          - wound_ok: true\n      - action: action_listen\n")
-    found = messages(project(tmp_path, tests__conversations__basic_yml=tests))
-    assert [m.split(": error: ")[0] for m in found] == [f"tests/conversations/basic.yml:{n}" for n in (13, 14, 15)]
+    found = messages(project(tmp_path, tests__conversations__test_basic_yml=tests))
+    assert [m.split(": error: ")[0] for m in found] == [f"tests/conversations/test_basic.yml:{n}" for n in (13, 14, 15)]
     assert "story 'greet, then driving' uses the action 'action_check_wound'" in found[0]
     assert "uses the form 'wound_form'" in found[1] and "sets the slot 'wound_ok'" in found[2]
 
@@ -328,10 +337,10 @@ def test_red_flag_intents_are_not_checked_but_deny_is(tmp_path):
 
 
 def test_a_conversation_test_message_the_detector_escalates_is_a_warning(tmp_path):
-    tests = GOOD["tests/conversations/basic.yml"].replace("can i take the car out\n",
+    tests = GOOD["tests/conversations/test_basic.yml"].replace("can i take the car out\n",
                                                           "can i take the car out with a fever\n", 1)
-    [problem] = only(project(tmp_path, tests__conversations__basic_yml=tests), "escalates")
-    assert problem.startswith("tests/conversations/basic.yml:10: warning: conversation test message 'can i take "
+    [problem] = only(project(tmp_path, tests__conversations__test_basic_yml=tests), "escalates")
+    assert problem.startswith("tests/conversations/test_basic.yml:10: warning: conversation test message 'can i take "
                               "the car out with a fever' expects ask_drive, but the red-flag detector escalates it")
 
 

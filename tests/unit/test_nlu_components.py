@@ -19,7 +19,7 @@ from sklearn.linear_model import LogisticRegression
 
 from bot.nlu.intent_classifier import TRUSTED_TYPES, TfidfIntentClassifier, lemma_text
 from bot.nlu.lemma_tokenizer import LemmaTokenizer
-from bot.vocabulary import QUESTIONS_KEY
+from bot.vocabulary import QUESTIONS_KEY, RED_FLAG_PARTS_KEY
 
 EXAMPLES = {
     "greet": ["hi", "hello", "hey there", "good morning"],
@@ -182,6 +182,8 @@ QUESTION_EXAMPLES = {
     "drive": ["when can i drive", "can i drive my car", "is driving ok", "when may i drive again"],
     "lift": ["can i lift my child", "is lifting heavy things ok", "when can i pick up a box", "can i lift weights"],
     "greet": ["hi there", "hello", "good morning to you", "hey"],
+    "red_flag_urgent": ["my wound is oozing pus", "the incision smells bad and oozes", "pus from my wound",
+                        "my wound is red hot and oozing"],
 }
 
 
@@ -218,3 +220,16 @@ def test_no_list_without_two_different_questions(question_classifier, text):
     tokenize, classifier = question_classifier
     (message,) = classifier.process(tokenize(text))
     assert message.get(QUESTIONS_KEY) is None
+
+
+def test_every_part_read_as_a_red_flag_is_handed_to_the_detector(question_classifier):
+    """Even when it is the only part counted, so no `questions` list is made: the detector adapter
+    reads each such part (tests/unit/test_red_flag_detector_component.py)."""
+    tokenize, classifier = question_classifier
+    text = "hello there, good morning! my wound is oozing pus"
+    (message,) = classifier.process(tokenize(text))
+    (part,) = message.get(RED_FLAG_PARTS_KEY)
+    assert text[part["start"]:part["end"]] == "my wound is oozing pus"
+    assert part["intent"] == "red_flag_urgent" and part["confidence"] >= CONFIG["question_min_confidence"]
+    (message,) = classifier.process(tokenize("when can I drive my car? and can I lift my child?"))
+    assert message.get(RED_FLAG_PARTS_KEY) is None

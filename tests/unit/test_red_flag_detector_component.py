@@ -1,7 +1,7 @@
 """The RedFlagDetector graph component on Rasa Messages, as the NLU pipeline runs it."""
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 import pytest
 from rasa.engine.graph import ExecutionContext, GraphSchema
@@ -14,6 +14,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.red_flag_detector import RedFlagDetector, read_unconfirmed
 from bot.red_flags import Hit
+from bot.vocabulary import RED_FLAG_PARTS_KEY
 
 
 def make(tmp_path, **config: Any) -> RedFlagDetector:
@@ -98,6 +99,17 @@ def test_question_about_a_sign_gets_the_warning_signs_answer(component):
     assert message.get(INTENT) == {"name": "when_to_seek_care", "confidence": 1.0}
 
 
+def test_an_unsure_guess_at_a_question_about_a_sign_gets_the_warning_signs(component):
+    (message,) = component.process([classified("what does foot drop mean?", "about_microdiscectomy", 0.38)])
+    assert message.get(INTENT) == {"name": "when_to_seek_care", "confidence": 1.0}
+    # A confident reading of another question stands: it is not only about the sign.
+    (message,) = component.process([classified("what does foot drop mean?", "about_microdiscectomy", 0.9)])
+    assert message.get(INTENT)["name"] == "about_microdiscectomy"
+    # A denied sign is no question.
+    (message,) = component.process([classified("i have no fever", "leg_pain_normal", 0.4)])
+    assert message.get(INTENT)["name"] == "leg_pain_normal"
+
+
 def hit(text: str, words: str, status: str) -> Hit:
     start = text.index(words)
     return Hit("some_flag", "urgent", status, words, start, start + len(words))
@@ -150,6 +162,70 @@ def test_one_entity_per_flag_and_existing_entities_kept(component):
     values = [e["value"] for e in message.get(ENTITIES)]
     assert values[0] == "3 days"
     assert sorted(values[1:]) == ["bladder_bowel_control", "chest_pain_breathing", "saddle_numbness"]
+
+
+def test_entities_never_overlap_and_keep_the_most_serious_reading(component):
+    text = "numb down there, cant feel it when i wipe"
+    (message,) = component.process([classified(text, "greet")])
+    assert message.get(INTENT)["name"] == "red_flag_emergency"
+    spans = sorted((e["start"], e["end"]) for e in message.get(ENTITIES))
+    assert spans and all(end <= next_start for (_, end), (next_start, _) in zip(spans, spans[1:], strict=False))
+    assert "saddle_numbness" in [e["value"] for e in message.get(ENTITIES)]
+
+
+def with_parts(text: str, intent: str, confidence: float, *parts: Tuple[str, str, float]) -> Message:
+    """A several-question message as the classifier leaves it: each (part text, intent, confidence)
+    is a part it read as a red flag."""
+    message = classified(text, intent, confidence)
+    message.set(RED_FLAG_PARTS_KEY, [{"start": text.index(words), "end": text.index(words) + len(words),
+                                      "intent": name, "confidence": score} for words, name, score in parts])
+    return message
+
+
+DRIVE_AND_WORRY = "when can i drive? also my whole body feels wrong and i am scared"
+WORRY = "my whole body feels wrong and i am scared"
+
+
+def test_a_red_flag_in_one_part_of_several_questions_escalates(component):
+    message = with_parts(DRIVE_AND_WORRY, "lifestyle_driving", 0.8, (WORRY, "red_flag_emergency", 0.9))
+    (message,) = component.process([message])
+    assert message.get(INTENT) == {"name": "red_flag_emergency", "confidence": 1.0}
+    assert message.get(INTENT_RANKING_KEY)[1] == {"name": "lifestyle_driving", "confidence": 0.8 * 0.5}
+
+
+def test_an_unsure_red_flag_in_one_part_starts_the_screening(component):
+    message = with_parts(DRIVE_AND_WORRY, "lifestyle_driving", 0.8, (WORRY, "red_flag_urgent", 0.6))
+    (message,) = component.process([message])
+    assert message.get(INTENT) == {"name": "pain_worsening", "confidence": 1.0}
+
+
+def test_a_part_with_its_sign_clearly_denied_raises_nothing(component):
+    text = "when can i drive? i have no fever at all"
+    message = with_parts(text, "lifestyle_driving", 0.8, ("i have no fever at all", "red_flag_urgent", 0.9))
+    (message,) = component.process([message])
+    assert message.get(INTENT) == {"name": "lifestyle_driving", "confidence": 0.8}
+
+
+def test_a_part_asking_about_a_sign_raises_nothing(component):
+    text = "when can i drive? and what is foot drop?"
+    message = with_parts(text, "lifestyle_driving", 0.8, ("what is foot drop", "red_flag_emergency", 0.9))
+    (message,) = component.process([message])
+    assert message.get(INTENT)["name"] == "lifestyle_driving"
+
+
+def test_a_part_raises_the_detectors_tier_but_never_lowers_it(component):
+    text = "my calf is swollen. also my whole body feels wrong and i am scared"
+    message = with_parts(text, "leg_pain_normal", 0.7, (WORRY, "red_flag_emergency", 0.9))
+    (message,) = component.process([message])
+    assert message.get(INTENT) == {"name": "red_flag_emergency", "confidence": 1.0}
+    text = "i cant pee since this morning. also my whole body feels wrong and i am scared"
+    message = with_parts(text, "leg_pain_normal", 0.7, (WORRY, "red_flag_urgent", 0.9))
+    (message,) = component.process([message])
+    assert message.get(INTENT)["name"] == "red_flag_emergency"
+    # The screening never replaces a red flag the whole message already escalates.
+    message = with_parts(text, "leg_pain_normal", 0.7, (WORRY, "red_flag_urgent", 0.6))
+    (message,) = component.process([message])
+    assert message.get(INTENT)["name"] == "red_flag_emergency"
 
 
 @pytest.mark.parametrize("text", [None, "", "   ", "/greet", '/inform{"x": 1}', "😀" * 30, "a" * 10_000])

@@ -25,6 +25,7 @@ CHECKS: List[Callable[[Project], List[Problem]]] = [
     responses.check_clinic_phone_placeholder,  # ... and {clinic_phone} where the clinic is to be called
     coverage.check_intents,                  # 7. domain, NLU, stories and conversation tests agree ...
     coverage.check_actions,                  # ... and every action, form and slot they use is defined
+    coverage.check_conversation_file_names,  # ... and Rasa runs every conversation test file
     yaml_style.check_style,                  # 8. version line, 2-space indents, known keys
     red_flag_collisions.check_collisions,    # 9. warnings: words the red-flag detector reads otherwise
 ]

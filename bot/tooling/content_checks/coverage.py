@@ -71,6 +71,14 @@ def check_intents(project: Project) -> List[Problem]:
     return problems
 
 
+def check_conversation_file_names(project: Project) -> List[Problem]:
+    """A file in tests/conversations/ that Rasa's test runner would skip: it reads only test_*.yml,
+    so the stories in any other file never run and the lane passes without them."""
+    return [Problem(project.rel(path), 1, "conversation test file is not named test_*.yml, so Rasa never runs it",
+                    f"rename it to tests/conversations/test_{path.name}")
+            for path in project.glob("tests/conversations/*.yml") if not path.name.startswith("test_")]
+
+
 def _blocks(project: Project, path: Path) -> Iterator[Tuple[str, str, CommentedMap]]:
     """(kind, name, step) for every step of every story and rule in `path`."""
     data = project.load(path) or {}

@@ -89,7 +89,8 @@ class Project:
         return self.glob("tests/nlu/*.yml")
 
     def conversation_files(self) -> List[Path]:
-        return self.glob("tests/conversations/*.yml")
+        """The conversation tests Rasa runs: its test runner reads only files named test_*.yml."""
+        return self.glob("tests/conversations/test_*.yml")
 
     def examples(self, files: List[Path]) -> List[Example]:
         """Intent examples, each with the line it is written on (block scalars start after `|`)."""
