@@ -24,7 +24,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import settings as bot_settings
-from bot.storage.database import create_engine, database_url, ensure_sqlite_dir, safe_url
+from bot.storage.database import (create_engine, database_url, ensure_sqlite_dir, pool_options,
+                                  safe_url)
 
 logger = logging.getLogger(__name__)
 
@@ -45,16 +46,18 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
         if ignored:
             logger.warning("Ignoring tracker store %s from endpoints.yml; DATABASE_URL is used.",
                            ", ".join(ignored))
-        url = database_url(bot_settings.load())
+        settings = bot_settings.load()
+        url = database_url(settings)
         ensure_sqlite_dir(url)
         super().__init__(
             domain=domain, dialect=url.drivername, host=url.host, port=url.port,
             db=url.database, username=url.username, password=url.password,
             event_broker=event_broker, query=dict(url.query) or None, **kwargs)
         # Swap Rasa's engine for one with pool_pre_ping, so a database restart costs
-        # no failed patient messages; Rasa's pool/schema options are kept.
+        # no failed patient messages; Rasa's schema option is kept, its pool (50 + 100
+        # connections per replica) bounded by DATABASE_POOL_SIZE and DATABASE_MAX_OVERFLOW.
         self.engine.dispose()
-        self.engine = create_engine(url, **create_engine_kwargs(url))
+        self.engine = create_engine(url, **{**create_engine_kwargs(url), **pool_options(settings, url)})
         self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
         self._unsaved: "OrderedDict[str, DialogueStateTracker]" = OrderedDict()
         # Conversations restarted during an outage: their events are all new to the table.
