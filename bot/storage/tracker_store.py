@@ -5,11 +5,15 @@ database (and its password) is configured in exactly one place: DATABASE_URL.
 Rasa creates and owns the `events` table; this module adds its retention purge.
 
 When the database goes away mid-conversation, conversations carry on from memory and their
-events are written when it is back (Rasa's save writes whatever the table lacks), so the
-safety advice never waits for the database and no turn is lost while the process lives.
+events are written as soon as it is back (within FLUSH_INTERVAL, whatever the table lacks), so
+the safety advice never waits for the database and no turn is lost while the process lives.
+With several replicas, a conversation's turns during the outage may be held by two of them:
+each writes its own, so none is lost, but the table then holds them replica by replica, not
+interleaved by time (docs/OPERATIONS.md, Faults).
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime
 from collections import OrderedDict
@@ -33,6 +37,8 @@ logger = logging.getLogger(__name__)
 _IGNORED = ("host", "url", "dialect", "port", "db", "username", "password", "login_db", "query")
 # Conversations kept in memory while the database is unreachable (oldest dropped first).
 MAX_UNSAVED = 10_000
+# How often a replica holding unsaved conversations tries the database again.
+FLUSH_INTERVAL = 1.0
 
 
 class ConfiguredSQLTrackerStore(SQLTrackerStore):
@@ -62,6 +68,7 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
         self._unsaved: "OrderedDict[str, DialogueStateTracker]" = OrderedDict()
         # Conversations restarted during an outage: their events are all new to the table.
         self._started_in_outage: set = set()
+        self._flusher: Optional[asyncio.Task] = None
         logger.info("Tracker store uses %s", safe_url(url))
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
@@ -82,18 +89,42 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
         return super()._additional_events(session, tracker)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
+        error = await self._write(tracker)
+        if error is None:
+            return
+        logger.error("Tracker store unreachable (%s); %d conversation(s) kept in memory.",
+                     error, len(self._unsaved) + 1)
+        self._unsaved[tracker.sender_id] = tracker.copy()
+        self._unsaved.move_to_end(tracker.sender_id)
+        while len(self._unsaved) > MAX_UNSAVED:
+            self._unsaved.popitem(last=False)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.get_running_loop().create_task(self._flush())
+
+    async def _write(self, tracker: DialogueStateTracker) -> Optional[str]:
+        """Save; None when done, else the error's name. Rasa's save does its SQL without
+        yielding to the event loop, so two writes of one conversation never interleave."""
         try:
             await super().save(tracker)
         except SQLAlchemyError as error:
-            logger.error("Tracker store unreachable (%s); %d conversation(s) kept in memory.",
-                         type(error).__name__, len(self._unsaved) + 1)
-            self._unsaved[tracker.sender_id] = tracker.copy()
-            self._unsaved.move_to_end(tracker.sender_id)
-            while len(self._unsaved) > MAX_UNSAVED:
-                self._unsaved.popitem(last=False)
-        else:
-            self._unsaved.pop(tracker.sender_id, None)
-            self._started_in_outage.discard(tracker.sender_id)
+            return type(error).__name__
+        kept = self._unsaved.get(tracker.sender_id)
+        if kept is not None and len(kept.events) <= len(tracker.events):
+            del self._unsaved[tracker.sender_id]
+        self._started_in_outage.discard(tracker.sender_id)
+        return None
+
+    async def _flush(self) -> None:
+        """Write the conversations kept in memory as soon as the database is back, not on their
+        next turn: with several replicas that turn may go to another replica, which would read
+        the database without them (they were lost that way before)."""
+        while self._unsaved:
+            await asyncio.sleep(FLUSH_INTERVAL)
+            for tracker in list(self._unsaved.values()):
+                if await self._write(tracker) is not None:
+                    break  # still unreachable
+            else:
+                logger.info("Tracker store reachable again; the conversations kept in memory are saved.")
 
 
 def purge_tracker_events(engine: Engine, older_than: datetime) -> int:
