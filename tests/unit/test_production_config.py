@@ -80,7 +80,10 @@ def test_configured_servers_are_kept(monkeypatch, tmp_path):
 def test_credentials_add_the_socketio_channel(tmp_path):
     channels = yaml.safe_load(production.credentials(tmp_path).read_text())
     assert "rest" in channels
-    assert channels["socketio"]["session_persistence"] is True
+    socketio = [name for name in channels if "socketio" in name.lower()]
+    assert len(socketio) == 1  # one channel on /socket.io/: credentials.yml's own when it has one
+    if socketio == ["socketio"]:
+        assert channels["socketio"]["session_persistence"] is True
 
 
 def upstreams(config: str) -> dict:
