@@ -158,8 +158,8 @@ def test_redis_down_turns_still_answered_on_local_locks(drill):
 
 
 def test_postgres_restart_under_load(drill):
-    """Six patients talk while PostgreSQL goes away for 8 s: every turn gets an answer or a
-    clear HTTP error (never `200 []`), and once it is back every answered turn is stored once."""
+    """Six patients talk while PostgreSQL goes away for 8 s: every turn is answered (from the
+    replica's memory; never `200 []`), and once it is back every turn is stored once."""
     results: List[Tuple[str, str, int, str]] = []
     stop = time.monotonic() + 20
 
@@ -185,7 +185,8 @@ def test_postgres_restart_under_load(drill):
     assert all(EMERGENCY_ADVICE in text for _, message, status, text in results
                if message == EMERGENCY and status == 200)
     answered = [r for r in results if r[2] == 200]
-    assert len(answered) >= len(results) * 0.9, "most turns are answered during a database restart"
+    failed = [(message, status) for _, message, status, _ in results if status != 200]
+    assert not failed, f"{len(failed)} of {len(results)} turns failed: {failed[:5]}"
     time.sleep(3)
     senders = sorted({r[0] for r in answered})
     for sender in senders:  # a next turn writes what a replica kept in memory meanwhile
