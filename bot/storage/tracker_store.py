@@ -8,8 +8,9 @@ When the database goes away mid-conversation, conversations carry on from memory
 events are written as soon as it is back (within FLUSH_INTERVAL, whatever the table lacks), so
 the safety advice never waits for the database and no turn is lost while the process lives.
 With several replicas, a conversation's turns during the outage may be held by two of them:
-each writes its own, so none is lost, but the table then holds them replica by replica, not
-interleaved by time (docs/OPERATIONS.md, Faults).
+each writes its own (the events after those it read, not Rasa's count of the table, which the
+other's writes change), so none is lost or doubled, but the table then holds them replica by
+replica, not interleaved by time (docs/OPERATIONS.md, Faults).
 """
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ logger = logging.getLogger(__name__)
 _IGNORED = ("host", "url", "dialect", "port", "db", "username", "password", "login_db", "query")
 # Conversations kept in memory while the database is unreachable (oldest dropped first).
 MAX_UNSAVED = 10_000
+# Conversations whose stored event count a replica remembers (recent turns).
+MAX_REMEMBERED = 10_000
 # How often a replica holding unsaved conversations tries the database again.
 FLUSH_INTERVAL = 1.0
 
@@ -66,8 +69,9 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
         self.engine = create_engine(url, **{**create_engine_kwargs(url), **pool_options(settings, url)})
         self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
         self._unsaved: "OrderedDict[str, DialogueStateTracker]" = OrderedDict()
-        # Conversations restarted during an outage: their events are all new to the table.
-        self._started_in_outage: set = set()
+        # Per conversation, how many of its tracker's events the table holds, as this replica
+        # last read or wrote them: the events after those are this replica's to write.
+        self._stored: "OrderedDict[str, int]" = OrderedDict()
         self._flusher: Optional[asyncio.Task] = None
         logger.info("Tracker store uses %s", safe_url(url))
 
@@ -75,18 +79,28 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
         if sender_id in self._unsaved:  # newer than what the database holds
             return self._unsaved[sender_id].copy()
         try:
-            return await super().retrieve(sender_id)
+            tracker = await super().retrieve(sender_id)
         except SQLAlchemyError as error:
             logger.error("Tracker store unreachable (%s); starting from memory.", type(error).__name__)
-            self._started_in_outage.add(sender_id)
-            return None
+            tracker = None  # a conversation restarted from memory: all its events are new
+        self._remember(sender_id, len(tracker.events) if tracker else 0)
+        return tracker
+
+    def _remember(self, sender_id: str, stored: int) -> None:
+        self._stored[sender_id] = stored
+        self._stored.move_to_end(sender_id)
+        while len(self._stored) > MAX_REMEMBERED:
+            self._stored.popitem(last=False)
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Any:
-        # Rasa skips as many events as the table holds; a conversation restarted during an
-        # outage shares none of them, so all of its events are new.
-        if tracker.sender_id in self._started_in_outage:
-            return iter(tracker.events)
-        return super()._additional_events(session, tracker)
+        # Rasa skips as many events as the table holds now. Another replica may have written
+        # to this conversation since it was read here (its turns from an outage), and a
+        # conversation restarted during an outage shares none of the table's events: either
+        # way Rasa's count would skip this turn's events. What this replica read is exact.
+        stored = self._stored.get(tracker.sender_id)
+        if stored is None:  # saved without being read here (forgotten): Rasa's way
+            return super()._additional_events(session, tracker)
+        return iter(list(tracker.events)[stored:])
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         error = await self._write(tracker)
@@ -108,10 +122,10 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
             await super().save(tracker)
         except SQLAlchemyError as error:
             return type(error).__name__
+        self._remember(tracker.sender_id, len(tracker.events))
         kept = self._unsaved.get(tracker.sender_id)
         if kept is not None and len(kept.events) <= len(tracker.events):
             del self._unsaved[tracker.sender_id]
-        self._started_in_outage.discard(tracker.sender_id)
         return None
 
     async def _flush(self) -> None:
