@@ -114,9 +114,9 @@ def servers(tmp_path_factory):
 @pytest.fixture(scope="module")
 def nginx():
     """nginx's binary (Debian's package; .ci/run installs it)."""
-    from bot.tooling.production import nginx_binary
+    from bot.tooling import nginx
 
     try:
-        return nginx_binary()
+        return nginx.binary()
     except RuntimeError as error:
         unavailable(str(error))
