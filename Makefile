@@ -15,7 +15,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install train run shell reload evaluate test test-unit test-conversations lint types validate evaluate bench lock clean
+.PHONY: help install train run shell reload evaluate test test-unit test-conversations lint types validate evaluate bench load production production-stop lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -72,6 +72,15 @@ evaluate: $(VENV)/.installed ## train the NLU, evaluate held-out intents and red
 
 bench: $(MODEL) ## latency, throughput, memory and training time: docs/BENCHMARKS.md
 	$(PY) -m bot.tooling.bench
+
+production: $(MODEL) ## nginx, 2 Rasa replicas, 2 action servers on PostgreSQL and Redis (localhost:8080; docs/OPERATIONS.md)
+	$(PY) -m bot.tooling.production
+
+production-stop: ## stop what `make production` started
+	$(PY) -m bot.tooling.production --stop
+
+load: $(MODEL) ## load test of the production topology (a few minutes): figures for docs/OPERATIONS.md
+	$(PY) -m bot.tooling.load $(ARGS)
 
 lock: ## re-pin every dependency into constraints.txt after changing requirements.txt
 	rm -rf /tmp/lock-venv && PY310=$$(scripts/find-python310) && "$$PY310" -m venv /tmp/lock-venv

@@ -53,6 +53,14 @@ class Settings:
         "DATABASE_URL", "", "conversations and the project's tables; empty: SQLite in "
         "`BOT_VAR_DIR`; `postgresql://...` in production", secret=True,
         example="postgresql://bot:secret@127.0.0.1:5432/assistant")
+    database_pool_size: int = setting(
+        "DATABASE_POOL_SIZE", 5, "PostgreSQL connections each process keeps open (a Rasa replica's "
+        "tracker store, an action server's tables); processes x (pool + overflow) must stay under "
+        "the server's `max_connections` (`make production` checks)",
+        parse=_whole_number("DATABASE_POOL_SIZE"))
+    database_max_overflow: int = setting(
+        "DATABASE_MAX_OVERFLOW", 5, "extra PostgreSQL connections a process may open at a peak "
+        "(closed again after)", parse=_whole_number("DATABASE_MAX_OVERFLOW"))
     lock_store_url: str = setting("LOCK_STORE_URL", "", "empty: in-memory locks (one process); "
                                   "`redis://host:6379/0` when several Rasa replicas run",
                                   example="redis://127.0.0.1:6379/0")

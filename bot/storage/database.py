@@ -11,7 +11,7 @@ import threading
 import weakref
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Union
+from typing import Any, Dict, Iterator, Union
 
 import sqlalchemy as sa
 from alembic import command
@@ -69,9 +69,23 @@ def create_engine(url: Union[str, URL], **kwargs: Any) -> Engine:
     return sa.create_engine(url, **kwargs)
 
 
+def pool_options(settings: Settings, url: URL) -> Dict[str, int]:
+    """Bounded pool sizes for a server database (SQLite's pool is per file and needs none).
+
+    Every Rasa replica and action server holds up to pool + overflow connections, so the
+    replica count times this must stay under PostgreSQL's max_connections
+    (bot/tooling/production.py checks before it starts anything). Rasa's own default is 50 + 100.
+    """
+    if url.get_backend_name() == "sqlite":
+        return {}
+    return {"pool_size": settings.database_pool_size,
+            "max_overflow": settings.database_max_overflow}
+
+
 def engine_for(settings: Settings) -> Engine:
     """The engine for the configured database; callers dispose of it when done."""
-    return create_engine(database_url(settings))
+    url = database_url(settings)
+    return create_engine(url, **pool_options(settings, url))
 
 
 @contextmanager

@@ -5,17 +5,18 @@ database (and its password) is configured in exactly one place: DATABASE_URL.
 Rasa creates and owns the `events` table; this module adds its retention purge.
 
 When the database goes away mid-conversation, conversations carry on from memory (the last
-copy this process read or wrote, else a new conversation) and their events are written when it
-is back: at the conversation's next turn, or by a background retry every few seconds, whichever
-comes first. Those writes add only the events the table lacks, compared event by event (each
-as Rasa serialises it, its time included), not by count, so a turn another replica wrote
-meanwhile is neither overwritten nor doubled. What this cannot save: events kept in the memory
-of a process that dies before the database returns (docs/OPERATIONS.md, "Conversation events during an outage").
+copy this process read or wrote, else a new conversation) and their events are written as soon
+as it is back (a background retry every FLUSH_INTERVAL, not only at the patient's next turn), so
+the safety advice never waits for the database and no turn is lost while the process lives.
+Each replica writes the events after those it read or wrote itself, not after Rasa's count of
+the table (which another replica's writes change), so with several replicas a conversation's
+turns are neither lost nor doubled, though the table may hold an outage's turns replica by
+replica, not interleaved by time. What this cannot save: events in the memory of a process
+that dies before the database returns (docs/OPERATIONS.md).
 """
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from datetime import datetime
 from collections import OrderedDict
@@ -30,7 +31,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import settings as bot_settings
-from bot.storage.database import create_engine, database_url, ensure_sqlite_dir, safe_url
+from bot.storage.database import (create_engine, database_url, ensure_sqlite_dir, pool_options,
+                                  safe_url)
 
 logger = logging.getLogger(__name__)
 
@@ -38,9 +40,12 @@ logger = logging.getLogger(__name__)
 _IGNORED = ("host", "url", "dialect", "port", "db", "username", "password", "login_db", "query")
 # Conversations kept in memory while the database is unreachable (oldest dropped first).
 MAX_UNSAVED = 10_000
-# Recently used conversations, read from memory when the database cannot be asked.
+# Conversations whose stored event count a replica remembers (recent turns).
+MAX_REMEMBERED = 10_000
+# Recently used conversations, continued from memory when the database cannot be asked.
 MAX_RECENT = 1_000
-RETRY_SECONDS = 5.0
+# How often a replica holding unsaved conversations tries the database again.
+FLUSH_INTERVAL = 1.0
 
 
 class ConfiguredSQLTrackerStore(SQLTrackerStore):
@@ -54,22 +59,25 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
         if ignored:
             logger.warning("Ignoring tracker store %s from endpoints.yml; DATABASE_URL is used.",
                            ", ".join(ignored))
-        url = database_url(bot_settings.load())
+        settings = bot_settings.load()
+        url = database_url(settings)
         ensure_sqlite_dir(url)
         super().__init__(
             domain=domain, dialect=url.drivername, host=url.host, port=url.port,
             db=url.database, username=url.username, password=url.password,
             event_broker=event_broker, query=dict(url.query) or None, **kwargs)
         # Swap Rasa's engine for one with pool_pre_ping, so a database restart costs
-        # no failed patient messages; Rasa's pool/schema options are kept.
+        # no failed patient messages; Rasa's schema option is kept, its pool (50 + 100
+        # connections per replica) bounded by DATABASE_POOL_SIZE and DATABASE_MAX_OVERFLOW.
         self.engine.dispose()
-        self.engine = create_engine(url, **create_engine_kwargs(url))
+        self.engine = create_engine(url, **{**create_engine_kwargs(url), **pool_options(settings, url)})
         self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
         self._unsaved: "OrderedDict[str, DialogueStateTracker]" = OrderedDict()
+        # Per conversation, how many of its tracker's events the table holds, as this replica
+        # last read or wrote them: the events after those are this replica's to write.
+        self._stored: "OrderedDict[str, int]" = OrderedDict()
         self._recent: "OrderedDict[str, DialogueStateTracker]" = OrderedDict()
-        # Conversations that went through memory: their next write merges event by event.
-        self._via_memory: set = set()
-        self._retrying: Optional[asyncio.Task] = None
+        self._flusher: Optional[asyncio.Task] = None
         logger.info("Tracker store uses %s", safe_url(url))
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
@@ -78,74 +86,78 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
         try:
             tracker = await super().retrieve(sender_id)
         except SQLAlchemyError as error:
-            self._via_memory.add(sender_id)
             known = self._recent.get(sender_id)
             logger.error("Tracker store unreachable (%s); conversation %s from memory.",
                          type(error).__name__, "continued" if known else "started")
-            return known.copy() if known else None
-        if tracker is not None:  # a reference, not a copy: copying costs a replay of every turn
-            _remember(self._recent, sender_id, tracker, MAX_RECENT, copy=False)
+            if known is None:
+                self._remember(sender_id, 0)  # a new conversation: all its events are new
+                return None
+            return known.copy()  # the table holds what `_stored` says: the rest is new
+        self._remember(sender_id, len(tracker.events) if tracker else 0)
+        if tracker is not None:
+            _keep(self._recent, sender_id, tracker, MAX_RECENT)
         return tracker
 
+    def _remember(self, sender_id: str, stored: int) -> None:
+        self._stored[sender_id] = stored
+        self._stored.move_to_end(sender_id)
+        while len(self._stored) > MAX_REMEMBERED:
+            self._stored.popitem(last=False)
+
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Any:
-        if tracker.sender_id not in self._via_memory:
+        # Rasa skips as many events as the table holds now. Another replica may have written
+        # to this conversation since it was read here (its turns from an outage), and a
+        # conversation restarted during an outage shares none of the table's events: either
+        # way Rasa's count would skip this turn's events. What this replica read is exact.
+        stored = self._stored.get(tracker.sender_id)
+        if stored is None:  # saved without being read here (forgotten): Rasa's way
             return super()._additional_events(session, tracker)
-        # Rasa skips as many events as the table holds; after an outage the table may hold
-        # other events (a new conversation's, another replica's turn), so compare each one.
-        # An event is its serialised form (time included), exactly as Rasa's save writes it.
-        events = self.SQLEvent
-        stored = {data for (data,) in session.query(events.data).filter(events.sender_id == tracker.sender_id)}
-        return (event for event in tracker.events if json.dumps(event.as_dict()) not in stored)
+        return iter(list(tracker.events)[stored:])
 
     async def save(self, tracker: DialogueStateTracker) -> None:
+        error = await self._write(tracker)
+        if error is None:
+            return
+        logger.error("Tracker store unreachable (%s); %d conversation(s) kept in memory.",
+                     error, len(self._unsaved) + 1)
+        _keep(self._unsaved, tracker.sender_id, tracker.copy(), MAX_UNSAVED)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.get_running_loop().create_task(self._flush())
+
+    async def _write(self, tracker: DialogueStateTracker) -> Optional[str]:
+        """Save; None when done, else the error's name. Rasa's save does its SQL without
+        yielding to the event loop, so two writes of one conversation never interleave."""
         try:
             await super().save(tracker)
         except SQLAlchemyError as error:
-            _remember(self._unsaved, tracker.sender_id, tracker, MAX_UNSAVED)
-            self._via_memory.add(tracker.sender_id)
-            logger.error("Tracker store unreachable (%s); %d conversation(s) kept in memory.",
-                         type(error).__name__, len(self._unsaved))
-            self._retry_later()
-        else:
-            self._unsaved.pop(tracker.sender_id, None)
-            self._via_memory.discard(tracker.sender_id)
-            _remember(self._recent, tracker.sender_id, tracker, MAX_RECENT, copy=False)
+            return type(error).__name__
+        self._remember(tracker.sender_id, len(tracker.events))
+        _keep(self._recent, tracker.sender_id, tracker, MAX_RECENT)  # a reference: copies cost a replay
+        kept = self._unsaved.get(tracker.sender_id)
+        if kept is not None and len(kept.events) <= len(tracker.events):
+            del self._unsaved[tracker.sender_id]
+        return None
 
     async def save_unsaved(self) -> int:
-        """Write every conversation kept in memory; returns how many are still waiting."""
-        for sender_id in list(self._unsaved):
-            tracker = self._unsaved.get(sender_id)
-            if tracker is not None:
-                await self.save(tracker.copy())
-            if sender_id in self._unsaved:  # still down: the rest would fail too
-                break
+        """Write the conversations kept in memory; how many still wait (the database is down)."""
+        for tracker in list(self._unsaved.values()):
+            if await self._write(tracker) is not None:
+                break  # still unreachable: the rest would fail too
         return len(self._unsaved)
 
-    def _retry_later(self) -> None:
-        """Write the kept conversations when the database is back, without waiting for each
-        patient's next turn (a patient who never writes again would otherwise lose them)."""
-        if self._retrying is not None and not self._retrying.done():
-            return
-        try:
-            self._retrying = asyncio.get_running_loop().create_task(self._retry_until_saved())
-        except RuntimeError:  # no running loop (a test calling from sync code): next turn saves
-            self._retrying = None
-
-    async def _retry_until_saved(self) -> None:
+    async def _flush(self) -> None:
+        """Write the conversations kept in memory as soon as the database is back, not on their
+        next turn: with several replicas that turn may go to another replica, which would read
+        the database without them (they were lost that way before)."""
         while self._unsaved:
-            await asyncio.sleep(RETRY_SECONDS)
-            try:
-                left = await self.save_unsaved()
-            except Exception as error:  # noqa: BLE001 - keep retrying
-                logger.error("Retrying kept conversations failed (%s)", type(error).__name__)
-                continue
-            if not left:
-                logger.info("Every conversation kept in memory is now in the tracker store.")
+            await asyncio.sleep(FLUSH_INTERVAL)
+            if await self.save_unsaved() == 0:
+                logger.info("Tracker store reachable again; the conversations kept in memory are saved.")
 
 
-def _remember(kept: "OrderedDict[str, DialogueStateTracker]", sender_id: str,
-              tracker: DialogueStateTracker, limit: int, copy: bool = True) -> None:
-    kept[sender_id] = tracker.copy() if copy else tracker
+def _keep(kept: "OrderedDict[str, DialogueStateTracker]", sender_id: str,
+          tracker: DialogueStateTracker, limit: int) -> None:
+    kept[sender_id] = tracker
     kept.move_to_end(sender_id)
     while len(kept) > limit:
         kept.popitem(last=False)

@@ -7,6 +7,7 @@ for CREATE DATABASE) and TEST_REDIS_URL.
 """
 import os
 import uuid
+from contextlib import contextmanager
 
 import pytest
 
@@ -45,6 +46,19 @@ def _admin_connection():
 @pytest.fixture
 def postgres_url():
     """URL of a fresh, empty `bot_test_<random>` database, dropped afterwards."""
+    with fresh_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def module_postgres_url():
+    """The same, shared by one module's tests (the production topology starts once)."""
+    with fresh_database() as url:
+        yield url
+
+
+@contextmanager
+def fresh_database():
     from psycopg2 import sql
     from sqlalchemy.engine import make_url
 
@@ -64,6 +78,15 @@ def postgres_url():
 @pytest.fixture
 def redis_url():
     """The test Redis URL, after checking the server answers."""
+    return checked_redis_url()
+
+
+@pytest.fixture(scope="module")
+def module_redis_url():
+    return checked_redis_url()
+
+
+def checked_redis_url() -> str:
     import redis
 
     client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
@@ -86,3 +109,14 @@ def servers(tmp_path_factory):
     var_dir = tmp_path_factory.mktemp("var")
     with Servers(isolated_settings(var_dir), log_dir=var_dir / "logs") as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def nginx():
+    """nginx's binary (Debian's package; .ci/run installs it)."""
+    from bot.tooling import nginx
+
+    try:
+        return nginx.binary()
+    except RuntimeError as error:
+        unavailable(str(error))

@@ -382,3 +382,79 @@ def test_an_outage_with_two_replicas_loses_and_doubles_no_turn(tmp_path, monkeyp
     assert len(_texts(final)) == 3
     a.engine.dispose()
     b.engine.dispose()
+
+
+@pytest.mark.filterwarnings("ignore:Slot auto-fill")
+def test_turns_kept_in_memory_are_written_when_the_database_is_back_without_a_next_turn(tmp_path, monkeypatch):
+    """With several replicas the next turn may go to another replica, which reads only the
+    database: the replica holding the outage's turns must write them by itself."""
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import UserUttered
+    from sqlalchemy.exc import OperationalError
+
+    from bot.storage import tracker_store
+    from bot.storage.tracker_store import ConfiguredSQLTrackerStore
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/assistant.db")
+    monkeypatch.setattr(tracker_store, "FLUSH_INTERVAL", 0.05)
+    store = ConfiguredSQLTrackerStore(domain=Domain.from_yaml(DOMAIN_YAML))
+    other_replica = ConfiguredSQLTrackerStore(domain=Domain.from_yaml(DOMAIN_YAML))
+    working_scope = store.session_scope
+
+    def unreachable():
+        raise OperationalError("connect", {}, Exception("database is down"))
+
+    async def conversation():
+        tracker = await store.get_or_create_tracker("patient-2")
+        tracker.update(UserUttered("hello", {"name": "greet", "confidence": 1.0}))
+        await store.save(tracker)
+        monkeypatch.setattr(store, "session_scope", unreachable)
+        during = await store.get_or_create_tracker("patient-2")  # the database can't say
+        during.update(UserUttered("i cant pee", {"name": "red_flag_emergency", "confidence": 1.0}))
+        await store.save(during)
+        await asyncio.sleep(0.2)  # still down: kept
+        assert "patient-2" in store._unsaved
+        monkeypatch.setattr(store, "session_scope", working_scope)
+        for _ in range(100):  # the flusher's next rounds (no next turn comes)
+            if not store._unsaved:
+                break
+            await asyncio.sleep(0.05)
+        return await other_replica.retrieve_full_tracker("patient-2")
+
+    after = asyncio.run(conversation())
+    assert [e.text for e in after.events if isinstance(e, UserUttered)] == ["hello", "i cant pee"]
+    store.engine.dispose()
+    other_replica.engine.dispose()
+
+
+@pytest.mark.filterwarnings("ignore:Slot auto-fill")
+def test_a_turn_is_stored_when_another_replica_wrote_the_conversation_meanwhile(tmp_path, monkeypatch):
+    """Rasa writes the events beyond the table's count: when the other replica wrote its
+    outage turns between this turn's read and save, that count skipped this turn's events."""
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import UserUttered
+
+    from bot.storage.tracker_store import ConfiguredSQLTrackerStore
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/assistant.db")
+    replica_x = ConfiguredSQLTrackerStore(domain=Domain.from_yaml(DOMAIN_YAML))
+    replica_y = ConfiguredSQLTrackerStore(domain=Domain.from_yaml(DOMAIN_YAML))
+
+    async def conversation():
+        first = await replica_y.get_or_create_tracker("patient-3")
+        first.update(UserUttered("hello", {"name": "greet", "confidence": 1.0}))
+        await replica_y.save(first)
+        turn = await replica_y.retrieve("patient-3")  # replica Y reads ...
+        held = await replica_x.retrieve("patient-3")  # ... while X writes what it held
+        for text in ("during the outage", "still during it"):
+            held.update(UserUttered(text, {"name": "greet", "confidence": 1.0}))
+        await replica_x.save(held)
+        turn.update(UserUttered("after it", {"name": "greet", "confidence": 1.0}))
+        await replica_y.save(turn)
+        return await ConfiguredSQLTrackerStore(domain=Domain.from_yaml(DOMAIN_YAML)).retrieve_full_tracker("patient-3")
+
+    after = asyncio.run(conversation())
+    texts = sorted(e.text for e in after.events if isinstance(e, UserUttered))
+    assert texts == sorted(["hello", "during the outage", "still during it", "after it"])
+    replica_x.engine.dispose()
+    replica_y.engine.dispose()
