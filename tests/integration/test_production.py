@@ -197,9 +197,9 @@ def test_postgres_restart_under_load(drill):
     assert not lost, f"(answered, stored) per conversation that differ: {lost}"
 
 
-@pytest.mark.xfail(strict=True, reason="needs part A's outbox (issue 16 point 2): an escalation "
-                   "made while PostgreSQL is down never reaches its table; remove this mark when merged")
 def test_no_escalation_lost_across_a_postgres_restart(drill):
+    """The outbox (bot/storage/outbox.py) keeps an escalation made while PostgreSQL is down and
+    delivers it, once, when the database is back."""
     drill.database.cut()
     try:
         assert EMERGENCY_ADVICE in drill.answer("pg-escalation", EMERGENCY)
@@ -252,12 +252,10 @@ def test_socketio_session_is_sticky_and_resumes_after_its_replica_dies(drill):
     The client long-polls (engine.io keeps each session's state in one process, so a poll that
     reached the other replica would be refused: the test fails unless routing is sticky); its
     websocket transport needs aiohttp >= 3.10, newer than the pin (Rasa 3.6). The answers are
-    read from the tracker store, not from the socket: Rasa 3.6.21's own socket.io
-    channel never joins the session's room with python-socketio 5.18 (the widget's channel,
-    issue 14, does), so its replies reach no client until that channel is merged."""
+    read from the tracker store, which is what the resumed session must continue from."""
     import socketio
 
-    session = "widget-session-1"
+    session = "widget-session-" + "1" * 32  # the widget's channel takes only long random ids
     port_of = {f"rasa-{i}": port for i, port in enumerate(drill.topology.plan.rasa_ports, 1)}
 
     async def conversation() -> List[str]:
