@@ -14,12 +14,15 @@ from sqlalchemy.orm import declarative_base
 from bot.vocabulary import RECORDED_TIERS
 
 STATUSES = ("open", "done")
+# A review inbox item: waiting, or what the reviewer did with it (bot/inbox/review.py).
+INBOX_STATUSES = ("open", "assigned", "new_content", "missed_red_flag", "dismissed")
 
 # Deterministic constraint names, so later migrations can refer to them on every database.
 metadata = sa.MetaData(naming_convention={
     "ix": "ix_%(table_name)s_%(column_0_name)s",
     "ck": "ck_%(table_name)s_%(constraint_name)s",
     "pk": "pk_%(table_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
 })
 # SQLAlchemy 1.4 ships no type information: to mypy the declarative base is a class of type Any.
 Base: Any = declarative_base(metadata=metadata)
@@ -98,3 +101,28 @@ class CallbackRequest(Base):
     consent = sa.Column(sa.Boolean(create_constraint=False), nullable=False)
     status = sa.Column(sa.String(8), nullable=False, default="open")
     done_at = sa.Column(UTCDateTime, nullable=True)
+
+
+class InboxItem(Base):
+    """A message the assistant missed, for staff review: redacted text only, never the raw
+    message, and the sender as a keyed hash (bot/inbox/). `message_key` makes collection idempotent."""
+
+    __tablename__ = "inbox_items"
+    __table_args__ = (
+        sa.CheckConstraint(sa.column("status").in_(INBOX_STATUSES), name="status"),
+        sa.UniqueConstraint("message_key"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, index=True)  # when it was sent
+    message_key = sa.Column(sa.String(64), nullable=False)  # keyed hash of sender and message time
+    sender_hash = sa.Column(sa.String(64), nullable=False)
+    reasons = sa.Column(sa.String(128), nullable=False)  # comma-separated, bot.vocabulary.INBOX_REASONS
+    text = sa.Column(sa.String(1000), nullable=False)  # redacted
+    intent = sa.Column(sa.String(64), nullable=True)
+    confidence = sa.Column(sa.Float, nullable=True)
+    detector = sa.Column(sa.String(200), nullable=False)  # "none", or the tier and flag ids
+    suggested = sa.Column(sa.String(64), nullable=True)
+    status = sa.Column(sa.String(16), nullable=False, default="open")
+    resolution = sa.Column(sa.String(64), nullable=True)  # the intent assigned, or the flag id
+    reviewed_at = sa.Column(UTCDateTime, nullable=True)

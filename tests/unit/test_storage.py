@@ -60,9 +60,9 @@ def test_safe_url_hides_password():
 
 
 def test_migrate_creates_schema_matching_models_and_is_repeatable(engine):
-    assert migrate(engine) == "0001"
-    assert migrate(engine) == "0001"
-    assert {"escalations", "callback_requests"} <= set(sa.inspect(engine).get_table_names())
+    assert migrate(engine) == "0002"
+    assert migrate(engine) == "0002"
+    assert {"escalations", "callback_requests", "inbox_items"} <= set(sa.inspect(engine).get_table_names())
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
 
@@ -73,7 +73,7 @@ def test_migrating_logs_one_line_when_the_schema_changes_and_nothing_of_alembic(
     caplog.set_level(logging.DEBUG)
     migrate(engine)
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO] == [
-        "Database schema upgraded from empty to 0001"]
+        "Database schema upgraded from empty to 0002"]
     assert not [r for r in caplog.records if r.name.startswith("alembic")]
     caplog.clear()
     migrate(engine)
