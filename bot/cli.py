@@ -12,6 +12,7 @@ from typing import List, Optional
 
 from bot import settings as bot_settings
 from bot import staff
+from bot.inbox import commands as inbox_commands
 from bot.tooling import training
 from bot.tooling.servers import (MODELS_DIR, Servers, free_port, log_dir, rasa_command, rasa_env,
                                  reload_model)
@@ -134,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     shown.add_argument("--markdown", action="store_true", help="as the README's table")
     settings_parser.set_defaults(handler=show_settings)
     staff.add_commands(commands)
+    inbox_commands.add_commands(commands)
     return parser
 
 

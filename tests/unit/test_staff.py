@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from bot import staff
 from bot.settings import Settings
 from bot.storage import CallbackRepository, EscalationRepository, create_engine, hash_sender
+from bot.storage.inbox import InboxRepository, Sighting
 
 KEY = "staff-test-key-do-not-print"
 
@@ -94,6 +95,7 @@ def test_purge_applies_retention_to_every_store(engine, settings, capsys):
     for clock in (ago(days=120), ago(days=1)):
         EscalationRepository(engine, KEY, clock=clock).record("p", "rest", "urgent", ["fever"])
         CallbackRepository(engine, KEY, clock=clock).add("p", "rest", "A", "5551234567", "am", True)
+        InboxRepository(engine, KEY).add([Sighting("p", clock(), ("fallback",), "leg odd", None, None, "none", None)])
     events = ConfiguredSQLTrackerStore.SQLEvent.__table__
     events.create(engine)  # normally created by Rasa's tracker store
     with engine.begin() as connection:
@@ -105,7 +107,8 @@ def test_purge_applies_retention_to_every_store(engine, settings, capsys):
     out = capsys.readouterr().out
     assert "older than 90 days" in out
     lines = {line.rsplit(None, 1)[0].strip(): line.split()[-1] for line in out.splitlines()[2:]}
-    assert lines == {"escalations": "1", "callback requests": "1", "conversation events": "2"}
+    assert lines == {"escalations": "1", "callback requests": "1", "review inbox items": "1",
+                     "conversation events": "2"}
 
     run(["purge"], settings)
     assert "conversation events  0" in capsys.readouterr().out
@@ -121,7 +124,7 @@ def test_purge_refuses_zero_retention(settings, capsys):
 def test_db_upgrade(settings, capsys):
     assert run(["db", "upgrade"], settings) == 0
     out = capsys.readouterr().out
-    assert "schema revision 0001" in out and KEY not in out
+    assert "schema revision 0002" in out and KEY not in out
     assert run(["db", "upgrade"], settings) == 0   # idempotent
 
 
