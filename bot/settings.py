@@ -27,6 +27,15 @@ def _whole_number(env: str) -> Callable[[str], int]:
     return parse
 
 
+def _decimal(env: str) -> Callable[[str], float]:
+    def parse(raw: str) -> float:
+        try:
+            return float(raw)
+        except ValueError as exc:
+            raise ValueError(f"{env} must be a number, got {raw!r}") from exc
+    return parse
+
+
 def setting(env: str, default: Any, about: str, parse: Callable[[str], Any] = str,
             secret: bool = False, example: str = "") -> Any:
     """A dataclass field that knows its environment variable; `example` goes in .env.example."""
@@ -65,9 +74,19 @@ class Settings:
     sender_hash_key: str = setting("SENDER_HASH_KEY", "dev-only-not-secret",
                                    "secret key for hashing sender ids; set a long random one "
                                    "in production", secret=True)
-    retention_days: int = setting("RETENTION_DAYS", 90, "how long conversations, escalations and "
-                                  "callbacks are kept (`python -m bot purge`)",
+    retention_days: int = setting("RETENTION_DAYS", 90, "how long conversations, escalations, "
+                                  "callbacks and the review inbox are kept (`python -m bot purge`)",
                                   parse=_whole_number("RETENTION_DAYS"))
+    inbox_port: int = setting("INBOX_PORT", 5007, "the staff review inbox page's port (`python -m bot inbox "
+                              "serve`)", parse=_whole_number("INBOX_PORT"))
+    inbox_password_hash: str = setting(
+        "INBOX_PASSWORD_HASH", "", "the staff login's password hash, from `python -m bot inbox hash-password`; "
+        "empty: the inbox page refuses to start", secret=True)
+    inbox_confidence: float = setting("INBOX_CONFIDENCE", 0.5, "the review inbox collects messages whose "
+                                      "intent confidence is below this", parse=_decimal("INBOX_CONFIDENCE"))
+    inbox_session_minutes: int = setting("INBOX_SESSION_MINUTES", 30, "a staff login to the inbox page "
+                                         "expires after this many idle minutes",
+                                         parse=_whole_number("INBOX_SESSION_MINUTES"))
 
     def __post_init__(self) -> None:
         check_clinic_number(self.clinic_phone, "CLINIC_PHONE")
