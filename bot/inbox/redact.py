@@ -13,6 +13,7 @@ Each kind has its tests in tests/unit/test_inbox_redact.py.
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import List, Tuple
 
 NAME, PHONE, EMAIL, DATE, ADDRESS, ID = "[NAME]", "[PHONE]", "[EMAIL]", "[DATE]", "[ADDRESS]", "[ID]"
@@ -52,8 +53,8 @@ _RULES: List[Tuple[re.Pattern, str]] = [
                 rf"((?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}|"
                 rf"\d{{1,2}}[/.-]\d{{1,2}}|{_MONTH}\s+\d{{4}}|\d{{4}}))\b"), DATE),
     # Addresses: a house number and a street, a PO box, a US ZIP or a Canadian postal code.
-    (re.compile(rf"(?i)\b\d{{1,6}}[A-Za-z]?\s+{_WORDS}{_STREET}(?:[\s,]+(?:apt|apartment|unit|suite|#)\.?\s*\w+)?"),
-     ADDRESS),
+    (re.compile(rf"(?i)\b\d{{1,6}}[A-Za-z]?\s+{_WORDS}{_STREET}"
+                r"(?:[\s,]+(?:apt|apartment|unit|suite|#)\.?\s*\w+)?"), ADDRESS),
     (re.compile(r"(?i)\bp\.?\s?o\.?\s+box\s+\d+\b"), ADDRESS),
     (re.compile(r"(?i)\b(?:i\s+live\s+(?:at|on)|my\s+address\s+is|address:)\s+([^.,;!?\n]+)"), ADDRESS),
     (re.compile(r"\b[A-Z]{2}\s+\d{5}(?:-\d{4})?\b"), ADDRESS),
@@ -64,19 +65,21 @@ _RULES: List[Tuple[re.Pattern, str]] = [
 ]
 
 # A name cue, then one to three name words; what counts as a name word depends on the cue.
-_CUED = re.compile(r"(?i)\b(?:my\s+name\s+is|my\s+name's|name\s*:|i\s+am\s+called|call\s+me|signed|"
-                   r"regards|sincerely|cheers|thanks|thank\s+you|from)[\s,:-]+"
-                   r"((?:[A-Za-z][a-z'-]*)(?:\s+[A-Z][a-z'-]+){0,2})")
-_TITLED = re.compile(r"\b(?:Dr|Doctor|Mr|Mrs|Ms|Miss|Mx|Nurse|Prof|dr|mr|mrs|ms)\.?\s+([A-Za-z][a-z'-]+(?:\s+[A-Z][a-z'-]+)?)")
+_NAME_WORDS = r"((?-i:[A-Z][a-z'-]+)(?:\s+(?-i:[A-Z][a-z'-]+)){0,2})"  # capitalised, whatever the flags
+_CUED = re.compile(r"(?i)\b(?:my\s+name\s+is|my\s+name's|name\s*:|i\s+am\s+called|call\s+me)[\s,:-]+"
+                   r"([A-Za-z][a-z'-]*(?:\s+[A-Za-z][a-z'-]*){0,2})")  # "my name is john smith": any case
+_SIGNED = re.compile(r"(?i)\b(?:signed|regards|sincerely|cheers|thanks|thank\s+you|from)[\s,:-]+" + _NAME_WORDS)
+_TITLED = re.compile(r"\b(?:Dr|Doctor|Mr|Mrs|Ms|Miss|Mx|Nurse|Prof|dr|mr|mrs|ms)\.?\s+"
+                     r"([A-Za-z][a-z'-]+(?:\s+[A-Z][a-z'-]+)?)")
 _KIN = re.compile(r"(?i)\b(?:my|our)\s+(?:wife|husband|partner|son|daughter|mom|mum|mother|dad|father|sister|"
                   r"brother|friend|neighbou?r|carer|caregiver|surgeon|doctor|nurse|physio|therapist)[\s,]+"
-                  r"([A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+)?)")
+                  + _NAME_WORDS)
 _INTRO = re.compile(r"\b(?:[Tt]his\s+is|[Ii]'?m|[Ii]\s+am)\s+([A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+)?)\b")
 
 
 def _names(text: str) -> List[Tuple[int, int]]:
     spans = []
-    for pattern in (_CUED, _TITLED, _KIN, _INTRO):
+    for pattern in (_CUED, _SIGNED, _TITLED, _KIN, _INTRO):
         for match in pattern.finditer(text):
             words = match.group(1).split()
             kept = []
@@ -94,7 +97,7 @@ def redact(text: str) -> str:
     """`text` with every name, phone number, email, date, address and id replaced by a placeholder."""
     text = str(text or "")
     for pattern, placeholder in _RULES:
-        text = pattern.sub(lambda m, p=placeholder: _replace(m, p), text)
+        text = pattern.sub(partial(_replace, placeholder=placeholder), text)
     for start, end in sorted(_names(text), reverse=True):
         if not any(text[start:end].startswith(p[1:-1]) for p in PLACEHOLDERS):
             text = text[:start] + NAME + text[end:]

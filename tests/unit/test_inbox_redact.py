@@ -56,6 +56,8 @@ def test_each_kind_is_replaced_by_its_placeholder(text, gone, placeholder):
     "my temperature is 38.5",
     "thanks so much",
     "It's Monday and my calf hurts",
+    "my nurse gave me the link to this chat",
+    "thanks for that, it helped",
 ])
 def test_what_patients_say_about_their_recovery_is_kept(text):
     assert redact(text) == text
