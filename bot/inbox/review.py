@@ -22,7 +22,7 @@ from typing import Dict, List, Optional, Tuple
 
 import yaml
 
-from bot.inbox.redact import PLACEHOLDERS
+from bot.inbox.redact import PLACEHOLDERS, redact
 from bot.red_flags.catalogue import load_catalogue
 from bot.tooling.content_checks.examples import normalise
 from bot.tooling.content_checks.loader import ENTITY
@@ -51,6 +51,8 @@ def _clean(text: str) -> str:
     if any(p in text for p in PLACEHOLDERS):
         raise ReviewError("the example still holds a placeholder such as [NAME]: edit it into words a patient "
                           "would type, or dismiss it")
+    if redact(text) != text:  # a reviewer's edit must not bring back what redaction took out
+        raise ReviewError("the example looks like it holds a name, number, date, address or id: reword it")
     if text.startswith("/"):
         raise ReviewError("an example cannot start with '/': Rasa reads that as a button payload")
     return text

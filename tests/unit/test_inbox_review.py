@@ -61,6 +61,8 @@ def test_words_trained_or_held_out_elsewhere_are_refused(root):
     ("duration_overview", "call [NAME] about my leg", "placeholder"),
     ("duration_overview", "   ", "empty"),
     ("duration_overview", "/greet", "payload"),
+    ("duration_overview", "my name is Ann Lee and my leg hurts", "holds a name"),
+    ("duration_overview", "call me on 555-123-4567 about my leg", "holds a name, number"),
 ])
 def test_what_cannot_be_a_clean_example_is_refused_with_the_reason(root, intent, text, why):
     before = {p: p.read_text() for p in (root / "data/nlu").glob("*.yml")}
