@@ -38,6 +38,15 @@ def _intent(event: Event) -> Dict[str, Any]:
     return (event.get("parse_data") or {}).get("intent") or {}
 
 
+def _confidence(event: Event) -> float:
+    """The classifier's own confidence: the detector may have raised the intent to 1.0 since."""
+    parse_data = event.get("parse_data") or {}
+    reading = parse_data.get(READING_KEY) or {}
+    if "classifier_confidence" in reading:
+        return float(reading["classifier_confidence"] or 0.0)
+    return float(_intent(event).get("confidence") or 0.0)
+
+
 def _is_typed(event: Event) -> bool:
     """A message the patient typed (button payloads such as /affirm carry no words to learn from)."""
     text = event.get("text")
@@ -100,7 +109,7 @@ def rules(events: Sequence[Event], threshold: float, now: datetime) -> Dict[int,
         actions = [_uttered(e) for e in following]
         if intent.get("name") == FALLBACK_INTENT or _CORE_FALLBACK in actions:
             found[i].add("fallback")
-        elif float(intent.get("confidence") or 0.0) < threshold:
+        elif _confidence(event) < threshold:
             found[i].add("low_confidence")
         if disagreement(event.get("parse_data") or {}):
             found[i].add(REASON_DISAGREEMENT)

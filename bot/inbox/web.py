@@ -55,6 +55,7 @@ def create_app(settings: Settings, stores: Optional[Stores] = None, root: Path =
     check_hash(settings.inbox_password_hash)
     app = Sanic(f"review_inbox_{next(_names)}")
     app.config.REQUEST_MAX_SIZE = 64_000
+    app.config.RESPONSE_TIMEOUT = 600  # "Assign" waits for `make validate` (about 30 s, minutes on a busy machine)
     app.ctx.gate = gate or Gate(settings.inbox_password_hash, settings.inbox_session_minutes * 60)
     app.ctx.stores = stores or Stores(settings)
     flags = [f.id for f in load_catalogue(root / "data" / "red_flags.yml").flags]
