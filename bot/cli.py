@@ -11,6 +11,7 @@ from typing import List, Optional
 
 from bot import settings as bot_settings
 from bot import staff
+from bot.inbox import commands as inbox_commands
 from bot.tooling import training
 from bot.tooling.servers import (MODELS_DIR, Servers, die_with_parent, free_port, log_dir,
                                  rasa_command, rasa_env, reload_model, stop_on_signals)
@@ -168,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     register.add_argument("provider", choices=["telegram"])
     register.set_defaults(handler=register_channel)
     staff.add_commands(commands)
+    inbox_commands.add_commands(commands)
     return parser
 
 

@@ -28,6 +28,15 @@ def _whole_number(env: str) -> Callable[[str], int]:
     return parse
 
 
+def _decimal(env: str) -> Callable[[str], float]:
+    def parse(raw: str) -> float:
+        try:
+            return float(raw)
+        except ValueError as exc:
+            raise ValueError(f"{env} must be a number, got {raw!r}") from exc
+    return parse
+
+
 def setting(env: str, default: Any, about: str, parse: Callable[[str], Any] = str,
             secret: bool = False, example: str = "") -> Any:
     """A dataclass field that knows its environment variable; `example` goes in .env.example."""
@@ -95,8 +104,8 @@ class Settings:
                                    "secret key for hashing sender ids; set a long random one "
                                    "in production", secret=True)
     retention_days: int = setting("RETENTION_DAYS", 90, "how long conversations, escalations and "
-                                  "callbacks are kept, and STOPs of numbers silent that long "
-                                  "(`python -m bot purge`)",
+                                  "callbacks and the review inbox are kept, and STOPs of numbers "
+                                  "silent that long (`python -m bot purge`)",
                                   parse=_whole_number("RETENTION_DAYS"))
     # Messaging channels (docs/CHANNELS.md). A channel whose settings are missing stays off, and
     # the Rasa server's start-up log says which. The *_API_URL settings let the tests talk to a
@@ -138,6 +147,16 @@ class Settings:
                                         "secret, which signs the webhooks", secret=True)
     slack_api_url: str = setting("SLACK_API_URL", "https://slack.com/api/",
                                  "where replies to Slack are sent (tests: a local fake)")
+    inbox_port: int = setting("INBOX_PORT", 5007, "the staff review inbox page's port (`python -m bot inbox "
+                              "serve`)", parse=_whole_number("INBOX_PORT"))
+    inbox_password_hash: str = setting(
+        "INBOX_PASSWORD_HASH", "", "the staff login's password hash, from `python -m bot inbox hash-password`; "
+        "empty: the inbox page refuses to start", secret=True)
+    inbox_confidence: float = setting("INBOX_CONFIDENCE", 0.5, "the review inbox collects messages whose "
+                                      "intent confidence is below this", parse=_decimal("INBOX_CONFIDENCE"))
+    inbox_session_minutes: int = setting("INBOX_SESSION_MINUTES", 30, "a staff login to the inbox page "
+                                         "expires after this many idle minutes",
+                                         parse=_whole_number("INBOX_SESSION_MINUTES"))
 
     def __post_init__(self) -> None:
         if self.sender_hash_key == DEV_SENDER_HASH_KEY and self.database_url.startswith("postgres"):

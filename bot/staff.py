@@ -10,6 +10,7 @@ import re
 from datetime import datetime, timedelta
 from typing import List, Sequence
 
+from bot.inbox.collect import collect
 from bot.phone import readable
 from bot.settings import Settings
 from bot.storage import Stores
@@ -45,11 +46,15 @@ def escalations(args: argparse.Namespace, settings: Settings) -> int:
     with Stores(settings) as stores:
         found = stores.escalations.since(start)
         waiting = stores.callbacks.open()
+        stores.inbox.add(collect(stores.engine, settings.inbox_confidence))  # the page's count, up to date
+        disagreements = stores.inbox.safety_count()
     print(f"Escalations since {_when(start)} UTC: {len(found)}")
     if found:
         print(_table(("TIME (UTC)", "TIER", "FLAGS", "CHANNEL", "SENDER"),
                      [(_when(e.created_at), e.tier, ",".join(e.flags) or "-", e.channel,
                        e.sender_hash[:10]) for e in found]))
+    print(f"\nRed flags to review (the two readers disagreed, or a reviewer found a miss): {disagreements}"
+          + ("  -> python -m bot inbox list" if disagreements else ""))
     print(f"\nOpen callback requests: {len(waiting)}")
     if waiting:
         print(_table(("ID", "REQUESTED (UTC)", "NAME", "PHONE", "BEST TIME", "CHANNEL"),
@@ -79,6 +84,7 @@ def purge(args: argparse.Namespace, settings: Settings) -> int:
             ("escalations", stores.escalations.purge(cutoff)),
             ("callback requests", stores.callbacks.purge(cutoff)),
             ("SMS opt-outs (silent numbers)", stores.opt_outs.purge(cutoff)),
+            ("review inbox items", stores.inbox.purge(cutoff)),
             ("conversation events", purge_tracker_events(stores.engine, cutoff)),
             ("outbox entries", stores.outbox.purge(cutoff)),
         )

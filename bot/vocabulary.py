@@ -40,7 +40,7 @@ HEALING_INTENT = "cause_nerve_healing"  # numbness improving or unchanged: the a
 # never count as a question of their own.
 QUESTIONS_KEY = "questions"
 NOT_A_QUESTION: Tuple[str, ...] = ("greet", "goodbye", "thank", "help", "out_of_scope", "affirm", "deny",
-                                   "unsure", "stop", "nlu_fallback")
+                                   "unsure", "stop", "nlu_fallback", "feedback_unhelpful")
 
 # The parts of a message that asks several things which the classifier reads as a red flag
 # (bot/nlu/questions.py): the detector adapter escalates or screens each, as it does a whole
@@ -92,3 +92,17 @@ def context_key(name: str) -> str:
 
 
 SIMPLE_KEYS = (phrase_key, exact_key, pattern_key)
+
+# Feedback: "that didn't help" typed, or the widget's thumbs-down sending the payload
+# "/feedback_unhelpful" (docs/CONTENT.md, "The weekly review").
+FEEDBACK_INTENT = "feedback_unhelpful"
+FALLBACK_INTENT = "nlu_fallback"
+# The screening questions (data/stories/rules/red_flags.yml) and the answers that reply to them.
+SCREENING_QUESTIONS: Tuple[str, ...] = ("utter_ask_screen_emergency", "utter_ask_screen_urgent")
+SCREENING_ANSWERS: Tuple[str, ...] = ("affirm", "deny", "unsure", "red_flag_emergency", "red_flag_urgent")
+# The parse-data key where the red-flag detector reports both readers' views (bot/nlu/red_flag_detector.py).
+READING_KEY = "red_flag_reading"
+# Why the review inbox collected a message (bot/inbox/collect.py). A disagreement sits first.
+REASON_DISAGREEMENT = "red_flag_disagreement"
+INBOX_REASONS: Tuple[str, ...] = (REASON_DISAGREEMENT, "fallback", "low_confidence", "screening_abandoned",
+                                  "feedback")

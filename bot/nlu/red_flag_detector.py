@@ -45,8 +45,9 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.red_flags import Detection, RedFlagDetector as Detector, get_detector
 from bot.red_flags.context import HEALING, HYPOTHETICAL, NEGATED
 from bot.red_flags.detector import NORMAL_TEMPERATURE, Hit
-from bot.vocabulary import (DENIAL_INTENT, HEALING_INTENT, INTENT_OF_TIER, NONE, QUESTION_INTENT, RED_FLAG_ENTITY,
-                            RED_FLAG_PARTS_KEY, SCREENING_INTENT, TIER_OF_INTENT, is_red_flag_intent, tier_rank)
+from bot.vocabulary import (DENIAL_INTENT, HEALING_INTENT, INTENT_OF_TIER, NONE, QUESTION_INTENT, READING_KEY,
+                            RED_FLAG_ENTITY, RED_FLAG_PARTS_KEY, SCREENING_INTENT, TIER_OF_INTENT,
+                            is_red_flag_intent, tier_rank)
 
 logger = logging.getLogger(__name__)
 # Other intents keep their order but are scaled down, so an escalated intent always leads
@@ -84,6 +85,7 @@ class RedFlagDetector(GraphComponent):
             if not isinstance(text, str) or not text.strip() or text.lstrip().startswith("/"):
                 continue  # no text, or a button payload like /greet that sets its own intent
             detection = self._detector.detect(text)
+            self._report_reading(message, detection)
             if detection.error:
                 logger.error("red-flag detector failed, classifier intent kept: %s",
                              detection.error)
@@ -111,6 +113,18 @@ class RedFlagDetector(GraphComponent):
         if SCREENING_INTENT in readings and not is_red_flag_intent(current) and current != SCREENING_INTENT:
             _put_on_top(message, SCREENING_INTENT)
             logger.info("a part of the message raised %r to the screening", current)
+
+    @staticmethod
+    def _report_reading(message: Message, detection: Detection) -> None:
+        """Both readers' views, before either changes the intent, for the review inbox: a red flag
+        heard by only one of them is a message staff must see (bot/inbox/collect.py)."""
+        intent = message.get(INTENT) or {}
+        message.set(READING_KEY, {
+            "classifier": intent.get(INTENT_NAME_KEY),
+            "classifier_confidence": float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0),
+            "detector": detection.tier,
+            "flags": list(detection.flags),
+        }, add_to_output=True)
 
     def _screen_unconfirmed(self, message: Message, detection: Detection) -> None:
         """A classifier red flag the detector did not confirm: escalate only when it is sure."""

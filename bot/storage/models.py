@@ -15,6 +15,8 @@ from sqlalchemy.orm import declarative_base
 from bot.vocabulary import RECORDED_TIERS
 
 STATUSES = ("open", "done")
+# A review inbox item: waiting, or what the reviewer did with it (bot/inbox/review.py).
+INBOX_STATUSES = ("open", "assigned", "new_content", "missed_red_flag", "dismissed")
 
 # Deterministic constraint names, so later migrations can refer to them on every database.
 metadata = sa.MetaData(naming_convention={
@@ -130,3 +132,28 @@ class SmsOptOut(Base):
     updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
     channel = sa.Column(sa.String(64), nullable=False)
     sender_hash = sa.Column(sa.String(64), nullable=False)
+
+
+class InboxItem(Base):
+    """A message the assistant missed, for staff review: redacted text only, never the raw
+    message, and the sender as a keyed hash (bot/inbox/). `message_key` makes collection idempotent."""
+
+    __tablename__ = "inbox_items"
+    __table_args__ = (
+        sa.CheckConstraint(sa.column("status").in_(INBOX_STATUSES), name="status"),
+        sa.UniqueConstraint("message_key"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, index=True)  # when it was sent
+    message_key = sa.Column(sa.String(64), nullable=False)  # keyed hash of sender and message time
+    sender_hash = sa.Column(sa.String(64), nullable=False)
+    reasons = sa.Column(sa.String(128), nullable=False)  # comma-separated, bot.vocabulary.INBOX_REASONS
+    text = sa.Column(sa.String(1000), nullable=False)  # redacted
+    intent = sa.Column(sa.String(64), nullable=True)
+    confidence = sa.Column(sa.Float, nullable=True)
+    detector = sa.Column(sa.String(200), nullable=False)  # "none", or the tier and flag ids
+    suggested = sa.Column(sa.String(64), nullable=True)
+    status = sa.Column(sa.String(16), nullable=False, default="open")
+    resolution = sa.Column(sa.String(64), nullable=True)  # the intent assigned, or the flag id
+    reviewed_at = sa.Column(UTCDateTime, nullable=True)

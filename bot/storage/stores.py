@@ -16,6 +16,7 @@ from bot.settings import Settings
 from bot.storage.callbacks import CallbackRepository
 from bot.storage.database import engine_for
 from bot.storage.escalations import EscalationRepository
+from bot.storage.inbox import InboxRepository
 from bot.storage.models import turn_key
 from bot.storage.opt_outs import OptOutRepository
 from bot.storage.outbox import Entry, Outbox
@@ -39,6 +40,7 @@ class Stores:
         self.callbacks = CallbackRepository(self.engine, settings.sender_hash_key)
         self.outbox = Outbox(outbox_path(settings))
         self.opt_outs = OptOutRepository(self.engine, settings.sender_hash_key)
+        self.inbox = InboxRepository(self.engine, settings.sender_hash_key)
         self._by_kind: Dict[str, Repository] = {"escalation": self.escalations,
                                                 "callback": self.callbacks}
 

@@ -120,3 +120,24 @@ def nginx():
         return nginx.binary()
     except RuntimeError as error:
         unavailable(str(error))
+
+
+@pytest.fixture
+def browser():
+    """Debian's Chromium (CHROMIUM, default /usr/bin/chromium) driven by Playwright; never a
+    downloaded browser. axe-core comes from node_modules (npm ci)."""
+    from pathlib import Path
+
+    from bot.settings import PROJECT_ROOT
+
+    chromium = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+    if not chromium.exists():
+        unavailable(f"no Chromium at {chromium}: apt-get install -y chromium")
+    if not (PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js").exists():
+        unavailable("no axe-core in node_modules: npm ci")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(chromium), args=["--no-sandbox"])
+        yield launched
+        launched.close()

@@ -143,3 +143,16 @@ def test_staff_commands_hide_the_password(postgres_url, capsys):
     out = capsys.readouterr().out
     assert f"schema revision {head_revision()}" in out and postgres_url.database in out
     assert "hunter2" not in out and KEY not in out
+
+
+def test_inbox_on_postgresql_filters_reasons_and_keeps_one_copy(engine):
+    from bot.storage.inbox import InboxRepository, Sighting
+
+    now = datetime.now(timezone.utc)
+    repo = InboxRepository(engine, KEY)
+    sightings = [Sighting("p1", now, ("red_flag_disagreement", "low_confidence"), "bum odd", None, None, "none", None),
+                 Sighting("p2", now - timedelta(minutes=1), ("fallback",), "leg fizzy", None, None, "none", None)]
+    assert repo.add(sightings) == 2 and repo.add(sightings) == 0
+    assert [i.text for i in repo.items(reason="low_confidence")] == ["bum odd"]
+    assert [i.text for i in repo.items(reason="fallback")] == ["leg fizzy"]
+    assert repo.safety_count() == 1

@@ -13,6 +13,7 @@ from bot.storage.database import head_revision
 from bot.storage.opt_outs import OptOutRepository
 from bot.storage.outbox import Outbox
 from bot.storage.stores import outbox_path
+from bot.storage.inbox import InboxRepository, Sighting
 
 KEY = "staff-test-key-do-not-print"
 
@@ -100,6 +101,7 @@ def test_purge_applies_retention_to_every_store(engine, settings, capsys):
         EscalationRepository(engine, KEY, clock=clock).record("p", "rest", "urgent", ["fever"])
         CallbackRepository(engine, KEY, clock=clock).add("p", "rest", "A", "5551234567", "am", True)
         OptOutRepository(engine, KEY, clock=clock).stop("twilio", f"+1555{clock().day:07d}")
+        InboxRepository(engine, KEY).add([Sighting("p", clock(), ("fallback",), "leg odd", None, None, "none", None)])
     events = ConfiguredSQLTrackerStore.SQLEvent.__table__
     events.create(engine)  # normally created by Rasa's tracker store
     with engine.begin() as connection:
@@ -115,7 +117,7 @@ def test_purge_applies_retention_to_every_store(engine, settings, capsys):
     assert "older than 90 days" in out
     lines = {line.rsplit(None, 1)[0].strip(): line.split()[-1] for line in out.splitlines()[2:]}
     assert lines == {"escalations": "1", "callback requests": "1", "SMS opt-outs (silent numbers)": "1",
-                     "conversation events": "2", "outbox entries": "1"}
+                     "review inbox items": "1", "conversation events": "2", "outbox entries": "1"}
 
     run(["purge"], settings)
     assert re.search(r"conversation events +0\n", capsys.readouterr().out)
