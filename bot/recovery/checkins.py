@@ -1,0 +1,32 @@
+"""When the check-in messages go out: milestones counted from the surgery date.
+
+Day 3 (the first days' discomfort), week 2 (residual pain) and week 6 (the article's mark past
+which pain should be checked). They are Rasa reminders (ReminderScheduled), so any channel that
+can send first delivers them; each one is a short question recorded like a diary entry.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timezone
+from datetime import timedelta
+from typing import List, Tuple
+
+MILESTONE_DAYS = (3, 14, 42)
+# 15:00 UTC is mid-morning across the continental US; the clinic's patients are there.
+SEND_AT = time(15, 0, tzinfo=timezone.utc)
+INTENT = "EXTERNAL_checkin"
+PREFIX = "checkin_day_"
+
+
+def reminder_name(day: int) -> str:
+    return f"{PREFIX}{day}"
+
+
+def schedule(surgery: date, now: datetime) -> List[Tuple[str, datetime]]:
+    """(reminder name, when) of the milestones still ahead of `now` (aware), soonest first."""
+    moments = [(reminder_name(day), datetime.combine(surgery + timedelta(days=day), SEND_AT))
+               for day in MILESTONE_DAYS]
+    return [(name, when) for name, when in moments if when > now]
+
+
+def all_names() -> List[str]:
+    return [reminder_name(day) for day in MILESTONE_DAYS]
