@@ -78,6 +78,7 @@ def purge(args: argparse.Namespace, settings: Settings) -> int:
         counts = (
             ("escalations", stores.escalations.purge(cutoff)),
             ("callback requests", stores.callbacks.purge(cutoff)),
+            ("recovery data", stores.recovery.purge(cutoff)),
             ("conversation events", purge_tracker_events(stores.engine, cutoff)),
         )
     print(f"Deleted records older than {settings.retention_days} days "

@@ -107,6 +107,15 @@ def _alembic_quiet() -> Iterator[None]:
         alembic.setLevel(level)
 
 
+def head_revision() -> str:
+    """The newest revision in migrations/: what `migrate` brings a database to."""
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return str(ScriptDirectory.from_config(config).get_current_head())
+
+
 def migrate(engine: Engine, revision: str = "head") -> str:
     """Bring the schema to `revision` (the latest by default) and return the revision now current.
 

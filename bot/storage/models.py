@@ -20,6 +20,7 @@ metadata = sa.MetaData(naming_convention={
     "ix": "ix_%(table_name)s_%(column_0_name)s",
     "ck": "ck_%(table_name)s_%(constraint_name)s",
     "pk": "pk_%(table_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
 })
 # SQLAlchemy 1.4 ships no type information: to mypy the declarative base is a class of type Any.
 Base: Any = declarative_base(metadata=metadata)
@@ -98,3 +99,37 @@ class CallbackRequest(Base):
     consent = sa.Column(sa.Boolean(create_constraint=False), nullable=False)
     status = sa.Column(sa.String(8), nullable=False, default="open")
     done_at = sa.Column(UTCDateTime, nullable=True)
+
+
+class RecoveryProfile(Base):
+    """A patient's surgery date and check-in choice, kept only with their consent.
+
+    `created_at` is when it was last saved or a diary entry was added: retention counts from there.
+    """
+
+    __tablename__ = "recovery_profiles"
+    __table_args__ = (sa.CheckConstraint(sa.column("consent") == sa.true(), name="consent"),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    sender_hash = sa.Column(sa.String(64), nullable=False, unique=True)
+    surgery_date = sa.Column(sa.Date, nullable=True)
+    consent = sa.Column(sa.Boolean(create_constraint=False), nullable=False)
+    checkins = sa.Column(sa.Boolean(create_constraint=False), nullable=False, default=False)
+
+
+class PainScore(Base):
+    """One pain-diary entry: when, the 0-10 score, and leg or back if the patient said."""
+
+    __tablename__ = "pain_scores"
+    __table_args__ = (
+        sa.CheckConstraint(sa.column("score").between(0, 10), name="score"),
+        sa.CheckConstraint(sa.or_(sa.column("area").is_(None), sa.column("area").in_(("leg", "back"))),
+                           name="area"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    sender_hash = sa.Column(sa.String(64), nullable=False, index=True)
+    score = sa.Column(sa.Integer, nullable=False)
+    area = sa.Column(sa.String(8), nullable=True)

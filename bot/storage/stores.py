@@ -11,6 +11,7 @@ from bot.settings import Settings
 from bot.storage.callbacks import CallbackRepository
 from bot.storage.database import engine_for
 from bot.storage.escalations import EscalationRepository
+from bot.storage.recovery import RecoveryRepository
 
 
 class Stores:
@@ -22,6 +23,7 @@ class Stores:
         self.engine = engine or engine_for(settings)
         self.escalations = EscalationRepository(self.engine, settings.sender_hash_key)
         self.callbacks = CallbackRepository(self.engine, settings.sender_hash_key)
+        self.recovery = RecoveryRepository(self.engine, settings.sender_hash_key)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -12,6 +12,7 @@ from alembic.migration import MigrationContext
 from bot.settings import Settings
 from bot.storage import (CallbackRepository, ConsentRequired, EscalationRepository,
                          create_engine, database_url, hash_sender, migrate, safe_url)
+from bot.storage.database import head_revision
 from bot.storage.models import Base
 
 KEY = "unit-test-key"
@@ -60,9 +61,10 @@ def test_safe_url_hides_password():
 
 
 def test_migrate_creates_schema_matching_models_and_is_repeatable(engine):
-    assert migrate(engine) == "0001"
-    assert migrate(engine) == "0001"
-    assert {"escalations", "callback_requests"} <= set(sa.inspect(engine).get_table_names())
+    assert migrate(engine) == head_revision()
+    assert migrate(engine) == head_revision()
+    assert {"escalations", "callback_requests", "recovery_profiles", "pain_scores"} <= set(
+        sa.inspect(engine).get_table_names())
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
 
@@ -73,7 +75,7 @@ def test_migrating_logs_one_line_when_the_schema_changes_and_nothing_of_alembic(
     caplog.set_level(logging.DEBUG)
     migrate(engine)
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO] == [
-        "Database schema upgraded from empty to 0001"]
+        f"Database schema upgraded from empty to {head_revision()}"]
     assert not [r for r in caplog.records if r.name.startswith("alembic")]
     caplog.clear()
     migrate(engine)
