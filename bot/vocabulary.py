@@ -43,6 +43,11 @@ NOT_A_QUESTION: Tuple[str, ...] = ("greet", "goodbye", "thank", "help", "out_of_
 RED_FLAG_ENTITY = "red_flag"
 # The flag recorded when only the classifier heard a red flag.
 CLASSIFIER_FLAG = "classifier"
+# The flag recorded when the pain diary's trend escalated (bot/recovery/diary.py), and the
+# intent and slot that carry it through the dialogue.
+DIARY_FLAG = "pain_diary_trend"
+DIARY_INTENT = "record_pain"
+DIARY_ALERT_SLOT = "pain_trend_alert"
 
 
 def tier_rank(tier: Optional[str]) -> int:
