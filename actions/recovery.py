@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import database
 from bot.recovery import checkins
 from bot.recovery.diary import SEVERE, Entry, assess, chart_svg, read_score, trend_words
-from bot.recovery.surgery_date import read_surgery_date
+from bot.recovery.surgery_date import FUTURE, IMPOSSIBLE, TOO_OLD, UNCLEAR, read_surgery_date
 from bot.recovery.timeline import SIX_WEEKS, stage_response, stage_words
 from bot.vocabulary import DIARY_ALERT_SLOT
 
@@ -24,6 +24,12 @@ logger = logging.getLogger(__name__)
 
 # The clock every action reads; tests replace it.
 now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)  # noqa: E731
+# Each reading of the diary and each date problem has its answer (domain.yml).
+DATE_PROBLEM_RESPONSES = {UNCLEAR: "utter_surgery_date_unclear", FUTURE: "utter_surgery_date_future",
+                          IMPOSSIBLE: "utter_surgery_date_impossible", TOO_OLD: "utter_surgery_date_too_old"}
+ESCALATION_RESPONSES = {"jump": "utter_pain_trend_jump", "severe": "utter_pain_trend_severe"}
+TREND_RESPONSES = {"better": "utter_pain_trend_better", "worse": "utter_pain_trend_worse",
+                   "same": "utter_pain_trend_same", "one": "utter_pain_trend_one"}
 # Channels that draw the diary chart (the web widget); text channels get words only.
 CHART_CHANNELS = ("socketio",)
 
@@ -84,7 +90,7 @@ class ActionSetSurgeryDate(Action):
         today = now().date()
         reading = read_surgery_date(tracker.latest_message.get("text", ""), today)
         if reading.date is None:
-            dispatcher.utter_message(response=f"utter_surgery_date_{reading.problem}")
+            dispatcher.utter_message(response=DATE_PROBLEM_RESPONSES[reading.problem or UNCLEAR])
             return []
         events = restore(tracker)
         for message in stage_messages(reading.date, today):
@@ -166,7 +172,7 @@ class ActionRecordPain(Action):
                 verdict = None
             if verdict is not None and verdict.escalates:
                 # The rule "worrying pain trend" gives the urgent advice next (domain response).
-                dispatcher.utter_message(response=f"utter_pain_trend_{verdict.reason}")
+                dispatcher.utter_message(response=ESCALATION_RESPONSES[verdict.reason or "jump"])
                 return True
             if verdict is not None:
                 dispatcher.utter_message(response="utter_pain_recorded", pain_score=score)
@@ -199,7 +205,7 @@ class ActionPainTrend(Action):
         direction, scores = trend
         chart = ({"json_message": {"pain_chart_svg": chart_svg(entries)}}
                  if tracker.get_latest_input_channel() in CHART_CHANNELS else {})
-        dispatcher.utter_message(response=f"utter_pain_trend_{direction}",
+        dispatcher.utter_message(response=TREND_RESPONSES[direction],
                                  pain_scores=", ".join(map(str, scores)), **chart)
         return events
 

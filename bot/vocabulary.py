@@ -48,6 +48,10 @@ CLASSIFIER_FLAG = "classifier"
 DIARY_FLAG = "pain_diary_trend"
 DIARY_INTENT = "record_pain"
 DIARY_ALERT_SLOT = "pain_trend_alert"
+# Rasa's convention for intents that external events send (reminders, the trigger_intent API):
+# never typed by a patient. The check-in reminder's intent is one.
+EXTERNAL_INTENT_PREFIX = "EXTERNAL_"
+CHECKIN_INTENT = f"{EXTERNAL_INTENT_PREFIX}checkin"
 
 
 def tier_rank(tier: Optional[str]) -> int:

@@ -6,14 +6,15 @@ can send first delivers them; each one is a short question recorded like a diary
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import List, Tuple
 
+from bot.vocabulary import CHECKIN_INTENT
+
+INTENT = CHECKIN_INTENT  # what a fired check-in sends (a rule answers it with utter_checkin)
 MILESTONE_DAYS = (3, 14, 42)
-# 15:00 UTC is mid-morning across the continental US; the clinic's patients are there.
+# 15:00 UTC is morning across the continental US (7:00 Pacific, 10:00 Eastern), where the clinic is.
 SEND_AT = time(15, 0, tzinfo=timezone.utc)
-INTENT = "EXTERNAL_checkin"
 PREFIX = "checkin_day_"
 
 
