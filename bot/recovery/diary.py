@@ -19,6 +19,7 @@ SEVERE = 8
 WINDOW = timedelta(days=14)
 PERSISTS = timedelta(hours=12)
 AREAS = ("leg", "back")
+SHOWN = 7  # scores "how am I doing?" lists
 
 # "6/10", "6 out of 10", "pain 3", "pain is a 7", "pain level: 5", "7 today"
 _SCORE = re.compile(
@@ -84,18 +85,21 @@ def _persisting_severe(ordered: Sequence[Entry]) -> bool:
     return len(run) >= 2 and run[0].at - run[-1].at >= PERSISTS
 
 
-def trend_words(entries: Sequence[Entry]) -> Optional[Tuple[str, int, int, int]]:
-    """(direction, first score, latest score, number of entries) over the last WINDOW.
+def trend_words(entries: Sequence[Entry]) -> Optional[Tuple[str, List[int]]]:
+    """(direction, the last SHOWN scores of the last WINDOW, oldest first); None without entries.
 
-    direction: "better", "worse" or "same"; None without entries.
+    direction: "one" (a single score), or the latest against the one before it: "better",
+    "worse" or "same". The latest change is what a patient asking "how am I doing?" needs
+    first; the list shows the longer run.
     """
     ordered = sorted(entries, key=lambda entry: entry.at)
     if not ordered:
         return None
-    recent = [e for e in ordered if e.at >= ordered[-1].at - WINDOW]
-    first, last = recent[0].score, recent[-1].score
-    direction = "better" if last < first else "worse" if last > first else "same"
-    return direction, first, last, len(recent)
+    scores = [e.score for e in ordered if e.at >= ordered[-1].at - WINDOW][-SHOWN:]
+    if len(scores) == 1:
+        return "one", scores
+    last, before = scores[-1], scores[-2]
+    return ("better" if last < before else "worse" if last > before else "same"), scores
 
 
 def chart_svg(entries: Sequence[Entry], width: int = 240, height: int = 80) -> str:

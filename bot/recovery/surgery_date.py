@@ -34,6 +34,7 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 _WORD = re.compile(r"[a-z]+")
 _ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
 _SLASHED = re.compile(r"\b(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2}|\d{4}))?\b")
+_MAY_MONTH = re.compile(r"\bmay\s+\d|\d(?:st|nd|rd|th)?\s+(?:of\s+)?may\b")
 _AGO = re.compile(r"\b(ago|back|out|post|since|after|before)\b")
 
 
@@ -119,10 +120,9 @@ def _absolute(day: int, month: int, year: Optional[int], today: date) -> DateRea
 
 
 def _named_month(text: str, today: date) -> Optional[DateReading]:
-    words = _WORD.findall(text)
-    months = {month for word in words if (month := _month_of(word))}
-    if "may" in words and len(months) == 1 and not re.search(r"\bmay\s+\d|\d(st|nd|rd|th)?\s+(of\s+)?may\b", text):
-        return None  # "may" as a verb ("I may have had it..."), not the month
+    months = {name for word in _WORD.findall(text) if (name := _month_of(word))}
+    if "may" in months and not _MAY_MONTH.search(text):
+        months.discard("may")  # the verb ("I may have had it..."), not the month
     if not months:
         return None
     if len(months) > 1:

@@ -65,6 +65,8 @@ def test_unclear_future_and_impossible_dates_are_not_guessed(text, problem):
 
 def test_may_the_month_is_still_read():
     assert read_surgery_date("on May 5", TODAY).date == date(2026, 5, 5)
+    assert read_surgery_date("the 5th of may", TODAY).date == date(2026, 5, 5)
+    assert read_surgery_date("I may have had it on March 3", TODAY).date == date(2026, 3, 3)
 
 
 def test_a_leap_day_exists_only_in_leap_years():

@@ -70,9 +70,11 @@ def test_severe_pain_once_or_briefly_does_not_escalate():
 
 
 def test_trend_in_words():
-    assert trend_words(diary(7, 5, 3)) == ("better", 7, 3, 3)
-    assert trend_words(diary(2, 4)) == ("worse", 2, 4, 2)
-    assert trend_words(diary(4, 4)) == ("same", 4, 4, 2)
+    assert trend_words(diary(7, 5, 3)) == ("better", [7, 5, 3])
+    assert trend_words(diary(7, 5, 3, 6)) == ("worse", [7, 5, 3, 6])   # lower than at first, up since
+    assert trend_words(diary(4, 4)) == ("same", [4, 4])
+    assert trend_words(diary(4)) == ("one", [4])
+    assert trend_words(diary(*range(10))) == ("worse", [3, 4, 5, 6, 7, 8, 9])  # the last seven
     assert trend_words([]) is None
 
 
@@ -87,6 +89,7 @@ def test_checkins_are_the_milestones_still_ahead():
     surgery = datetime(2026, 11, 20).date()
     names = [name for name, _ in schedule(surgery, START)]
     assert names == ["checkin_day_3", "checkin_day_14", "checkin_day_42"]
-    later = [(name, when.date().isoformat()) for name, when in schedule(surgery, datetime(2026, 12, 10, tzinfo=timezone.utc))]
+    later = schedule(surgery, datetime(2026, 12, 10, tzinfo=timezone.utc))
+    later = [(name, when.date().isoformat()) for name, when in later]
     assert later == [("checkin_day_42", "2027-01-01")]
     assert schedule(surgery, datetime(2027, 2, 1, tzinfo=timezone.utc)) == []
