@@ -65,8 +65,9 @@ class Settings:
     sender_hash_key: str = setting("SENDER_HASH_KEY", "dev-only-not-secret",
                                    "secret key for hashing sender ids; set a long random one "
                                    "in production", secret=True)
-    retention_days: int = setting("RETENTION_DAYS", 90, "how long conversations, escalations and "
-                                  "callbacks are kept (`python -m bot purge`)",
+    retention_days: int = setting("RETENTION_DAYS", 90, "how long conversations, escalations, "
+                                  "callbacks and recovery data (surgery date, pain diary) are kept "
+                                  "(`python -m bot purge`)",
                                   parse=_whole_number("RETENTION_DAYS"))
 
     def __post_init__(self) -> None:
