@@ -144,8 +144,7 @@ class ActionRecordPain(Action):
         return "action_record_pain"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        said = next(tracker.get_latest_entity_values("pain_score"), None)
-        found = read_score(f"{said}/10" if said is not None else tracker.latest_message.get("text", ""))
+        found = read_score(tracker.latest_message.get("text", ""))
         if found is None:
             dispatcher.utter_message(response="utter_ask_pain_score")
             return [SlotSet(DIARY_ALERT_SLOT, False)]
@@ -224,7 +223,7 @@ class ActionStartCheckins(Action):
             return events
         if not _consented(tracker):
             return events + _ask_consent(dispatcher)  # asking for check-ins may change a "no"
-        ahead = checkins.schedule(surgery, now())
+        ahead = checkins.schedule(surgery, now(), tracker.sender_id)
         if not ahead:
             dispatcher.utter_message(response="utter_checkins_none_ahead")
             return events
@@ -239,7 +238,8 @@ class ActionStartCheckins(Action):
 
 
 def _cancel_checkins() -> List[EventType]:
-    return [ReminderCancelled(name=name) for name in checkins.all_names()]
+    """Every check-in of this conversation (Rasa matches the intent within the sender's jobs)."""
+    return [ReminderCancelled(intent_name=checkins.INTENT)]
 
 
 class ActionStopCheckins(Action):

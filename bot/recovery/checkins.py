@@ -6,6 +6,7 @@ can send first delivers them; each one is a short question recorded like a diary
 """
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime, time, timedelta, timezone
 from typing import List, Tuple
 
@@ -18,16 +19,15 @@ SEND_AT = time(15, 0, tzinfo=timezone.utc)
 PREFIX = "checkin_day_"
 
 
-def reminder_name(day: int) -> str:
-    return f"{PREFIX}{day}"
+def reminder_name(day: int, sender_id: str) -> str:
+    """Unique per patient: Rasa's scheduler uses the name as the job id across all conversations,
+    so a shared name would replace another patient's check-in. The same patient asking again
+    replaces their own. A digest, so the scheduler's job list does not show phone numbers."""
+    return f"{PREFIX}{day}_{hashlib.sha256(sender_id.encode()).hexdigest()[:16]}"
 
 
-def schedule(surgery: date, now: datetime) -> List[Tuple[str, datetime]]:
+def schedule(surgery: date, now: datetime, sender_id: str) -> List[Tuple[str, datetime]]:
     """(reminder name, when) of the milestones still ahead of `now` (aware), soonest first."""
-    moments = [(reminder_name(day), datetime.combine(surgery + timedelta(days=day), SEND_AT))
+    moments = [(reminder_name(day, sender_id), datetime.combine(surgery + timedelta(days=day), SEND_AT))
                for day in MILESTONE_DAYS]
     return [(name, when) for name, when in moments if when > now]
-
-
-def all_names() -> List[str]:
-    return [reminder_name(day) for day in MILESTONE_DAYS]

@@ -171,12 +171,16 @@ def test_a_message_without_a_score_asks_for_one(diary, dispatcher, tracker_for, 
     assert responses(dispatcher) == ["utter_ask_pain_score"]
 
 
-def test_the_score_button_is_read_from_its_entity(diary, dispatcher, tracker_for, domain_dict):
+def test_the_score_buttons_send_scores_the_diary_reads(diary, dispatcher, tracker_for, domain_dict):
+    """The buttons' payload is text, so it goes through the NLU and the red-flag detector like typed
+    words ("pain 9/10" is an urgent sign there) and is recorded like any score."""
     diary.save_profile("test-patient", True)
-    entity = [{"entity": "pain_score", "value": "4"}]
-    run(ActionRecordPain(), dispatcher, tracker_for("/record_pain", "record_pain", entities=entity, slots=CONSENTED),
-        domain_dict)
-    assert [e.score for e in diary.scores("test-patient")] == [4]
+    buttons = domain_dict["responses"]["utter_checkin"][0]["buttons"]
+    assert [b["title"] for b in buttons] == [str(n) for n in range(11)]
+    for button in buttons:
+        run(ActionRecordPain(), dispatcher, tracker_for(button["payload"], "record_pain", slots=CONSENTED),
+            domain_dict)
+    assert [e.score for e in diary.scores("test-patient")] == list(range(11))
 
 
 def test_storage_down_still_answers_and_never_reassures(monkeypatch, dispatcher, tracker_for, domain_dict):
@@ -209,12 +213,25 @@ def test_the_web_widget_also_gets_a_chart(diary, dispatcher, tracker_for, domain
 def test_checkins_are_rasa_reminders_at_the_milestones_ahead(diary, dispatcher, tracker_for, domain_dict):
     tracker = tracker_for("check in on me", "checkins_start", slots={**CONSENTED, "surgery_date": "2026-11-25"})
     events = run(ActionStartCheckins(), dispatcher, tracker, domain_dict)
-    reminders = [(e["name"], e["date_time"][:16], e["intent"]) for e in events if e["event"] == "reminder"]
-    assert reminders == [("checkin_day_14", "2026-12-09T15:00", "EXTERNAL_checkin"),
-                         ("checkin_day_42", "2027-01-06T15:00", "EXTERNAL_checkin")]
+    reminders = [(e["name"][:15], e["date_time"][:16], e["intent"]) for e in events if e["event"] == "reminder"]
+    assert reminders == [("checkin_day_14_", "2026-12-09T15:00", "EXTERNAL_checkin"),
+                         ("checkin_day_42_", "2027-01-06T15:00", "EXTERNAL_checkin")]
     assert all(e["kill_on_user_msg"] is False for e in events if e["event"] == "reminder")
     assert dispatcher.messages[0]["checkin_dates"] == "December 9, January 6"
     assert diary.profile("test-patient").checkins is True
+
+
+def test_checkin_names_differ_between_patients_and_hide_the_sender(diary, dispatcher, tracker_for, domain_dict):
+    """Rasa's scheduler keys jobs by name across conversations: a shared name would replace
+    another patient's check-in."""
+    names = []
+    for sender in ("whatsapp:+15551234567", "telegram:42"):
+        tracker = tracker_for("check in", "checkins_start", sender_id=sender,
+                              slots={**CONSENTED, "surgery_date": "2026-11-25"})
+        names.append({e["name"] for e in run(ActionStartCheckins(), dispatcher, tracker, domain_dict)
+                      if e["event"] == "reminder"})
+    assert len(names[0]) == 2 and not names[0] & names[1]
+    assert not any("5551234567" in name for name in names[0])
 
 
 def test_checkins_need_a_date_and_consent(diary, dispatcher, tracker_for, domain_dict):
@@ -229,8 +246,7 @@ def test_checkins_need_a_date_and_consent(diary, dispatcher, tracker_for, domain
 
 def test_one_word_stops_every_checkin(diary, dispatcher, tracker_for, domain_dict):
     events = run(ActionStopCheckins(), dispatcher, tracker_for("unsubscribe", "checkins_stop"), domain_dict)
-    assert sorted(e["name"] for e in events if e["event"] == "cancel_reminder") == [
-        "checkin_day_14", "checkin_day_3", "checkin_day_42"]
+    assert [e["intent"] for e in events if e["event"] == "cancel_reminder"] == ["EXTERNAL_checkin"]
     assert responses(dispatcher) == ["utter_checkins_stopped"]
 
 
@@ -244,7 +260,7 @@ def test_delete_my_data_removes_everything_and_stops_checkins(diary, dispatcher,
     assert diary.profile("test-patient") is None and diary.scores("test-patient") == []
     assert diary.profile("someone-else") is not None
     assert slots(events)["surgery_date"] is None and slots(events)["recovery_consent"] is None
-    assert len([e for e in events if e["event"] == "cancel_reminder"]) == 3
+    assert [e["intent"] for e in events if e["event"] == "cancel_reminder"] == ["EXTERNAL_checkin"]
     assert responses(dispatcher) == ["utter_data_deleted"]
 
 

@@ -87,9 +87,9 @@ def test_chart_has_one_point_per_recent_score():
 
 def test_checkins_are_the_milestones_still_ahead():
     surgery = datetime(2026, 11, 20).date()
-    names = [name for name, _ in schedule(surgery, START)]
+    names = [name.rsplit("_", 1)[0] for name, _ in schedule(surgery, START, "p1")]
     assert names == ["checkin_day_3", "checkin_day_14", "checkin_day_42"]
-    later = schedule(surgery, datetime(2026, 12, 10, tzinfo=timezone.utc))
-    later = [(name, when.date().isoformat()) for name, when in later]
+    later = schedule(surgery, datetime(2026, 12, 10, tzinfo=timezone.utc), "p1")
+    later = [(name.rsplit("_", 1)[0], when.date().isoformat()) for name, when in later]
     assert later == [("checkin_day_42", "2027-01-01")]
-    assert schedule(surgery, datetime(2027, 2, 1, tzinfo=timezone.utc)) == []
+    assert schedule(surgery, datetime(2027, 2, 1, tzinfo=timezone.utc), "p1") == []
