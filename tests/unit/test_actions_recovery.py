@@ -268,3 +268,13 @@ def test_a_failed_deletion_says_so(monkeypatch, dispatcher, tracker_for, domain_
     monkeypatch.setattr(database, "stores", lambda: (_ for _ in ()).throw(RuntimeError("down")))
     run(ActionDeleteMyData(), dispatcher, tracker_for("delete my data", "delete_my_data"), domain_dict)
     assert responses(dispatcher) == ["utter_data_delete_failed"]
+
+
+def test_a_returning_patient_is_not_asked_again_and_gets_the_saved_date(diary, dispatcher, tracker_for,
+                                                                       domain_dict):
+    diary.save_profile("test-patient", True, surgery_date=date(2026, 11, 11))
+    events = run(ActionRecordPain(), dispatcher, tracker_for("pain 4/10", "record_pain"), domain_dict)  # new session
+    assert slots(events) == {"recovery_consent": True, "checkins": False, "surgery_date": "2026-11-11",
+                             "pain_trend_alert": False}
+    assert responses(dispatcher) == ["utter_pain_recorded"]
+    assert [e.score for e in diary.scores("test-patient")] == [4]
