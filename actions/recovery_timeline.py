@@ -1,10 +1,16 @@
-"""Answers "is this normal / how long" for the patient's own point in recovery."""
+"""Answers "is this normal / how long / when do I stop my pain medicine" for the patient's own
+point in recovery: the time they just said, else the surgery date they gave (slot
+`surgery_date`, actions/recovery.py), else the general answer."""
+from datetime import date
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import recovery
 from bot.recovery.timeline import days_since_surgery, stage_response
+
+MEDICATION = "manage_medication"
 
 
 class ActionAnswerRecoveryStage(Action):
@@ -14,11 +20,19 @@ class ActionAnswerRecoveryStage(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent == MEDICATION:
+            dispatcher.utter_message(response="utter_manage_medication")
         said = next(tracker.get_latest_entity_values("time_since_surgery"), None)
         days = days_since_surgery(said or tracker.latest_message.get("text", ""))
-        if days is None:
-            # The NLU found no usable duration: give the general timeline instead.
-            dispatcher.utter_message(response="utter_duration_overview")
-        else:
+        surgery = recovery.surgery_date_of(tracker)
+        if days is not None:
             dispatcher.utter_message(response=stage_response(days), time_since_surgery=said)
+        elif surgery is not None:
+            today: date = recovery.now().date()
+            for message in recovery.stage_messages(surgery, today):
+                dispatcher.utter_message(**message)
+        elif intent != MEDICATION:
+            # No usable duration or date: give the general timeline instead.
+            dispatcher.utter_message(response="utter_duration_overview")
         return []

@@ -7,7 +7,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import database
 from actions.database import turn_of
-from bot.vocabulary import CLASSIFIER_FLAG, RED_FLAG_ENTITY, TIER_OF_ADVICE, is_red_flag_intent
+from bot.vocabulary import (CLASSIFIER_FLAG, DIARY_ALERT_SLOT, DIARY_FLAG, DIARY_INTENT, RED_FLAG_ENTITY,
+                            TIER_OF_ADVICE, is_red_flag_intent)
 
 logger = logging.getLogger(__name__)
 
@@ -22,13 +23,17 @@ def tier_given(tracker: Tracker) -> Optional[str]:
 
 
 def flags_matched(tracker: Tracker, tier: str) -> List[str]:
-    """Flag ids the detector found; "classifier" when only it heard one; otherwise the advice
-    ended a screening (the patient answered its questions)."""
+    """Flag ids the detector found; "classifier" when only it heard one; the diary's flag when a
+    pain score's trend escalated; otherwise the advice ended a screening (the patient answered
+    its questions)."""
     flags = [e["value"] for e in tracker.latest_message.get("entities", []) if e.get("entity") == RED_FLAG_ENTITY]
     if flags:
         return flags
-    if is_red_flag_intent((tracker.latest_message.get("intent") or {}).get("name")):
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    if is_red_flag_intent(intent):
         return [CLASSIFIER_FLAG]
+    if intent == DIARY_INTENT and tracker.get_slot(DIARY_ALERT_SLOT):
+        return [DIARY_FLAG]
     return [f"screening_{tier}"]
 
 

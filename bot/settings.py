@@ -103,9 +103,10 @@ class Settings:
     sender_hash_key: str = setting("SENDER_HASH_KEY", DEV_SENDER_HASH_KEY,
                                    "secret key for hashing sender ids; set a long random one "
                                    "in production", secret=True)
-    retention_days: int = setting("RETENTION_DAYS", 90, "how long conversations, escalations and "
-                                  "callbacks and the review inbox are kept, and STOPs of numbers "
-                                  "silent that long (`python -m bot purge`)",
+    retention_days: int = setting("RETENTION_DAYS", 90, "how long conversations, escalations, "
+                                  "callbacks, recovery data (surgery date, pain diary) and the review "
+                                  "inbox are kept, and STOPs of numbers silent that long "
+                                  "(`python -m bot purge`)",
                                   parse=_whole_number("RETENTION_DAYS"))
     # Messaging channels (docs/CHANNELS.md). A channel whose settings are missing stays off, and
     # the Rasa server's start-up log says which. The *_API_URL settings let the tests talk to a

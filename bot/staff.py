@@ -85,6 +85,7 @@ def purge(args: argparse.Namespace, settings: Settings) -> int:
             ("callback requests", stores.callbacks.purge(cutoff)),
             ("SMS opt-outs (silent numbers)", stores.opt_outs.purge(cutoff)),
             ("review inbox items", stores.inbox.purge(cutoff)),
+            ("recovery data", stores.recovery.purge(cutoff)),
             ("conversation events", purge_tracker_events(stores.engine, cutoff)),
             ("outbox entries", stores.outbox.purge(cutoff)),
         )

@@ -51,6 +51,15 @@ RED_FLAG_PARTS_KEY = "red_flag_parts"
 RED_FLAG_ENTITY = "red_flag"
 # The flag recorded when only the classifier heard a red flag.
 CLASSIFIER_FLAG = "classifier"
+# The flag recorded when the pain diary's trend escalated (bot/recovery/diary.py), and the
+# intent and slot that carry it through the dialogue.
+DIARY_FLAG = "pain_diary_trend"
+DIARY_INTENT = "record_pain"
+DIARY_ALERT_SLOT = "pain_trend_alert"
+# Rasa's convention for intents that external events send (reminders, the trigger_intent API):
+# never typed by a patient. The check-in reminder's intent is one.
+EXTERNAL_INTENT_PREFIX = "EXTERNAL_"
+CHECKIN_INTENT = f"{EXTERNAL_INTENT_PREFIX}checkin"
 
 
 def tier_rank(tier: Optional[str]) -> int:

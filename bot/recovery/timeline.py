@@ -41,3 +41,14 @@ def stage_response(days: int) -> str:
     if days <= SIX_WEEKS:
         return "utter_stage_recovery_weeks"
     return "utter_stage_beyond_six_weeks"
+
+
+def stage_words(days: int) -> str:
+    """How a patient says the time since surgery: "today", "3 days", "3 weeks", "4 months"."""
+    if days <= 0:
+        return "less than a day"
+    if days < 14:
+        return "1 day" if days == 1 else f"{days} days"
+    if days < 70:
+        return f"{days // 7} weeks"
+    return f"{days // 30} months"

@@ -9,10 +9,11 @@ from bot.storage.database import (create_engine, database_url, engine_for, migra
                                   session_scope)
 from bot.storage.escalations import EscalationRecord, EscalationRepository
 from bot.storage.models import hash_sender
+from bot.storage.recovery import Profile, RecoveryRepository
 from bot.storage.stores import Stores
 
 __all__ = [
     "CallbackRecord", "CallbackRepository", "ConsentRequired", "EscalationRecord",
-    "EscalationRepository", "Stores", "create_engine", "database_url", "engine_for",
+    "EscalationRepository", "Profile", "RecoveryRepository", "Stores", "create_engine", "database_url", "engine_for",
     "hash_sender", "migrate", "safe_url", "session_scope",
 ]

@@ -157,3 +157,37 @@ class InboxItem(Base):
     status = sa.Column(sa.String(16), nullable=False, default="open")
     resolution = sa.Column(sa.String(64), nullable=True)  # the intent assigned, or the flag id
     reviewed_at = sa.Column(UTCDateTime, nullable=True)
+
+
+class RecoveryProfile(Base):
+    """A patient's surgery date and check-in choice, kept only with their consent.
+
+    `created_at` is when it was last saved or a diary entry was added: retention counts from there.
+    """
+
+    __tablename__ = "recovery_profiles"
+    __table_args__ = (sa.CheckConstraint(sa.column("consent") == sa.true(), name="consent"),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    sender_hash = sa.Column(sa.String(64), nullable=False, unique=True)
+    surgery_date = sa.Column(sa.Date, nullable=True)
+    consent = sa.Column(sa.Boolean(create_constraint=False), nullable=False)
+    checkins = sa.Column(sa.Boolean(create_constraint=False), nullable=False, default=False)
+
+
+class PainScore(Base):
+    """One pain-diary entry: when, the 0-10 score, and leg or back if the patient said."""
+
+    __tablename__ = "pain_scores"
+    __table_args__ = (
+        sa.CheckConstraint(sa.column("score").between(0, 10), name="score"),
+        sa.CheckConstraint(sa.or_(sa.column("area").is_(None), sa.column("area").in_(("leg", "back"))),
+                           name="area"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    sender_hash = sa.Column(sa.String(64), nullable=False, index=True)
+    score = sa.Column(sa.Integer, nullable=False)
+    area = sa.Column(sa.String(8), nullable=True)

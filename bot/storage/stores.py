@@ -20,6 +20,7 @@ from bot.storage.inbox import InboxRepository
 from bot.storage.models import turn_key
 from bot.storage.opt_outs import OptOutRepository
 from bot.storage.outbox import Entry, Outbox
+from bot.storage.recovery import RecoveryRepository
 from bot.storage.repository import Repository
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ class Stores:
         self.outbox = Outbox(outbox_path(settings))
         self.opt_outs = OptOutRepository(self.engine, settings.sender_hash_key)
         self.inbox = InboxRepository(self.engine, settings.sender_hash_key)
+        self.recovery = RecoveryRepository(self.engine, settings.sender_hash_key)
         self._by_kind: Dict[str, Repository] = {"escalation": self.escalations,
                                                 "callback": self.callbacks}
 

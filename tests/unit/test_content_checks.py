@@ -281,6 +281,13 @@ def test_domain_and_nlu_intents_must_match(tmp_path):
     assert only(root, "intent 'ask_sit' is in the domain but has 0 training examples")
 
 
+def test_an_external_intent_needs_a_rule_but_no_examples_or_typed_test(tmp_path):
+    intents = ("greet", "ask_drive", "EXTERNAL_checkin")
+    found = messages(project(tmp_path, domain_yml=domain(intents=intents)))
+    assert found == ["domain.yml:7: error: intent 'EXTERNAL_checkin' is used in no rule or story "
+                     "(hint: add a rule under data/stories/rules/ that answers it)"]
+
+
 def test_a_rule_naming_a_response_the_domain_lacks_fails_at_the_step(tmp_path):
     rules = GOOD["data/stories/rules/basic.yml"].replace("      - action: utter_drive", "      - action: utter_drvie")
     [problem] = only(project(tmp_path, data__stories__rules__basic_yml=rules), "utter_drvie")

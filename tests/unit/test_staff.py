@@ -8,7 +8,8 @@ import sqlalchemy as sa
 
 from bot import staff
 from bot.settings import Settings
-from bot.storage import CallbackRepository, EscalationRepository, create_engine, hash_sender
+from bot.storage import (CallbackRepository, EscalationRepository, RecoveryRepository, create_engine,
+                         hash_sender)
 from bot.storage.database import head_revision
 from bot.storage.opt_outs import OptOutRepository
 from bot.storage.outbox import Outbox
@@ -102,6 +103,10 @@ def test_purge_applies_retention_to_every_store(engine, settings, capsys):
         CallbackRepository(engine, KEY, clock=clock).add("p", "rest", "A", "5551234567", "am", True)
         OptOutRepository(engine, KEY, clock=clock).stop("twilio", f"+1555{clock().day:07d}")
         InboxRepository(engine, KEY).add([Sighting("p", clock(), ("fallback",), "leg odd", None, None, "none", None)])
+    for clock, patient in ((ago(days=120), "old"), (ago(days=1), "new")):
+        recovery = RecoveryRepository(engine, KEY, clock=clock)
+        recovery.save_profile(patient, True)
+        recovery.add_score(patient, 4)
     events = ConfiguredSQLTrackerStore.SQLEvent.__table__
     events.create(engine)  # normally created by Rasa's tracker store
     with engine.begin() as connection:
@@ -117,7 +122,8 @@ def test_purge_applies_retention_to_every_store(engine, settings, capsys):
     assert "older than 90 days" in out
     lines = {line.rsplit(None, 1)[0].strip(): line.split()[-1] for line in out.splitlines()[2:]}
     assert lines == {"escalations": "1", "callback requests": "1", "SMS opt-outs (silent numbers)": "1",
-                     "review inbox items": "1", "conversation events": "2", "outbox entries": "1"}
+                     "review inbox items": "1", "recovery data": "2", "conversation events": "2",
+                     "outbox entries": "1"}
 
     run(["purge"], settings)
     assert re.search(r"conversation events +0\n", capsys.readouterr().out)

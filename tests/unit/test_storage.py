@@ -63,7 +63,8 @@ def test_safe_url_hides_password():
 def test_migrate_creates_schema_matching_models_and_is_repeatable(engine):
     assert migrate(engine) == head_revision()
     assert migrate(engine) == head_revision()
-    assert {"escalations", "callback_requests", "inbox_items"} <= set(sa.inspect(engine).get_table_names())
+    assert {"escalations", "callback_requests", "inbox_items", "recovery_profiles", "pain_scores"} <= set(
+        sa.inspect(engine).get_table_names())
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
 

@@ -12,6 +12,7 @@ from rasa.shared.core.constants import DEFAULT_ACTION_NAMES, DEFAULT_INTENTS, DE
 from ruamel.yaml.comments import CommentedMap
 
 from bot.tooling.content_checks.loader import Problem, Project
+from bot.vocabulary import EXTERNAL_INTENT_PREFIX
 
 # Intents Rasa defines by itself: stories and tests may use them without listing them in
 # domain.yml, and they need no training examples. Likewise its actions (action_listen, ...)
@@ -51,13 +52,15 @@ def check_intents(project: Project) -> List[Problem]:
 
     problems = []
     for intent, line in declared.items():
-        if intent not in trained and intent not in RASA_DEFAULT_INTENTS:
+        # Sent by reminders and external events, never typed: no examples, no `user:` test; a rule.
+        external = intent.startswith(EXTERNAL_INTENT_PREFIX)
+        if intent not in trained and intent not in RASA_DEFAULT_INTENTS and not external:
             problems.append(Problem(domain_path, line, f"intent '{intent}' is in the domain but has 0 training "
                                     "examples in data/", "add examples under data/nlu/, or remove the intent"))
         if intent not in in_stories:
             problems.append(Problem(domain_path, line, f"intent '{intent}' is used in no rule or story",
                                     "add a rule under data/stories/rules/ that answers it"))
-        if intent not in in_tests:
+        if intent not in in_tests and not external:
             problems.append(Problem(domain_path, line, f"intent '{intent}' is covered by no conversation test",
                                     "add a story under tests/conversations/ with a `user:` step and "
                                     f"`intent: {intent}`"))

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Callable, List, Optional, Set, Tuple
 from ruamel.yaml.comments import CommentedMap
 
 from bot.tooling.content_checks.loader import Problem, Project
+from bot.vocabulary import EXTERNAL_INTENT_PREFIX
 
 if TYPE_CHECKING:  # Rasa is imported only when the check runs
     from rasa.shared.core.domain import Domain
@@ -184,6 +185,8 @@ def _intent_in_steps(m: re.Match, locate: Locator) -> List[Problem]:
 
 def _intent_without_examples(m: re.Match, locate: Locator) -> List[Problem]:
     name = m["name"]
+    if name.startswith(EXTERNAL_INTENT_PREFIX):  # sent by reminders and external events, never typed
+        return []
     return [_at(locate.domain_intent(name), f"intent '{name}' is in domain.yml but has no training examples",
                 f"add at least 20 examples of '{name}' in data/nlu/<topic>.yml, or remove the intent")]
 

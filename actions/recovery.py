@@ -1,0 +1,277 @@
+"""Personalised recovery: the surgery date, the pain diary, its escalation, check-ins, deletion.
+
+Thin: the rules live in bot/recovery/ (dates, diary, check-ins) and the data in
+bot/storage/recovery.py. Nothing is stored without the patient's consent (slot
+`recovery_consent`); the urgent advice after a worrying trend is a rule's response
+(data/stories/rules/recovery.yml), so it reads the same as for a stated sign.
+"""
+import logging
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Callable, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, ReminderCancelled, ReminderScheduled, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import database
+from bot.recovery import checkins
+from bot.recovery.diary import SEVERE, Entry, assess, chart_svg, read_score, trend_words
+from bot.recovery.surgery_date import FUTURE, IMPOSSIBLE, TOO_OLD, UNCLEAR, read_surgery_date
+from bot.recovery.timeline import SIX_WEEKS, stage_response, stage_words
+from bot.vocabulary import DIARY_ALERT_SLOT
+
+logger = logging.getLogger(__name__)
+
+# The clock every action reads; tests replace it.
+now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)  # noqa: E731
+# Each reading of the diary and each date problem has its answer (domain.yml).
+DATE_PROBLEM_RESPONSES = {UNCLEAR: "utter_surgery_date_unclear", FUTURE: "utter_surgery_date_future",
+                          IMPOSSIBLE: "utter_surgery_date_impossible", TOO_OLD: "utter_surgery_date_too_old"}
+ESCALATION_RESPONSES = {"jump": "utter_pain_trend_jump", "severe": "utter_pain_trend_severe"}
+TREND_RESPONSES = {"better": "utter_pain_trend_better", "worse": "utter_pain_trend_worse",
+                   "same": "utter_pain_trend_same", "one": "utter_pain_trend_one"}
+# Channels that draw the diary chart (the web widget); text channels get words only.
+CHART_CHANNELS = ("socketio",)
+
+
+def surgery_date_of(tracker: Tracker) -> Optional[date]:
+    value = tracker.get_slot("surgery_date")
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def stage_messages(surgery: date, today: date) -> List[Dict[str, Any]]:
+    """The stage answer and the six-week mark, as dispatcher messages."""
+    days = (today - surgery).days
+    mark = surgery + timedelta(days=SIX_WEEKS)
+    messages = [{"response": stage_response(max(days, 1)), "time_since_surgery": stage_words(days)}]
+    if today <= mark:
+        messages.append({"response": "utter_six_week_mark", "six_week_date": f"{mark:%B} {mark.day}"})
+    return messages
+
+
+def _consented(tracker: Tracker) -> bool:
+    return tracker.get_slot("recovery_consent") is True
+
+
+def restore(tracker: Tracker) -> List[EventType]:
+    """A returning patient's saved profile, as slots, while this conversation has not said yes or
+    no (a new session starts with empty slots). Also set on `tracker` for the running action."""
+    if tracker.get_slot("recovery_consent") is not None:
+        return []
+    try:
+        profile = database.stores().recovery.profile(tracker.sender_id)
+    except Exception:
+        logger.exception("could not read a recovery profile")
+        return []
+    if profile is None:
+        return []
+    found: Dict[str, Any] = {"recovery_consent": True, "checkins": profile.checkins}
+    if profile.surgery_date and not tracker.get_slot("surgery_date"):
+        found["surgery_date"] = profile.surgery_date.isoformat()
+    tracker.slots.update(found)
+    return [SlotSet(name, value) for name, value in found.items()]
+
+
+def _ask_consent(dispatcher: CollectingDispatcher) -> List[EventType]:
+    dispatcher.utter_message(response="utter_ask_recovery_consent")
+    return [SlotSet("recovery_consent_asked", True)]
+
+
+class ActionSetSurgeryDate(Action):
+    """ "I had surgery on March 3rd": the stage answer, then (once) the question to keep the date."""
+
+    def name(self) -> Text:
+        return "action_set_surgery_date"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        today = now().date()
+        reading = read_surgery_date(tracker.latest_message.get("text", ""), today)
+        if reading.date is None:
+            dispatcher.utter_message(response=DATE_PROBLEM_RESPONSES[reading.problem or UNCLEAR])
+            return []
+        events = restore(tracker)
+        for message in stage_messages(reading.date, today):
+            dispatcher.utter_message(**message)
+        events.append(SlotSet("surgery_date", reading.date.isoformat()))
+        if _consented(tracker):
+            try:
+                database.stores().recovery.save_profile(tracker.sender_id, True, surgery_date=reading.date)
+            except Exception:
+                logger.exception("could not save a surgery date")
+        elif tracker.get_slot("recovery_consent") is None:
+            events += _ask_consent(dispatcher)
+        return events
+
+
+class ActionRecoveryConsent(Action):
+    """The patient's yes or no to keeping their recovery data, right after an action asked it."""
+
+    def name(self) -> Text:
+        return "action_recovery_consent"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        if not tracker.get_slot("recovery_consent_asked"):
+            # A yes or no to something else: answer as the bot does outside its questions.
+            intent = (tracker.latest_message.get("intent") or {}).get("name")
+            dispatcher.utter_message(response="utter_deny_outside_questions" if intent == "deny"
+                                     else "utter_help")
+            return []
+        events: List[EventType] = [SlotSet("recovery_consent_asked", False)]
+        if (tracker.latest_message.get("intent") or {}).get("name") != "affirm":
+            dispatcher.utter_message(response="utter_recovery_not_saved")
+            return events + [SlotSet("recovery_consent", False), SlotSet("pending_pain_score", None)]
+        try:
+            stores = database.stores()
+            stores.recovery.save_profile(tracker.sender_id, True, surgery_date=surgery_date_of(tracker))
+            pending = tracker.get_slot("pending_pain_score")
+            if pending is not None:
+                stores.recovery.add_score(tracker.sender_id, int(pending))
+        except Exception:
+            logger.exception("could not save recovery data")
+            dispatcher.utter_message(response="utter_recovery_unavailable")
+            return events
+        dispatcher.utter_message(response="utter_recovery_saved")
+        return events + [SlotSet("recovery_consent", True), SlotSet("pending_pain_score", None)]
+
+
+class ActionRecordPain(Action):
+    """ "My pain is 6/10": record it (with consent) and check the trend (bot/recovery/diary.py)."""
+
+    def name(self) -> Text:
+        return "action_record_pain"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        found = read_score(tracker.latest_message.get("text", ""))
+        if found is None:
+            dispatcher.utter_message(response="utter_ask_pain_score")
+            return [SlotSet(DIARY_ALERT_SLOT, False)]
+        events = restore(tracker)
+        alert = self._record(dispatcher, tracker, *found)
+        if alert is None and tracker.get_slot("recovery_consent") is None:
+            events += [SlotSet("pending_pain_score", found[0]), *_ask_consent(dispatcher)]
+        return events + [SlotSet(DIARY_ALERT_SLOT, bool(alert))]
+
+    @staticmethod
+    def _record(dispatcher: CollectingDispatcher, tracker: Tracker, score: int, area: Optional[str]) -> Optional[bool]:
+        """Store and judge the score; True: escalate, False: not, None: not stored (no consent)."""
+        if not _consented(tracker):
+            dispatcher.utter_message(response="utter_pain_noted", pain_score=score)
+        else:
+            try:
+                repository = database.stores().recovery
+                if not repository.add_score(tracker.sender_id, score, area):
+                    raise RuntimeError("consent in the conversation but no profile stored")
+                verdict = assess(repository.scores(tracker.sender_id))
+            except Exception:
+                logger.exception("could not record a pain score")
+                dispatcher.utter_message(response="utter_pain_not_saved", pain_score=score)
+                verdict = None
+            if verdict is not None and verdict.escalates:
+                # The rule "worrying pain trend" gives the urgent advice next (domain response).
+                dispatcher.utter_message(response=ESCALATION_RESPONSES[verdict.reason or "jump"])
+                return True
+            if verdict is not None:
+                dispatcher.utter_message(response="utter_pain_recorded", pain_score=score)
+        if score >= SEVERE:
+            dispatcher.utter_message(response="utter_pain_severe")
+        return False if _consented(tracker) else None
+
+
+class ActionPainTrend(Action):
+    """ "How am I doing?": the diary's trend in words (and a small chart on the web widget)."""
+
+    def name(self) -> Text:
+        return "action_pain_trend"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        events = restore(tracker)
+        if not _consented(tracker):
+            dispatcher.utter_message(response="utter_pain_trend_empty")
+            return events
+        try:
+            entries: List[Entry] = database.stores().recovery.scores(tracker.sender_id)
+        except Exception:
+            logger.exception("could not read the pain diary")
+            dispatcher.utter_message(response="utter_recovery_unavailable")
+            return []
+        trend = trend_words(entries)
+        if trend is None:
+            dispatcher.utter_message(response="utter_pain_trend_empty")
+            return []
+        direction, scores = trend
+        chart = ({"json_message": {"pain_chart_svg": chart_svg(entries)}}
+                 if tracker.get_latest_input_channel() in CHART_CHANNELS else {})
+        dispatcher.utter_message(response=TREND_RESPONSES[direction],
+                                 pain_scores=", ".join(map(str, scores)), **chart)
+        return events
+
+
+class ActionStartCheckins(Action):
+    """Schedule the check-ins (Rasa reminders) at the milestones still ahead; needs date and consent."""
+
+    def name(self) -> Text:
+        return "action_start_checkins"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        events = restore(tracker)
+        surgery = surgery_date_of(tracker)
+        if surgery is None:
+            dispatcher.utter_message(response="utter_checkins_need_date")
+            return events
+        if not _consented(tracker):
+            return events + _ask_consent(dispatcher)  # asking for check-ins may change a "no"
+        ahead = checkins.schedule(surgery, now(), tracker.sender_id)
+        if not ahead:
+            dispatcher.utter_message(response="utter_checkins_none_ahead")
+            return events
+        try:
+            database.stores().recovery.save_profile(tracker.sender_id, True, checkins=True)
+        except Exception:
+            logger.exception("could not save the check-in choice")
+        dates = ", ".join(f"{when:%B} {when.day}" for _, when in ahead)
+        dispatcher.utter_message(response="utter_checkins_scheduled", checkin_dates=dates)
+        return events + [ReminderScheduled(checkins.INTENT, when, name=name, kill_on_user_message=False)
+                         for name, when in ahead] + [SlotSet("checkins", True)]
+
+
+def _cancel_checkins() -> List[EventType]:
+    """Every check-in of this conversation (Rasa matches the intent within the sender's jobs)."""
+    return [ReminderCancelled(intent_name=checkins.INTENT)]
+
+
+class ActionStopCheckins(Action):
+    """ "Unsubscribe": no more check-ins, on every channel."""
+
+    def name(self) -> Text:
+        return "action_stop_checkins"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        if _consented(tracker):
+            try:
+                database.stores().recovery.save_profile(tracker.sender_id, True, checkins=False)
+            except Exception:
+                logger.exception("could not save the check-in choice")
+        dispatcher.utter_message(response="utter_checkins_stopped")
+        return _cancel_checkins() + [SlotSet("checkins", False)]
+
+
+class ActionDeleteMyData(Action):
+    """ "Delete my data": the profile and diary go, check-ins stop, the conversation forgets the date."""
+
+    def name(self) -> Text:
+        return "action_delete_my_data"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        try:
+            database.stores().recovery.delete(tracker.sender_id)
+        except Exception:
+            logger.exception("could not delete recovery data")
+            dispatcher.utter_message(response="utter_data_delete_failed")
+            return _cancel_checkins()
+        dispatcher.utter_message(response="utter_data_deleted")
+        return _cancel_checkins() + [SlotSet(slot, None) for slot in
+                                     ("surgery_date", "recovery_consent", "recovery_consent_asked",
+                                      "pending_pain_score", "checkins")]
