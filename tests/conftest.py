@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import pytest
@@ -14,9 +15,28 @@ from rasa_sdk import Tracker  # noqa: E402
 from rasa_sdk.executor import CollectingDispatcher  # noqa: E402
 
 from bot.settings import PROJECT_ROOT  # noqa: E402
+from needs import AXE, CHROMIUM, unavailable  # noqa: E402 - tests/, on the path
 
 
 FIGURES: List[str] = []
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium driven by Playwright, which never downloads a browser (`.ci/run`
+    installs chromium; axe-core comes from node_modules, `npm ci`). Module scope, not session:
+    while Playwright's sync API is open it keeps an event loop running in this thread, and every
+    later test that runs one (the model tests, Redis, channels) would fail."""
+    if not Path(CHROMIUM).exists():
+        unavailable(f"no chromium at {CHROMIUM}: apt-get install -y chromium")
+    if not AXE.exists():
+        unavailable("no axe-core in node_modules: run `make install` (npm ci)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        yield launched
+        launched.close()
 
 
 @pytest.fixture

@@ -6,26 +6,17 @@ chromium or node_modules skips these tests with the reason; with CI=true it fail
 """
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 from bot.settings import PROJECT_ROOT
+from needs import AXE, unavailable  # tests/, on the path
 
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 # Screenshots of every run (the README's are copied from here into docs/ by hand: they change rarely).
 SHOTS = PROJECT_ROOT / "reports" / "screenshots"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
-
-
-def unavailable(reason: str) -> None:
-    if os.environ.get("CI", "").strip().lower() in ("true", "1", "yes"):
-        pytest.fail(f"{reason} (CI=true, so this is a failure, not a skip)", pytrace=False)
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
@@ -41,18 +32,6 @@ def stack(tmp_path_factory):
     with Servers(isolated_settings(var_dir), log_dir=var_dir / "logs") as running:
         running.start_demo_site()
         yield running
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        unavailable(f"no chromium at {CHROMIUM}: apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

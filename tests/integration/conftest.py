@@ -10,6 +10,7 @@ import uuid
 from contextlib import contextmanager
 
 import pytest
+from needs import unavailable  # tests/, on the path
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -18,12 +19,6 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 def pytest_configure(config):
     config.addinivalue_line("markers", "postgres: needs a PostgreSQL server (TEST_POSTGRES_URL)")
     config.addinivalue_line("markers", "redis: needs a Redis server (TEST_REDIS_URL)")
-
-
-def unavailable(reason: str) -> None:
-    if os.environ.get("CI", "").strip().lower() in ("true", "1", "yes"):
-        pytest.fail(f"{reason} (CI=true, so this is a failure, not a skip)", pytrace=False)
-    pytest.skip(reason)
 
 
 def _admin_connection():
@@ -122,22 +117,3 @@ def nginx():
         unavailable(str(error))
 
 
-@pytest.fixture
-def browser():
-    """Debian's Chromium (CHROMIUM, default /usr/bin/chromium) driven by Playwright; never a
-    downloaded browser. axe-core comes from node_modules (npm ci)."""
-    from pathlib import Path
-
-    from bot.settings import PROJECT_ROOT
-
-    chromium = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-    if not chromium.exists():
-        unavailable(f"no Chromium at {chromium}: apt-get install -y chromium")
-    if not (PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js").exists():
-        unavailable("no axe-core in node_modules: npm ci")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(chromium), args=["--no-sandbox"])
-        yield launched
-        launched.close()

@@ -11,8 +11,8 @@ from bot.settings import PROJECT_ROOT, Settings
 from bot.storage import Stores
 from bot.storage.inbox import Sighting
 from inbox_server import serve
+from needs import AXE
 
-AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 PASSWORD = "a staff password for the browser"
 
 
