@@ -47,6 +47,7 @@ def test_pool_settings_reach_the_engines(monkeypatch, tmp_path):
     from bot.storage.database import database_url, engine_for, pool_options
 
     monkeypatch.setenv("DATABASE_URL", "postgresql://bot@127.0.0.1:1/none")
+    monkeypatch.setenv("SENDER_HASH_KEY", "a-test-key-that-is-not-the-development-one")
     monkeypatch.setenv("DATABASE_POOL_SIZE", "3")
     monkeypatch.setenv("DATABASE_MAX_OVERFLOW", "2")
     settings = bot_settings.load()
@@ -79,7 +80,7 @@ def test_configured_servers_are_kept(monkeypatch, tmp_path):
 
 def test_credentials_add_the_socketio_channel(tmp_path):
     channels = yaml.safe_load(production.credentials(tmp_path).read_text())
-    assert "rest" in channels
+    assert "bot.channels.rest.StrictRestInput" in channels  # REST, with its checks
     socketio = [name for name in channels if "socketio" in name.lower()]
     assert len(socketio) == 1  # one channel on /socket.io/: credentials.yml's own when it has one
     if socketio == ["socketio"]:
