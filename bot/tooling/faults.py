@@ -47,6 +47,10 @@ class Outage:
         """Stop listening and reset every forwarded connection."""
         listener, self._listener = self._listener, None
         if listener is not None:
+            try:  # wakes the thread blocked in accept(); close() alone leaves the port listening
+                listener.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             listener.close()
         with self._lock:
             doomed, self._open = self._open, []

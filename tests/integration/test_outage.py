@@ -11,7 +11,7 @@ from typing import Callable, List
 
 import pytest
 import sqlalchemy as sa
-from switch import Switch  # tests/integration/switch.py
+from bot.tooling.faults import Outage
 
 from bot.storage import create_engine
 
@@ -25,14 +25,14 @@ def outage(postgres_url, tmp_path):
 
     if not any(MODELS_DIR.glob("*.tar.gz")):
         pytest.fail("no trained model: run `make train` first")
-    switch = Switch((postgres_url.host or "127.0.0.1", postgres_url.port or 5432)).on()
+    switch = Outage((postgres_url.host or "127.0.0.1", postgres_url.port or 5432))
     url = postgres_url.set(host="127.0.0.1", port=switch.port).render_as_string(hide_password=False)
     settings = replace(isolated_settings(tmp_path), database_url=url, sender_hash_key=KEY)
     try:
         with Servers(settings, log_dir=tmp_path / "logs") as servers:
             yield servers, switch
     finally:
-        switch.off()
+        switch.cut()
 
 
 def eventually(read: Callable[[], object], expected: object, within: float = 90.0) -> object:
@@ -49,9 +49,9 @@ def eventually(read: Callable[[], object], expected: object, within: float = 90.
 def test_an_outage_mid_conversation_loses_no_turn_and_no_escalation(outage, postgres_url):
     servers, switch = outage
     assert "not medical advice" in servers.ask("patient-1", "hello")
-    switch.off()
+    switch.cut()
     assert "Call 911 now" in servers.ask("patient-1", "i peed myself and didnt feel it")
-    switch.on()
+    switch.restore()
     assert servers.ask("patient-1", "thank you")
 
     engine = create_engine(postgres_url)

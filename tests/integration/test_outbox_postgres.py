@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from bot.settings import PROJECT_ROOT, Settings
 from bot.storage import Stores, create_engine, migrate
-from switch import Switch  # tests/integration/switch.py
+from bot.tooling.faults import Outage
 
 pytestmark = pytest.mark.postgres
 KEY = "outbox-pg-test-key"
@@ -18,9 +18,9 @@ KEY = "outbox-pg-test-key"
 
 @pytest.fixture
 def switch(postgres_url):
-    switch = Switch((postgres_url.host or "127.0.0.1", postgres_url.port or 5432)).on()
+    switch = Outage((postgres_url.host or "127.0.0.1", postgres_url.port or 5432))
     yield switch
-    switch.off()
+    switch.cut()
 
 
 def settings_via(switch, postgres_url, var_dir):
@@ -45,13 +45,13 @@ def test_an_outage_loses_nothing_and_doubles_nothing(switch, postgres_url, tmp_p
     settings = settings_via(switch, postgres_url, tmp_path)
     with Stores(settings) as stores:
         assert stores.record_escalation("patient-0", "rest", "urgent", ["fever"], turn="before")
-        switch.off()  # the database goes away mid-conversation
+        switch.cut()  # the database goes away mid-conversation
         assert not stores.record_escalation("patient-1", "rest", "emergency", ["cauda_equina"], turn="m1")
         assert not stores.request_callback("patient-1", "rest", "Ann", "555-123-4567", "noon", True, turn="m2")
         assert not stores.record_escalation("patient-1", "rest", "emergency", ["cauda_equina"], turn="m1")
         assert stores.deliver_pending() == (0, 2)
     # The action server restarts while the database is still down; then the database is back.
-    switch.on()
+    switch.restore()
     with Stores(settings) as restarted:
         assert restarted.deliver_pending() == (2, 0)
         assert restarted.deliver_pending() == (0, 0)
@@ -76,11 +76,11 @@ def test_connections_killed_by_the_server_cost_nothing(switch, postgres_url, tmp
 
 def test_two_processes_draining_one_outbox_write_each_row_once(switch, postgres_url, tmp_path):
     settings = settings_via(switch, postgres_url, tmp_path)
-    switch.off()
+    switch.cut()
     with Stores(settings) as stores:
         for turn in range(20):
             stores.record_escalation(f"patient-{turn}", "rest", "urgent", ["fever"], turn="m")
-    switch.on()
+    switch.restore()
     code = ("import sys; from bot.settings import load; from bot.storage import Stores; "
             "s = Stores(load()); sys.stdout.write(str(s.deliver_pending()))")
     env = {**os.environ, **{k: v for k, v in settings.as_env().items() if v}}
