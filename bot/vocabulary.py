@@ -105,6 +105,9 @@ SIMPLE_KEYS = (phrase_key, exact_key, pattern_key)
 # Feedback: "that didn't help" typed, or the widget's thumbs-down sending the payload
 # "/feedback_unhelpful" (docs/CONTENT.md, "The weekly review").
 FEEDBACK_INTENT = "feedback_unhelpful"
+# Payloads a channel's own controls send under every answer (the widget's thumbs-down): always
+# accepted as commands by bot/nlu/typed_commands.py; they carry no slots.
+ALWAYS_OFFERED_PAYLOADS = frozenset({"/" + FEEDBACK_INTENT})
 FALLBACK_INTENT = "nlu_fallback"
 # The screening questions (data/stories/rules/red_flags.yml) and the answers that reply to them.
 SCREENING_QUESTIONS: Tuple[str, ...] = ("utter_ask_screen_emergency", "utter_ask_screen_urgent")

@@ -6,12 +6,13 @@ a patient who typed `/session_start` got silence, and `/inform{"callback_consent
 screening answer set slots the conversation never asked. This component runs first in the
 pipeline, for every channel: an unoffered command loses its leading slashes and is read as
 the words it is (usually "sorry, I didn't understand"), red-flag detection included. Buttons
-the assistant sent (domain.yml) keep working, since their payloads were offered.
+the assistant sent (domain.yml) keep working, since their payloads were offered, and so does
+the widget's thumbs-down (`ALWAYS_OFFERED_PAYLOADS`, no slots).
 """
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, Iterable, List, Optional, Set, Text
+from typing import AbstractSet, Any, Dict, Iterable, List, Optional, Set, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -23,6 +24,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.vocabulary import ALWAYS_OFFERED_PAYLOADS
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +42,7 @@ def offered_payloads(events: Iterable[Any]) -> Set[str]:
     return payloads
 
 
-def as_text(text: str, offered: Set[str]) -> str:
+def as_text(text: str, offered: AbstractSet[str]) -> str:
     """`text` unchanged unless it is an unoffered command; then without its leading slashes."""
     stripped = text.strip()
     if not stripped.startswith(INTENT_MESSAGE_PREFIX) or stripped in offered:
@@ -62,7 +65,7 @@ class TypedCommandGuard(GraphComponent):
     def process(self, messages: List[Message],
                 tracker: Optional[DialogueStateTracker] = None) -> List[Message]:
         # No tracker (Rasa's /model/parse API, `rasa shell nlu`): nothing was offered.
-        offered = offered_payloads(tracker.events) if tracker is not None else set()
+        offered = ALWAYS_OFFERED_PAYLOADS | (offered_payloads(tracker.events) if tracker is not None else set())
         for message in messages:
             text = message.get(TEXT)
             if isinstance(text, str):

@@ -51,3 +51,11 @@ def test_a_payload_offered_to_someone_else_is_text_here():
 def test_ordinary_text_is_untouched():
     assert as_text("my leg hurts / burns", set()) == "my leg hurts / burns"
     assert as_text("", set()) == ""
+
+
+def test_the_widgets_thumbs_down_needs_no_offer_but_its_slots_are_still_refused():
+    """The thumbs-down sits under every answer (not a button in a message); a variant carrying
+    slots is not that payload, so it is text."""
+    assert guarded("/feedback_unhelpful", tracker(BotUttered("Hello"))) == "/feedback_unhelpful"
+    assert guarded('/feedback_unhelpful{"callback_consent": true}', tracker(BotUttered("Hello"))) == \
+        'feedback_unhelpful{"callback_consent": true}'
