@@ -25,10 +25,14 @@ def start_launcher(tmp_path):
     settings = isolated_settings(tmp_path)
     launcher = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=PROJECT_ROOT, env=rasa_env(settings),
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    wait_until_up(f"http://127.0.0.1:{settings.rasa_port}/", launcher)
-    wait_until_up(f"http://127.0.0.1:{settings.demo_site_port}/", launcher)  # started after Rasa
-    servers = psutil.Process(launcher.pid).children()
-    assert len(servers) == 3  # the action server, Rasa and the demo clinic page
+    try:
+        wait_until_up(f"http://127.0.0.1:{settings.rasa_port}/", launcher)
+        wait_until_up(f"http://127.0.0.1:{settings.demo_site_port}/", launcher)  # started after Rasa
+        servers = psutil.Process(launcher.pid).children()
+        assert len(servers) == 3  # the action server, Rasa and the demo clinic page
+    except BaseException:  # never leave a launcher and its servers running past a failed test
+        os.killpg(launcher.pid, signal.SIGKILL)
+        raise
     return launcher, servers, [settings.rasa_port, action_port(settings), settings.demo_site_port]
 
 
