@@ -44,6 +44,12 @@ def setting(env: str, default: Any, about: str, parse: Callable[[str], Any] = st
     return field(default=default, repr=not secret, metadata=meta)
 
 
+def _origins(text: str) -> List[str]:
+    """A comma-separated list of web origins; an origin never ends in "/" (the Origin header
+    a browser sends has none), so a trailing one is dropped."""
+    return [origin.strip().rstrip("/") for origin in text.split(",") if origin.strip()]
+
+
 @dataclass(frozen=True)
 class Settings:
     clinic_name: str = setting("CLINIC_NAME", "the clinic", "how answers name the clinic")
@@ -181,8 +187,12 @@ class Settings:
     @property
     def allowed_origins(self) -> List[str]:
         """Where the widget may connect from: WIDGET_ORIGINS, or the demo page on this machine."""
-        given = [origin.strip().rstrip("/") for origin in self.widget_origins.split(",") if origin.strip()]
-        return given or [f"http://localhost:{self.demo_site_port}", f"http://127.0.0.1:{self.demo_site_port}"]
+        return _origins(self.widget_origins) or [f"http://localhost:{self.demo_site_port}", f"http://127.0.0.1:{self.demo_site_port}"]
+
+    @property
+    def rest_cors_origins(self) -> List[str]:
+        """Web origins that may call the REST channel from a browser: CORS_ORIGINS."""
+        return _origins(self.cors_origins)
 
     @property
     def tel_uri(self) -> str:

@@ -78,7 +78,7 @@ def rasa_server_command(settings: Settings, model: Optional[Path] = None) -> Lis
         "--interface", settings.bind_host,
         "--enable-api", f"--auth-token={api_token(settings)}",  # a token may start with "-"
         # Rasa's CORS: only these origins (none by default) may call it from a browser.
-        *(["--cors", *origins(settings)] if origins(settings) else []),
+        *(["--cors", *settings.rest_cors_origins] if settings.rest_cors_origins else []),
     ]
 
 
@@ -87,9 +87,6 @@ def demo_site_command(settings: Settings) -> List[str]:
     return [sys.executable, "-m", "bot.tooling.demo_site", "--port", str(settings.demo_site_port),
             "--rasa-url", f"http://localhost:{settings.rasa_port}"]
 
-
-def origins(settings: Settings) -> List[str]:
-    return [origin.strip() for origin in settings.cors_origins.split(",") if origin.strip()]
 
 
 def reload_model(settings: Settings, model: Path) -> None:
