@@ -26,7 +26,7 @@ from bot.channels.plain_text import choice_buttons, split_message
 from bot.channels.retries import seen_messages
 from bot.channels.webhook import (Refusal, announce, bad_request, missing_settings, off_blueprint,
                                   refuse)
-from bot.storage.models import hash_sender
+from bot.storage.models import conversation_id
 
 logger = logging.getLogger(__name__)
 MAX_CHARS = 2000  # Messenger's limit for one text message
@@ -112,6 +112,7 @@ class MessengerInput(FacebookInput):
                                          ("MESSENGER_APP_SECRET", settings.messenger_app_secret),
                                          ("MESSENGER_VERIFY_TOKEN", settings.messenger_verify_token)])
         self.on = announce(self.name(), self.missing)
+        self.seen = seen_messages(settings)  # provider retries, shared by the replicas (retries.py)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         if not self.on:
@@ -143,10 +144,11 @@ class MessengerInput(FacebookInput):
             if not isinstance(payload, dict) or payload.get("object") != "page":
                 return bad_request(self.name(), "expected a page webhook (object: page)")
             for mid, psid, text in messaging_events(payload):
-                if seen_messages.first_time(self.name(), mid):
-                    sender_id = hash_sender(psid, self.settings.sender_hash_key)
-                    await on_new_message(UserMessage(text, MessengerOutput(self.settings, psid),
-                                                     sender_id, input_channel=self.name()))
+                async with self.seen.once(self.name(), mid) as first:
+                    if first:
+                        sender_id = conversation_id(self.name(), psid, self.settings.sender_hash_key)
+                        await on_new_message(UserMessage(text, MessengerOutput(self.settings, psid),
+                                                         sender_id, input_channel=self.name()))
             return response.text("EVENT_RECEIVED")
 
         return blueprint

@@ -4,8 +4,11 @@ Rasa's RestInput answered a 2 MB message, a numeric message or a body that is no
 `200 []`, took the channel name from the request, shared one "default" conversation among
 clients that sent no sender, and logged the message text when a turn failed. Here bad input
 gets a JSON error a client can act on (400, 413), a sender who sends faster than a person
-types gets a polite 429 (per sender, per Rasa process), and a failed turn a 503, with no text
-in the log. Typed commands are handled for every channel by bot/nlu/typed_commands.py.
+types gets a polite 429 (per sender, counted across the replicas in Redis when LOCK_STORE_URL
+is set, bot/storage/shared_state.py), and a failed turn a 503, with no text in the log. Rasa
+sees the sender only as a keyed hash (bot/storage/models.py `conversation_id`); the client's
+own id is put back in the replies' `recipient_id`. Typed commands are handled for every
+channel by bot/nlu/typed_commands.py.
 
 credentials.yml names this class under the key `bot.channels.rest.StrictRestInput`; its
 URL stays /webhooks/rest/webhook. Limits: MAX_BODY_BYTES and MESSAGES_PER_MINUTE.
@@ -15,7 +18,9 @@ from __future__ import annotations
 import inspect
 import json
 import logging
+import math
 import time
+import uuid
 from asyncio import CancelledError
 from collections import OrderedDict, deque
 from typing import Any, Awaitable, Callable, Deque, Dict, Optional, Text, Tuple
@@ -26,6 +31,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import settings as bot_settings
+from bot.storage.models import conversation_id
+from bot.storage.shared_state import SharedRedis, shared_redis
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +74,47 @@ class RateLimiter:
         return True, 0
 
 
+# The same sliding window in Redis, atomic, on Redis's clock (replicas' clocks may differ):
+# the sender's key is a sorted set of the times of their messages of the last minute.
+SLIDING_WINDOW = """
+local now = redis.call('TIME')
+local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ms - window)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return {0, window - (ms - tonumber(oldest[2]))}
+end
+redis.call('ZADD', KEYS[1], ms, ARGV[3])
+redis.call('PEXPIRE', KEYS[1], window)
+return {1, 0}
+"""
+
+
+class SharedRateLimiter:
+    """`RateLimiter` counted across every replica in Redis, or in this process without Redis
+    and while it is down (then each replica allows `per_minute`: the patient is answered).
+    The sender must already be a hash: it is the key."""
+
+    def __init__(self, redis: SharedRedis, per_minute: int, local: Optional[RateLimiter] = None) -> None:
+        self.redis = redis
+        self.per_minute = per_minute
+        self.local = local or RateLimiter(per_minute)
+        self._script = redis.client.register_script(SLIDING_WINDOW) if redis.client else None
+
+    async def allow(self, sender: str) -> Tuple[bool, int]:
+        """(allowed, seconds to wait before the next message would be)."""
+        script, key = self._script, f"{self.redis.prefix}rate:{sender}"
+        window_ms = int(WINDOW_SECONDS * 1000)
+        counted = await self.redis.run(lambda client: script(
+            keys=[key], args=[self.per_minute, window_ms, uuid.uuid4().hex], client=client)) \
+            if script else None
+        if counted is None:
+            return self.local.allow(sender)
+        allowed, wait_ms = (int(value) for value in counted)
+        return (True, 0) if allowed else (False, max(1, math.ceil(wait_ms / 1000)))
+
+
 def read_body(request: Request, max_bytes: int) -> Tuple[str, str]:
     """(sender, message) from the request, or BadRequest saying what is wrong."""
     if len(request.body or b"") > max_bytes:
@@ -99,7 +147,9 @@ class StrictRestInput(InputChannel):
     def __init__(self, max_body_bytes: Optional[int] = None, messages_per_minute: Optional[int] = None) -> None:
         settings = bot_settings.load()
         self.max_body_bytes = max_body_bytes or settings.max_body_bytes
-        self.limiter = RateLimiter(messages_per_minute or settings.messages_per_minute)
+        self.hash_key = settings.sender_hash_key
+        self.limiter = SharedRateLimiter(shared_redis(settings.lock_store_url),
+                                         messages_per_minute or settings.messages_per_minute)
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "StrictRestInput":
@@ -119,16 +169,18 @@ class StrictRestInput(InputChannel):
                 sender, text = read_body(request, self.max_body_bytes)
             except BadRequest as bad:
                 return error(bad.status, bad.message)
-            allowed, wait = self.limiter.allow(sender)
+            conversation = conversation_id(self.name(), sender, self.hash_key)
+            allowed, wait = await self.limiter.allow(conversation)
             if not allowed:
                 return response.json([{"recipient_id": sender, "text": SLOW_DOWN}], status=429,
                                      headers={"Retry-After": str(wait)})
             collector = CollectingOutputChannel()
             try:
-                await on_new_message(UserMessage(text, collector, sender, input_channel=self.name()))
+                await on_new_message(UserMessage(text, collector, conversation, input_channel=self.name()))
             except (CancelledError, Exception) as failure:  # noqa: BLE001 - the client gets a clear 503
                 logger.error("REST turn failed (%s)", type(failure).__name__)  # never the text
                 return error(503, "the assistant could not answer just now; please send it again")
-            return response.json(collector.messages)
+            # The raw sender lived only in this request: the client reads its own id back.
+            return response.json([{**message, "recipient_id": sender} for message in collector.messages])
 
         return webhook

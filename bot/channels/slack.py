@@ -24,7 +24,7 @@ from bot.channels.plain_text import choice_buttons, split_message
 from bot.channels.retries import seen_messages
 from bot.channels.webhook import (Refusal, announce, bad_request, missing_settings, off_blueprint,
                                   refuse)
-from bot.storage.models import hash_sender
+from bot.storage.models import conversation_id
 
 logger = logging.getLogger(__name__)
 MAX_CHARS = 3000  # a section block's text limit
@@ -109,6 +109,7 @@ class SlackVerifiedInput(SlackInput):
         self.missing = missing_settings([("SLACK_BOT_TOKEN", settings.slack_bot_token),
                                          ("SLACK_SIGNING_SECRET", settings.slack_signing_secret)])
         self.on = announce(self.name(), self.missing)
+        self.seen = seen_messages(settings)  # provider retries, shared by the replicas (retries.py)
         self.verifier = SignatureVerifier(settings.slack_signing_secret or "off")
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -133,12 +134,14 @@ class SlackVerifiedInput(SlackInput):
                 return bad_request(self.name(), "expected an Events API or interactivity payload")
             if kind == "challenge":
                 return response.json({"challenge": value})
-            if kind == "message" and value and seen_messages.first_time(self.name(), value[0]):
-                _, user, conversation, text = value
-                text = self._sanitize_user_message(text, [])
-                sender_id = hash_sender(user, self.settings.sender_hash_key)
-                await on_new_message(UserMessage(text, SlackOutput(self.settings, conversation),
-                                                 sender_id, input_channel=self.name()))
+            if kind == "message" and value:
+                event_id, user, conversation, text = value
+                async with self.seen.once(self.name(), event_id) as first:
+                    if first:
+                        text = self._sanitize_user_message(text, [])
+                        sender_id = conversation_id(self.name(), user, self.settings.sender_hash_key)
+                        await on_new_message(UserMessage(text, SlackOutput(self.settings, conversation),
+                                                         sender_id, input_channel=self.name()))
             return response.text("")
 
         return blueprint

@@ -9,7 +9,11 @@ credentials.yml names `bot.channels.socketio.ClinicSocketIOInput`. What it adds 
   session id is refused: the id is the conversation's key, whoever has it reads the replies;
 - each bot response goes out as one message with its buttons' links (`tel:`) and the red-flag
   tier bot/responses.py marked (widget/widget.js styles emergency and urgent replies from it,
-  never by guessing from the text).
+  never by guessing from the text);
+- Rasa gets the session id only as a keyed hash (bot/storage/models.py `conversation_id`), so
+  the events table never holds the id that reads the replies; the output keeps the id itself,
+  the socket.io room the widget joined, to send them. The same session id gives the same hash:
+  a returning widget finds its conversation.
 """
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
 from bot import settings as bot_settings
+from bot.storage.models import conversation_id
 from bot.vocabulary import ESCALATION_TIERS, TIER_KEY
 
 logger = logging.getLogger(__name__)
@@ -61,6 +66,13 @@ def input_error(data: Any) -> Optional[str]:
 
 
 class ClinicSocketIOOutput(SocketIOOutput):
+    def __init__(self, sio: Any, bot_message_evt: Text, room: Optional[Text] = None) -> None:
+        super().__init__(sio, bot_message_evt)
+        self.room = room  # the widget's session id; Rasa's recipient id is its hash
+
+    async def _send_message(self, socket_id: Text, response: Any) -> None:
+        await super()._send_message(self.room or socket_id, response)
+
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
         payload = reply_payload(message)
         if payload["text"] or payload["buttons"]:
@@ -85,7 +97,8 @@ class ClinicSocketIOInput(SocketIOInput):
         sio = self.sio
         assert sio is not None
         # Rasa's server takes any origin (an empty list turns the check off); this one, the configured ones.
-        sio.eio.cors_allowed_origins = bot_settings.load().allowed_origins
+        settings = bot_settings.load()
+        sio.eio.cors_allowed_origins = settings.allowed_origins
 
         async def session_request(sid: Text, data: Any) -> Dict[Text, Any]:
             session_id = data.get("session_id") if isinstance(data, dict) else None
@@ -108,8 +121,10 @@ class ClinicSocketIOInput(SocketIOInput):
                     return {"error": f"`{self.metadata_key}` must be an object"}
             if not isinstance(metadata, dict):
                 return {"error": f"`{self.metadata_key}` must be an object"}
-            output = ClinicSocketIOOutput(sio, self.bot_message_evt)
-            await on_new_message(UserMessage(data["message"], output, data["session_id"],
+            session_id = data["session_id"]
+            output = ClinicSocketIOOutput(sio, self.bot_message_evt, room=session_id)
+            conversation = conversation_id(self.name(), session_id, settings.sender_hash_key)
+            await on_new_message(UserMessage(data["message"], output, conversation,
                                              input_channel=self.name(), metadata=metadata))
             return {"ok": True}
 

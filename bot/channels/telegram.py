@@ -27,7 +27,7 @@ from bot.channels.plain_text import choice_buttons, split_message
 from bot.channels.retries import seen_messages
 from bot.channels.webhook import (Refusal, announce, bad_request, missing_settings, off_blueprint,
                                   refuse)
-from bot.storage.models import hash_sender
+from bot.storage.models import conversation_id
 
 logger = logging.getLogger(__name__)
 MAX_CHARS = 4096  # Telegram's limit for one message
@@ -128,6 +128,7 @@ class TelegramVerifiedInput(TelegramInput):
             ("TELEGRAM_BOT_TOKEN", settings.telegram_bot_token),
             ("TELEGRAM_WEBHOOK_SECRET", settings.telegram_webhook_secret)])
         self.on = announce(self.name(), self.missing)
+        self.seen = seen_messages(settings)  # provider retries, shared by the replicas (retries.py)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         if not self.on:
@@ -151,16 +152,21 @@ class TelegramVerifiedInput(TelegramInput):
             if not isinstance(update, dict) or "update_id" not in update:
                 return bad_request(self.name(), "expected a Telegram Update with update_id")
             found = patient_update(update)
-            if found and seen_messages.first_time(self.name(), str(update["update_id"])):
-                chat_id, text = found
-                sender_id = hash_sender(chat_id, self.settings.sender_hash_key)
-                replies = TelegramReplies(self.settings, chat_id)
-                await on_new_message(UserMessage(text, replies, sender_id, input_channel=self.name()))
-                if (update.get("callback_query") or {}).get("id"):
-                    await replies.end_button_press(str(update["callback_query"]["id"]))
+            if found:
+                async with self.seen.once(self.name(), str(update["update_id"])) as first:
+                    if first:
+                        await self.handle(update, *found, on_new_message)
             return response.json({"ok": True})
 
         return blueprint
+
+    async def handle(self, update: Dict[str, Any], chat_id: str, text: str,
+                     on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        sender_id = conversation_id(self.name(), chat_id, self.settings.sender_hash_key)
+        replies = TelegramReplies(self.settings, chat_id)
+        await on_new_message(UserMessage(text, replies, sender_id, input_channel=self.name()))
+        if (update.get("callback_query") or {}).get("id"):
+            await replies.end_button_press(str(update["callback_query"]["id"]))
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return None  # replies go to the chat of the message they answer; no setWebhook at start

@@ -27,7 +27,7 @@ from bot.channels.plain_text import sms_parts
 from bot.channels.retries import seen_messages
 from bot.channels.webhook import (Refusal, announce, bad_request, missing_settings, off_blueprint,
                                   refuse)
-from bot.storage.models import hash_sender
+from bot.storage.models import conversation_id
 
 logger = logging.getLogger(__name__)
 # Twilio's client logs every API call's URL and headers at INFO: a dozen lines per reply that
@@ -109,6 +109,7 @@ class TwilioSmsInput(TwilioInput):
         super().__init__(settings.twilio_account_sid, settings.twilio_auth_token,
                          f"{self.address_prefix}{number}", debug_mode=False)
         self.on = announce(self.name(), self.missing)
+        self.seen = seen_messages(settings)  # provider retries, shared by the replicas (retries.py)
         self.validator = RequestValidator(settings.twilio_auth_token)
         self._stores: Any = None
 
@@ -144,8 +145,9 @@ class TwilioSmsInput(TwilioInput):
             address, text = request.form.get("From"), request.form.get("Body")
             if not address or text is None:
                 return bad_request(self.name(), "From and Body are required")
-            if seen_messages.first_time(self.name(), request.form.get("MessageSid")):
-                await self.handle(request, address, text, on_new_message)
+            async with self.seen.once(self.name(), request.form.get("MessageSid")) as first:
+                if first:
+                    await self.handle(request, address, text, on_new_message)
             return response.text(EMPTY_TWIML, content_type="text/xml")
 
         return blueprint
@@ -164,7 +166,7 @@ class TwilioSmsInput(TwilioInput):
         if stopped:
             logger.info("A %s number that sent STOP wrote again: not answered", self.name())
             return
-        sender_id = hash_sender(address, self.settings.sender_hash_key)
+        sender_id = conversation_id(self.name(), address, self.settings.sender_hash_key)
         text = await resolve_choice(request, sender_id, text)
         await on_new_message(UserMessage(text, output, sender_id, input_channel=self.name()))
 

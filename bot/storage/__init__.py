@@ -8,12 +8,12 @@ from bot.storage.callbacks import CallbackRecord, CallbackRepository, ConsentReq
 from bot.storage.database import (create_engine, database_url, engine_for, migrate, safe_url,
                                   session_scope)
 from bot.storage.escalations import EscalationRecord, EscalationRepository
-from bot.storage.models import hash_sender
+from bot.storage.models import conversation_id, hash_sender
 from bot.storage.recovery import Profile, RecoveryRepository
 from bot.storage.stores import Stores
 
 __all__ = [
     "CallbackRecord", "CallbackRepository", "ConsentRequired", "EscalationRecord",
-    "EscalationRepository", "Profile", "RecoveryRepository", "Stores", "create_engine", "database_url", "engine_for",
-    "hash_sender", "migrate", "safe_url", "session_scope",
+    "EscalationRepository", "Profile", "RecoveryRepository", "Stores", "conversation_id", "create_engine",
+    "database_url", "engine_for", "hash_sender", "migrate", "safe_url", "session_scope",
 ]

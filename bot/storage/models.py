@@ -40,6 +40,15 @@ def hash_sender(sender_id: str, key: str) -> str:
     return hmac.new(key.encode(), str(sender_id).encode(), hashlib.sha256).hexdigest()
 
 
+def conversation_id(channel: str, identity: str, key: str) -> str:
+    """The sender id every channel hands Rasa, and so the events table's: a keyed hash of the
+    channel and the patient's id on it (REST sender, widget session, phone number, PSID, chat or
+    user id). The raw id never reaches Rasa; the channel keeps it in memory to send the reply.
+    The channel's name is hashed with it, so one id on two channels (a REST sender written as a
+    patient's phone number) is two conversations, never a way into the other."""
+    return hash_sender(f"{channel}:{identity}", key)
+
+
 def new_key() -> str:
     """An idempotency key for a row written once, outside any conversation turn."""
     return uuid.uuid4().hex

@@ -31,7 +31,7 @@ from sqlalchemy.engine import Engine
 
 from bot import settings as bot_settings
 from bot.storage.database import database_url, engine_for
-from bot.storage.models import hash_sender
+from bot.storage.models import conversation_id, hash_sender
 from bot.tooling.bench import Monitor, machine, percentile
 from bot.tooling.production import Plan, Topology, production_settings
 from bot.tooling.servers import MODELS_DIR, PROJECT_ROOT, free_port
@@ -163,13 +163,15 @@ def reconcile(engine: Engine, key: str, tally: Tally) -> List[str]:
     problems = []
     turns = user_turns(engine)
     for sender, sent in tally.sent.items():
-        if turns[sender] != sent:
-            problems.append(f"{sender}: {sent} messages answered, {turns[sender]} in the tracker store")
+        stored = turns[conversation_id("rest", sender, key)]  # Rasa holds the REST sender's hash
+        if stored != sent:
+            problems.append(f"{sender}: {sent} messages answered, {stored} in the tracker store")
     for table in ("escalations", "callback_requests"):
         rows = stored_rows(engine, table)
         for (kind, sender), count in tally.expected.items():
-            if kind == table and rows[hash_sender(sender, key)] != count:
-                problems.append(f"{sender}: {count} {table} expected, {rows[hash_sender(sender, key)]} stored")
+            stored = rows[hash_sender(conversation_id("rest", sender, key), key)]  # the tables hash Rasa's id
+            if kind == table and stored != count:
+                problems.append(f"{sender}: {count} {table} expected, {stored} stored")
     return problems
 
 

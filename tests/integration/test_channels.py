@@ -20,7 +20,7 @@ from slack_sdk.signature import SignatureVerifier
 from twilio.request_validator import RequestValidator
 
 from bot.channels.plain_text import MAX_CHARS, is_gsm7
-from bot.storage.models import hash_sender
+from bot.storage.models import conversation_id
 from fake_providers import FakeProviders  # tests/integration/, on the path as this file's folder
 
 pytestmark = [pytest.mark.servers, pytest.mark.model]
@@ -77,11 +77,11 @@ def get(url: str) -> Tuple[int, bytes]:
         return error.code, error.read()
 
 
-def user_texts(bot, address: str) -> list:
-    """The patient messages the tracker holds for `address` (Rasa's HTTP API)."""
+def user_texts(bot, address: str, channel: str = "twilio") -> list:
+    """The patient messages the tracker holds for `address` on `channel` (Rasa's HTTP API)."""
     from bot.tooling.servers import api_token
 
-    sender = urllib.parse.quote(hash_sender(address, bot.settings.sender_hash_key))
+    sender = urllib.parse.quote(conversation_id(channel, address, bot.settings.sender_hash_key))
     status, body = get(f"{bot.rasa_url}/conversations/{sender}/tracker?token={api_token(bot.settings)}")
     assert status == 200
     return [e.get("text") for e in json.loads(body).get("events") or [] if e.get("event") == "user"]
@@ -232,7 +232,7 @@ def test_forged_messenger_webhook_is_refused(bot, fake, secret):
     psid = f"PSID-forged-{secret}"
     status = messenger_post(bot, page_message(psid, "hello", f"mid.f{secret}"), secret)
     assert status == (401 if secret is None else 403)
-    assert fake.received("messenger", psid) == [] and user_texts(bot, psid) == []
+    assert fake.received("messenger", psid) == [] and user_texts(bot, psid, "facebook") == []
 
 
 # --- Telegram ---------------------------------------------------------------------------------
@@ -274,7 +274,7 @@ def test_telegram_red_flag_inline_keyboard_and_button_press(bot, fake):
 @pytest.mark.parametrize("secret,status", [(None, 401), ("guess", 403)])
 def test_telegram_update_without_the_secret_is_refused(bot, fake, secret, status):
     assert telegram_post(bot, telegram_message(2000 + status, 888, "hello"), secret) == status
-    assert fake.received("telegram", "888") == [] and user_texts(bot, "888") == []
+    assert fake.received("telegram", "888") == [] and user_texts(bot, "888", "telegram") == []
 
 
 def test_register_telegram_webhook_is_an_explicit_command(bot, fake, monkeypatch, capsys):
@@ -338,4 +338,4 @@ def test_forged_or_replayed_slack_request_is_refused(bot, fake, variant):
     status, _ = slack_post(bot, body, age=6 * 60 if variant == "stale replay" else 0,
                            secret="guess" if variant == "other secret" else SLACK_SECRET)
     assert status == 401
-    assert fake.received("slack", f"D{user}") == [] and user_texts(bot, user) == []
+    assert fake.received("slack", f"D{user}") == [] and user_texts(bot, user, "slack") == []

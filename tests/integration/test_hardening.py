@@ -14,6 +14,7 @@ import psutil
 import pytest
 
 from bot.machine_secrets import action_token, api_token
+from bot.storage.models import conversation_id
 
 pytestmark = [pytest.mark.servers, pytest.mark.model]
 ORIGIN = "https://clinic.example.org"
@@ -76,9 +77,14 @@ def test_a_sender_who_floods_gets_a_polite_429_and_others_are_served(servers):
     assert say(servers, "someone-else", "hello")[0] == 200
 
 
+def rasa_id(servers, sender: str) -> str:
+    return conversation_id("rest", sender, servers.settings.sender_hash_key)
+
+
 def tracker(servers, sender: str) -> dict:
-    token = api_token(servers.settings)
-    status, _, content = call(f"{servers.rasa_url}/conversations/{sender}/tracker?token={token}", method="GET")
+    """The conversation of the REST sender `sender` (Rasa knows it by its hash)."""
+    token, conversation = api_token(servers.settings), rasa_id(servers, sender)
+    status, _, content = call(f"{servers.rasa_url}/conversations/{conversation}/tracker?token={token}", method="GET")
     assert status == 200
     return json.loads(content)
 
@@ -107,7 +113,7 @@ def test_a_button_the_assistant_offered_still_works(servers):
 def test_the_http_api_needs_the_token(servers):
     assert call(f"{servers.rasa_url}/conversations/button-1/tracker", method="GET")[0] == 401
     assert call(f"{servers.rasa_url}/conversations/button-1/tracker?token=wrong", method="GET")[0] == 401
-    assert tracker(servers, "button-1")["sender_id"] == "button-1"
+    assert tracker(servers, "button-1")["sender_id"] == rasa_id(servers, "button-1")
 
 
 def test_cors_only_for_the_configured_origin(servers):

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from bot.tooling.faults import Outage
 
-from bot.storage import create_engine
+from bot.storage import conversation_id, create_engine
 
 pytestmark = [pytest.mark.postgres, pytest.mark.servers, pytest.mark.model]
 KEY = "outage-test-key"
@@ -59,7 +59,8 @@ def test_an_outage_mid_conversation_loses_no_turn_and_no_escalation(outage, post
     def user_turns() -> List[str]:
         with engine.connect() as connection:
             rows = connection.execute(sa.text(
-                "SELECT data FROM events WHERE sender_id = 'patient-1' AND type_name = 'user' ORDER BY id"))
+                "SELECT data FROM events WHERE sender_id = :s AND type_name = 'user' ORDER BY id"),
+                {"s": conversation_id("rest", "patient-1", KEY)})
             return [json.loads(data)["text"] for (data,) in rows]
 
     def escalations() -> List[str]:

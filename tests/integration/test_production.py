@@ -21,7 +21,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot import settings as bot_settings
-from bot.storage import create_engine, hash_sender
+from bot.storage import conversation_id, create_engine, hash_sender
 from bot.storage.lock_store import REDIS_RETRY_SECONDS
 from bot.tooling.faults import Outage
 from bot.tooling.production import Plan, Topology
@@ -29,6 +29,11 @@ from bot.tooling.servers import MODELS_DIR, free_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.servers, pytest.mark.model]
 KEY = "production-test-key-" + "k" * 24
+
+
+def rasa_id(sender: str, channel: str = "rest") -> str:
+    """The id Rasa stores for a REST sender or (channel "socketio") a widget session."""
+    return conversation_id(channel, sender, KEY)
 EMERGENCY, EMERGENCY_ADVICE = "i cant pee and its numb down there", "Call 911 now"
 URGENT, URGENT_ADVICE = "temp 38.5 and the wound is leaking", "call your surgeon's office"
 FAQ = ["how long will the leg pain last?", "can i drive?", "ice or heat?", "when can I lift things?"]
@@ -60,25 +65,26 @@ class Drill:
         assert status == 200 and text, f"{message!r}: HTTP {status}, {text!r}"
         return text
 
-    def user_turns(self, sender: str) -> int:
+    def user_turns(self, sender: str, channel: str = "rest") -> int:
         query = sa.text("SELECT count(*) FROM events WHERE sender_id = :s AND type_name = 'user'")
         with self.engine.connect() as connection:
-            return connection.execute(query, {"s": sender}).scalar()
+            return connection.execute(query, {"s": rasa_id(sender, channel)}).scalar()
 
-    def session_starts(self, sender: str) -> int:
+    def session_starts(self, sender: str, channel: str = "rest") -> int:
         query = sa.text("SELECT count(*) FROM events WHERE sender_id = :s AND type_name = 'session_started'")
         with self.engine.connect() as connection:
-            return connection.execute(query, {"s": sender}).scalar()
+            return connection.execute(query, {"s": rasa_id(sender, channel)}).scalar()
 
     def escalations(self, sender: str) -> int:
         query = sa.text("SELECT count(*) FROM escalations WHERE sender_hash = :h")
         with self.engine.connect() as connection:
-            return connection.execute(query, {"h": hash_sender(sender, KEY)}).scalar()
+            return connection.execute(query, {"h": hash_sender(rasa_id(sender), KEY)}).scalar()
 
-    def bot_texts(self, sender: str) -> List[str]:
+    def bot_texts(self, sender: str, channel: str = "rest") -> List[str]:
         query = sa.text("SELECT data FROM events WHERE sender_id = :s AND type_name = 'bot' ORDER BY id")
         with self.engine.connect() as connection:
-            return [json.loads(data).get("text") or "" for data in connection.execute(query, {"s": sender}).scalars()]
+            rows = connection.execute(query, {"s": rasa_id(sender, channel)}).scalars()
+            return [json.loads(data).get("text") or "" for data in rows]
 
     def log(self, name: str) -> str:
         return (self.topology.logs / f"{name}.log").read_text(errors="replace")
@@ -271,13 +277,13 @@ def test_socketio_session_is_sticky_and_resumes_after_its_replica_dies(drill):
             confirmed.set()
 
         async def turn(message: str) -> str:
-            before = len(drill.bot_texts(session))
+            before = len(drill.bot_texts(session, "socketio"))
             await client.emit("user_uttered", {"message": message, "session_id": session})
             deadline = time.monotonic() + 60
-            while len(drill.bot_texts(session)) == before and time.monotonic() < deadline:
+            while len(drill.bot_texts(session, "socketio")) == before and time.monotonic() < deadline:
                 await asyncio.sleep(0.2)
             await asyncio.sleep(1)  # the rest of the answer
-            return "\n".join(drill.bot_texts(session)[before:])
+            return "\n".join(drill.bot_texts(session, "socketio")[before:])
 
         async def reconnect() -> None:
             confirmed.clear()
@@ -303,5 +309,5 @@ def test_socketio_session_is_sticky_and_resumes_after_its_replica_dies(drill):
     first, second = asyncio.run(conversation())
     assert "two quick questions" in first
     assert "Do you have any of these?" in second  # the screening's next question: resumed
-    assert drill.user_turns(session) == 2
-    assert drill.session_starts(session) == 1
+    assert drill.user_turns(session, "socketio") == 2
+    assert drill.session_starts(session, "socketio") == 1

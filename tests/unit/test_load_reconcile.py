@@ -3,7 +3,7 @@ from collections import Counter
 
 import sqlalchemy as sa
 
-from bot.storage.models import hash_sender
+from bot.storage.models import conversation_id, hash_sender
 from bot.tooling.load import Tally, reconcile
 
 KEY = "load-test-key"
@@ -16,11 +16,13 @@ def database(tmp_path, user_events, escalations):
         connection.execute(sa.text("CREATE TABLE escalations (sender_hash TEXT)"))
         connection.execute(sa.text("CREATE TABLE callback_requests (sender_hash TEXT)"))
         for sender, count in user_events.items():
+            rasa_id = conversation_id("rest", sender, KEY)  # what the REST channel hands Rasa
             for _ in range(count):
-                connection.execute(sa.text("INSERT INTO events VALUES (:s, 'user')"), {"s": sender})
-            connection.execute(sa.text("INSERT INTO events VALUES (:s, 'bot')"), {"s": sender})
+                connection.execute(sa.text("INSERT INTO events VALUES (:s, 'user')"), {"s": rasa_id})
+            connection.execute(sa.text("INSERT INTO events VALUES (:s, 'bot')"), {"s": rasa_id})
         for sender in escalations:
-            connection.execute(sa.text("INSERT INTO escalations VALUES (:h)"), {"h": hash_sender(sender, KEY)})
+            connection.execute(sa.text("INSERT INTO escalations VALUES (:h)"),
+                               {"h": hash_sender(conversation_id("rest", sender, KEY), KEY)})
     return engine
 
 
