@@ -76,8 +76,9 @@ class Settings:
     database_max_overflow: int = setting(
         "DATABASE_MAX_OVERFLOW", 5, "extra PostgreSQL connections a process may open at a peak "
         "(closed again after)", parse=_whole_number("DATABASE_MAX_OVERFLOW"))
-    lock_store_url: str = setting("LOCK_STORE_URL", "", "empty: in-memory locks (one process); "
-                                  "`redis://host:6379/0` when several Rasa replicas run",
+    lock_store_url: str = setting("LOCK_STORE_URL", "", "empty: in-memory locks, provider retries "
+                                  "and rate limits (one process); `redis://host:6379/0` when several "
+                                  "Rasa replicas run: they share all three there",
                                   example="redis://127.0.0.1:6379/0")
     action_server_url: str = setting("ACTION_SERVER_URL", "http://localhost:5055/webhook",
                                      "where Rasa reaches the custom actions")
@@ -103,12 +104,14 @@ class Settings:
     max_body_bytes: int = setting("MAX_BODY_BYTES", 16384, "the largest request body the REST "
                                   "channel accepts (larger: 413)",
                                   parse=_whole_number("MAX_BODY_BYTES"))
-    messages_per_minute: int = setting("MESSAGES_PER_MINUTE", 30, "messages one sender may send "
-                                       "per minute per Rasa process; more get a polite 429",
+    messages_per_minute: int = setting("MESSAGES_PER_MINUTE", 30, "messages one REST sender may "
+                                       "send per minute, counted across the replicas in Redis with "
+                                       "`LOCK_STORE_URL`; more get a polite 429",
                                        parse=_whole_number("MESSAGES_PER_MINUTE"))
     sender_hash_key: str = setting("SENDER_HASH_KEY", DEV_SENDER_HASH_KEY,
-                                   "secret key for hashing sender ids; set a long random one "
-                                   "in production", secret=True)
+                                   "secret key for hashing sender ids (Rasa's conversations are "
+                                   "kept under the hash: a new key starts them afresh); set a long "
+                                   "random one in production", secret=True)
     retention_days: int = setting("RETENTION_DAYS", 90, "how long conversations, escalations, "
                                   "callbacks, recovery data (surgery date, pain diary) and the review "
                                   "inbox are kept, and STOPs of numbers silent that long "
