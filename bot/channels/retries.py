@@ -86,6 +86,7 @@ class SharedSeenMessages:
         claimed = await self.redis.run(lambda client: bool(client.set(key, "taking", nx=True,
                                                                       ex=TAKING_SECONDS)))
         if claimed is False:  # another replica took it; None: no Redis, this process decides
+            self.local.forget(channel, message_id)  # should that turn fail, its retry is ours too
             yield False
             return
         try:
