@@ -75,7 +75,8 @@ class RateLimiter:
 
 
 # The same sliding window in Redis, atomic, on Redis's clock (replicas' clocks may differ):
-# the sender's key is a sorted set of the times of their messages of the last minute.
+# the sender's key is a sorted set of the times of their messages of the last minute. (A script
+# that reads TIME and then writes needs Redis 5 or later, which replicates its effects.)
 SLIDING_WINDOW = """
 local now = redis.call('TIME')
 local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
