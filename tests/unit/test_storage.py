@@ -12,7 +12,7 @@ from alembic.migration import MigrationContext
 from bot.settings import Settings
 from bot.storage.database import head_revision
 from bot.storage import (CallbackRepository, ConsentRequired, EscalationRepository,
-                         create_engine, database_url, hash_sender, migrate, safe_url)
+                         conversation_id, create_engine, database_url, hash_sender, migrate, safe_url)
 from bot.storage.models import Base
 
 KEY = "unit-test-key"
@@ -97,6 +97,15 @@ def test_sender_hash_is_stable_keyed_and_not_the_id():
     assert hash_sender("patient-1", KEY) != hash_sender("patient-2", KEY)
     with pytest.raises(ValueError):
         hash_sender("patient-1", "")
+
+
+def test_one_id_on_two_channels_is_two_conversations():
+    """A REST client that sends a patient's phone number as its sender must not land in the
+    patient's SMS conversation (and read its replies)."""
+    sms = conversation_id("twilio", "+15551234567", KEY)
+    assert conversation_id("rest", "+15551234567", KEY) != sms
+    assert conversation_id("twilio", "+15551234567", KEY) == sms  # the patient's next text: same one
+    assert "15551234567" not in sms
 
 
 @pytest.mark.parametrize("repository", [EscalationRepository, CallbackRepository])
