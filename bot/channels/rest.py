@@ -106,11 +106,11 @@ class SharedRateLimiter:
     async def allow(self, sender: str) -> Tuple[bool, int]:
         """(allowed, seconds to wait before the next message would be)."""
         script, key = self._script, f"{self.redis.prefix}rate:{sender}"
-        window_ms = int(WINDOW_SECONDS * 1000)
-        counted = await self.redis.run(lambda client: script(
-            keys=[key], args=[self.per_minute, window_ms, uuid.uuid4().hex], client=client)) \
-            if script else None
-        if counted is None:
+        if script is None:  # no Redis configured
+            return self.local.allow(sender)
+        args = [self.per_minute, int(WINDOW_SECONDS * 1000), uuid.uuid4().hex]
+        counted = await self.redis.run(lambda client: script(keys=[key], args=args, client=client))
+        if counted is None:  # Redis down
             return self.local.allow(sender)
         allowed, wait_ms = (int(value) for value in counted)
         return (True, 0) if allowed else (False, max(1, math.ceil(wait_ms / 1000)))
