@@ -50,10 +50,10 @@ class Drill:
     def url(self) -> str:
         return self.topology.plan.url
 
-    def say(self, sender: str, message: str) -> Tuple[int, str]:
-        """(HTTP status, the answer's text) of one REST turn through nginx."""
+    def say(self, sender: str, message: str, url: str = "") -> Tuple[int, str]:
+        """(HTTP status, the answer's text) of one REST turn through nginx (or `url`)."""
         body = json.dumps({"sender": sender, "message": message}).encode()
-        request = urllib.request.Request(f"{self.url}/webhooks/rest/webhook", data=body)
+        request = urllib.request.Request(f"{url or self.url}/webhooks/rest/webhook", data=body)
         try:
             with urllib.request.urlopen(request, timeout=60) as response:
                 return response.status, "\n".join(r.get("text", "") for r in json.loads(response.read()))
@@ -148,6 +148,16 @@ def test_emergency_advice_with_both_action_servers_down(drill):
     # outbox (issue 16, point 2) is what keeps them; asserted in test_outbox once merged.
 
 
+def test_a_senders_rate_limit_counts_both_replicas(drill):
+    """MESSAGES_PER_MINUTE in all, whichever replica each message reaches (Redis), not per replica."""
+    limit = drill.topology.plan.settings.messages_per_minute
+    replicas = [f"http://127.0.0.1:{port}" for port in drill.topology.plan.rasa_ports]
+    started = time.monotonic()
+    statuses = [drill.say("rate-limited", "hi", replicas[n % 2])[0] for n in range(limit + 2)]
+    assert time.monotonic() - started < 60, "slower than the minute the limit counts"
+    assert statuses == [200] * limit + [429, 429]
+
+
 def test_redis_down_turns_still_answered_on_local_locks(drill):
     drill.redis.cut()
     try:
@@ -158,6 +168,7 @@ def test_redis_down_turns_still_answered_on_local_locks(drill):
         drill.redis.restore()
     logs = drill.log("rasa-1") + drill.log("rasa-2")
     assert "Redis lock store unreachable" in logs
+    assert "Redis unreachable for provider retries and rate limits" in logs  # limits per replica meanwhile
     time.sleep(REDIS_RETRY_SECONDS + 1)
     assert drill.answer("no-redis", FAQ[3])
     assert drill.user_turns("no-redis") == 4
