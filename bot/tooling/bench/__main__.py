@@ -105,9 +105,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     if report["other_cpu_pct"] > 10:  # someone else's training or tests shared the cores
         print(f"Note: other processes used {report['other_cpu_pct']}% of the CPU during the run; "
               "absolute figures are pessimistic, the ratios less so.")
-    if args.save_baseline and not failures:
-        args.baseline.write_text(json.dumps(baseline_of(report), indent=2) + "\n")
-        print(f"Stored this run's throughput as the baseline in {args.baseline}.")
+    if args.save_baseline:
+        if failures or args.quick or not args.reference:
+            print("Not stored as the baseline: that takes a full run with the reference and no error.")
+        else:
+            args.baseline.write_text(json.dumps(baseline_of(report), indent=2) + "\n")
+            print(f"Stored this run's throughput as the baseline in {args.baseline}.")
     for sample in failures[:10]:
         print(f"error: {sample}", file=sys.stderr)
     return 1 if failures else 0

@@ -43,7 +43,9 @@ def env(cache: Path) -> Dict[str, str]:
 
 
 def rasa(*args: str) -> List[str]:
-    return [sys.executable, "-m", "bot.tooling.quiet", "rasa", *args]
+    """Plain Rasa, as `rasa init`'s user runs it: none of the project's start-up code (bot/tooling/quiet.py
+    and what it loads) touches the reference."""
+    return [sys.executable, "-m", "rasa", *args]
 
 
 def cached_model(var_dir: Path) -> Path:
@@ -52,8 +54,8 @@ def cached_model(var_dir: Path) -> Path:
 
 def trained(var_dir: Path, work: Path, log: Path, retrain: bool = False) -> Dict[str, Any]:
     """The reference model (trained now if not cached or `retrain`): {"model", "train_s", "trained_at"}."""
-    model = cached_model(var_dir)
-    about = model.with_suffix("").with_suffix(".json")
+    model = cached_model(var_dir.resolve())
+    about = model.parent / f"{model.name[:-len('.tar.gz')]}.json"
     if model.exists() and about.exists() and not retrain:
         return {**json.loads(about.read_text()), "model": str(model), "trained_now": False}
     project = make_project(work / "reference-training")
@@ -61,12 +63,12 @@ def trained(var_dir: Path, work: Path, log: Path, retrain: bool = False) -> Dict
     log.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     with log.open("wb") as output:
-        code = subprocess.call(rasa("train", "--fixed-model-name", model.name[:-len(".tar.gz")],
-                                    "--out", str(model.parent)),
+        code = subprocess.call(rasa("train", "--fixed-model-name", "reference", "--out", "models"),
                                cwd=project, env=env(project / ".rasa" / "cache"),
                                stdout=output, stderr=subprocess.STDOUT)
-    if code != 0 or not model.exists():
+    if code != 0 or not (project / "models" / "reference.tar.gz").exists():
         raise RuntimeError(f"training the reference bot failed: see {log}")
+    shutil.move(project / "models" / "reference.tar.gz", model)  # Rasa cuts a name's "version" at a dot
     facts = {"train_s": round(time.perf_counter() - started, 1),
              "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     about.write_text(json.dumps(facts) + "\n")
