@@ -22,6 +22,8 @@ from typing import Any, Dict, List, Optional
 
 from bot.tooling.servers import QUIET_ENV, free_port, wait_until_up
 
+STARTUP_TIMEOUT_S = 600.0
+
 
 def scaffold() -> Path:
     """The folder `rasa init` copies into a new project."""
@@ -99,7 +101,8 @@ class ReferenceServer:
                 cwd=self.project, env=env(self.project / ".rasa" / "cache"), stdout=output,
                 stderr=subprocess.STDOUT, start_new_session=True)
         try:
-            wait_until_up(f"http://127.0.0.1:{self.port}/", self.process)
+            # Its TensorFlow models took 2.5 minutes to load on the busy shared machine.
+            wait_until_up(f"http://127.0.0.1:{self.port}/", self.process, timeout=STARTUP_TIMEOUT_S)
         except BaseException:
             self.__exit__()
             raise
