@@ -1,4 +1,5 @@
 """`make bench`'s arithmetic and its target table (issue 17), without servers."""
+import json
 import math
 
 import pytest
@@ -7,7 +8,7 @@ import yaml
 from bot.tooling.bench.clients import REFERENCE_MESSAGES, Bot
 from bot.tooling.bench.content_edit import EDITED_RESPONSE, edit_response
 from bot.tooling.bench.reference import make_project
-from bot.tooling.bench.stats import Run, percentile, ratio, slope
+from bot.tooling.bench.stats import Run, percentile, ratio, slope, without_nan
 from bot.tooling.bench.targets import rows, table, throughput_ratio
 
 
@@ -37,6 +38,13 @@ def test_a_run_counts_failed_turns_apart_from_its_latencies():
     summary = run.summary()
     assert summary["turns"] == 4 and summary["errors"] == 1
     assert summary["p50_ms"] == 20.0 and summary["msg_per_s"] == 2.0
+
+
+def test_the_report_is_strict_json_a_figure_not_measured_is_null():
+    single_phase = Run(latencies=[0.01]).summary()  # alternating bots: no msg/s of its own
+    report = without_nan({"single": single_phase, "long": [float("nan"), 1.5]})
+    assert report["single"]["msg_per_s"] is None and report["long"] == [None, 1.5]
+    json.dumps(report, allow_nan=False)
 
 
 def test_throughput_against_the_baseline_cancels_the_machine_when_the_reference_ran_both_times():

@@ -22,6 +22,7 @@ from bot.settings import PROJECT_ROOT
 from bot.tooling.bench.clients import CLIENTS, TURNS_PER_SENDER
 from bot.tooling.bench.monitor import machine
 from bot.tooling.bench.run import measure, ratios
+from bot.tooling.bench.stats import without_nan
 from bot.tooling.bench.targets import rows, table
 from bot.tooling.servers import MODELS_DIR
 
@@ -97,7 +98,7 @@ def main(argv: Optional[List[str]] = None) -> int:
               "errors": len(failures), "error_samples": failures[:10]}
     report["targets"] = [{**asdict(row), "verdict": row.verdict} for row in rows(report)]
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(report, indent=2) + "\n")
+    args.json.write_text(json.dumps(without_nan(report), indent=2, allow_nan=False) + "\n")
     m = report["machine"]
     print(f"\n{table(report)}\n\nMachine: {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM, {m['os']}, "
           f"Python {m['python']}, Rasa {m['rasa']}; commit {report['commit']}\nCommand: `{report['command']}`"
@@ -109,7 +110,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         if failures or args.quick or not args.reference:
             print("Not stored as the baseline: that takes a full run with the reference and no error.")
         else:
-            args.baseline.write_text(json.dumps(baseline_of(report), indent=2) + "\n")
+            args.baseline.write_text(json.dumps(without_nan(baseline_of(report)), indent=2, allow_nan=False) + "\n")
             print(f"Stored this run's throughput as the baseline in {args.baseline}.")
     for sample in failures[:10]:
         print(f"error: {sample}", file=sys.stderr)

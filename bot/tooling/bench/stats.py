@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 
 def percentile(values: Sequence[float], p: float) -> float:
@@ -30,6 +30,17 @@ def slope(points: Sequence[Tuple[float, float]]) -> float:
     mx = sum(x for x, _ in points) / len(points)
     my = sum(y for _, y in points) / len(points)
     return sum((x - mx) * (y - my) for x, y in points) / sum((x - mx) ** 2 for x, _ in points)
+
+
+def without_nan(value: Any) -> Any:
+    """`value` with every NaN (a figure that could not be measured) as None: strict JSON has no NaN."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {key: without_nan(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [without_nan(item) for item in value]
+    return value
 
 
 @dataclass
