@@ -38,6 +38,11 @@ def at_least(value: Optional[float], limit: float) -> Optional[bool]:
     return value >= limit if value is not None and known(value) else None
 
 
+def under(value: Optional[float], limit: float) -> bool:
+    """Strictly below `limit`; a figure that never came (the edit never went live) is not."""
+    return value is not None and known(value) and value < limit
+
+
 def show(value: Optional[float], unit: str = "") -> str:
     return f"{value:g}{unit}" if value is not None and known(value) else "n/a"
 
@@ -91,7 +96,7 @@ def rows(report: Dict[str, Any]) -> List[Row]:
             f"{show(reference.get('train_s'), ' s')}"),
         Row("Content edit live in the running bot (`make reload`)",
             "skipped" if "reload" not in project else f"{show(reload.get('live_s'), ' s')}",
-            f"< {RELOAD_MAX_S:g} s", (reload.get("live_s") or RELOAD_MAX_S) < RELOAD_MAX_S if reload else None),
+            f"< {RELOAD_MAX_S:g} s", under(reload.get("live_s"), RELOAD_MAX_S) if reload else None),
         Row("Errors (failed turns, servers, training, reload)", str(report["errors"]), "0", report["errors"] == 0),
     ]
 
