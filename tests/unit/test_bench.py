@@ -1,12 +1,15 @@
 """`make bench`'s arithmetic and its target table (issue 17), without servers."""
 import json
 import math
+from importlib.metadata import version
+from pathlib import Path
 
 import pytest
 import yaml
 
 from bot.tooling.bench.clients import REFERENCE_MESSAGES, Bot
 from bot.tooling.bench.content_edit import EDITED_RESPONSE, edit_response
+from bot.tooling.bench import reference
 from bot.tooling.bench.reference import make_project
 from bot.tooling.bench.stats import Run, percentile, ratio, slope, without_nan
 from bot.tooling.bench.targets import rows, table, throughput_ratio
@@ -140,3 +143,22 @@ def test_the_reference_project_is_what_rasa_init_writes(tmp_path):
     assert "rest" in yaml.safe_load((project / "credentials.yml").read_text(encoding="utf-8"))
     endpoints = yaml.safe_load((project / "endpoints.yml").read_text(encoding="utf-8")) or {}
     assert "tracker_store" not in endpoints  # Rasa's in-memory default
+
+
+def test_the_reference_is_trained_once_then_reused_until_asked_again(tmp_path, monkeypatch):
+    trainings = []
+
+    def fake_rasa_train(command, cwd, **_):  # what `rasa train --out models` leaves behind
+        trainings.append(command)
+        (Path(cwd) / "models").mkdir()
+        (Path(cwd) / "models" / "reference.tar.gz").write_bytes(b"model")
+        return 0
+
+    monkeypatch.setattr(reference.subprocess, "call", fake_rasa_train)
+    first = reference.trained(tmp_path / "var", tmp_path / "w1", tmp_path / "logs" / "train.log")
+    assert first["trained_now"] and first["model"].endswith(f"var/bench/reference-{version('rasa')}.tar.gz")
+    assert Path(first["model"]).read_bytes() == b"model" and first["train_s"] >= 0
+    again = reference.trained(tmp_path / "var", tmp_path / "w2", tmp_path / "logs" / "train.log")
+    assert not again["trained_now"] and again["train_s"] == first["train_s"] and len(trainings) == 1
+    reference.trained(tmp_path / "var", tmp_path / "w3", tmp_path / "logs" / "train.log", retrain=True)
+    assert len(trainings) == 2
