@@ -31,7 +31,7 @@ BASELINE = PROJECT_ROOT / "docs" / "bench-baseline.json"
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bot.tooling.bench", description=__doc__.split("\n")[0])
-    p.add_argument("--quick", action="store_true", help="short smoke run (a few minutes, figures meaningless)")
+    p.add_argument("--quick", action="store_true", help="smoke run with few turns (every phase; figures meaningless)")
     p.add_argument("--reference", action=argparse.BooleanOptionalAction, default=True,
                    help="measure the `rasa init` bot beside the project (default: yes; `make bench` does)")
     p.add_argument("--retrain-reference", action="store_true",
