@@ -70,8 +70,8 @@ validate: $(VENV)/.installed ## Rasa's validator (warnings are errors) and the c
 evaluate: $(VENV)/.installed ## train the NLU, evaluate held-out intents and red flags; report in reports/ (ARGS=--cross-validation 5, --update-baseline, --compare a.yml b.yml)
 	$(PY) -m bot.tooling.evaluation $(ARGS)
 
-bench: $(MODEL) ## latency, throughput, memory and training time: docs/BENCHMARKS.md
-	$(PY) -m bot.tooling.bench
+bench: $(MODEL) ## per-turn cost, throughput, memory, start-up, training, reload, as ratios to a `rasa init` bot in the same run (ARGS=--quick, --no-reference, --retrain-reference): docs/BENCHMARKS.md
+	$(PY) -m bot.tooling.bench $(ARGS)
 
 production: $(MODEL) ## nginx, 2 Rasa replicas, 2 action servers on PostgreSQL and Redis (localhost:8080; docs/OPERATIONS.md)
 	$(PY) -m bot.tooling.production
