@@ -67,8 +67,11 @@ def restore(tracker: Tracker) -> List[EventType]:
     """A returning patient's saved profile, as slots, while this conversation has not said yes or
     no (a new session starts with empty slots); asked once a session (slot `recovery_checked`).
     Also set on `tracker` for the running action."""
-    if tracker.get_slot("recovery_consent") is not None or tracker.get_slot("recovery_checked"):
+    if tracker.get_slot("recovery_checked"):
         return []
+    if tracker.get_slot("recovery_consent") is not None:  # decided in this session: nothing to look for
+        tracker.slots["recovery_checked"] = True
+        return [SlotSet("recovery_checked", True)]
     try:
         profile = database.stores().recovery.profile(tracker.sender_id)
     except Exception:
