@@ -1,6 +1,7 @@
 """The action server's one way to the database: the project's stores, built once per process."""
 from functools import lru_cache
 from typing import Any, Dict
+from zoneinfo import ZoneInfo
 
 from rasa_sdk import Tracker
 
@@ -24,3 +25,9 @@ def turn_of(tracker: Tracker) -> str:
 
 def _first(event: Dict[str, Any], *names: str) -> Any:
     return next((event[name] for name in names if event.get(name)), "")
+
+
+@lru_cache(maxsize=1)
+def clinic_zone() -> ZoneInfo:
+    """The clinic's time zone (CLINIC_TIMEZONE): its calendar day is the patients' "today"."""
+    return bot_settings.load().clinic_zone

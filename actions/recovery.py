@@ -5,9 +5,10 @@ bot/storage/recovery.py. Nothing is stored without the patient's consent (slot
 `recovery_consent`); the urgent advice after a worrying trend is a rule's response
 (data/stories/rules/recovery.yml), so it reads the same as for a stated sign.
 """
+import asyncio
 import logging
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable, Dict, List, Optional, Text
+from typing import Any, Callable, Dict, List, Optional, Set, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, ReminderCancelled, ReminderScheduled, SlotSet
@@ -17,13 +18,19 @@ from actions import database
 from bot.recovery import checkins
 from bot.recovery.diary import SEVERE, Entry, assess, chart_svg, read_score, trend_words
 from bot.recovery.surgery_date import FUTURE, IMPOSSIBLE, TOO_OLD, UNCLEAR, read_surgery_date
-from bot.recovery.timeline import SIX_WEEKS, stage_response, stage_words
+from bot.recovery.timeline import SIX_WEEKS, clinic_today, stage_response, stage_words
 from bot.vocabulary import DIARY_ALERT_SLOT
 
 logger = logging.getLogger(__name__)
 
 # The clock every action reads; tests replace it.
 now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)  # noqa: E731
+
+
+def today() -> date:
+    """The clinic's day (CLINIC_TIMEZONE), not the server's UTC one."""
+    return clinic_today(now(), database.clinic_zone())
+
 # Each reading of the diary and each date problem has its answer (domain.yml).
 DATE_PROBLEM_RESPONSES = {UNCLEAR: "utter_surgery_date_unclear", FUTURE: "utter_surgery_date_future",
                           IMPOSSIBLE: "utter_surgery_date_impossible", TOO_OLD: "utter_surgery_date_too_old"}
@@ -58,17 +65,23 @@ def _consented(tracker: Tracker) -> bool:
 
 def restore(tracker: Tracker) -> List[EventType]:
     """A returning patient's saved profile, as slots, while this conversation has not said yes or
-    no (a new session starts with empty slots). Also set on `tracker` for the running action."""
-    if tracker.get_slot("recovery_consent") is not None:
+    no (a new session starts with empty slots); asked once a session (slot `recovery_checked`).
+    Also set on `tracker` for the running action."""
+    if tracker.get_slot("recovery_checked"):
         return []
+    if tracker.get_slot("recovery_consent") is not None:  # decided in this session: nothing to look for
+        tracker.slots["recovery_checked"] = True
+        return [SlotSet("recovery_checked", True)]
     try:
         profile = database.stores().recovery.profile(tracker.sender_id)
     except Exception:
         logger.exception("could not read a recovery profile")
         return []
+    found: Dict[str, Any] = {"recovery_checked": True}
     if profile is None:
-        return []
-    found: Dict[str, Any] = {"recovery_consent": True, "checkins": profile.checkins}
+        tracker.slots.update(found)
+        return [SlotSet("recovery_checked", True)]
+    found.update({"recovery_consent": True, "checkins": profile.checkins})
     if profile.surgery_date and not tracker.get_slot("surgery_date"):
         found["surgery_date"] = profile.surgery_date.isoformat()
     tracker.slots.update(found)
@@ -87,13 +100,13 @@ class ActionSetSurgeryDate(Action):
         return "action_set_surgery_date"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        today = now().date()
-        reading = read_surgery_date(tracker.latest_message.get("text", ""), today)
+        day = today()
+        reading = read_surgery_date(tracker.latest_message.get("text", ""), day)
         if reading.date is None:
             dispatcher.utter_message(response=DATE_PROBLEM_RESPONSES[reading.problem or UNCLEAR])
             return []
         events = restore(tracker)
-        for message in stage_messages(reading.date, today):
+        for message in stage_messages(reading.date, day):
             dispatcher.utter_message(**message)
         events.append(SlotSet("surgery_date", reading.date.isoformat()))
         if _consented(tracker):
@@ -210,7 +223,8 @@ class ActionPainTrend(Action):
 
 
 class ActionStartCheckins(Action):
-    """Schedule the check-ins (Rasa reminders) at the milestones still ahead; needs date and consent."""
+    """Plan the check-ins at the milestones still ahead: Rasa reminders, and rows in the database
+    from which bot/recovery/delivery.py sends those a restart lost; needs the date and consent."""
 
     def name(self) -> Text:
         return "action_start_checkins"
@@ -223,23 +237,42 @@ class ActionStartCheckins(Action):
             return events
         if not _consented(tracker):
             return events + _ask_consent(dispatcher)  # asking for check-ins may change a "no"
-        ahead = checkins.schedule(surgery, now(), tracker.sender_id)
+        ahead = checkins.schedule(surgery, now(), database.clinic_zone())
         if not ahead:
             dispatcher.utter_message(response="utter_checkins_none_ahead")
             return events
         try:
-            database.stores().recovery.save_profile(tracker.sender_id, True, checkins=True)
+            repository = database.stores().recovery
+            repository.save_profile(tracker.sender_id, True, checkins=True)
+            repository.plan_checkins(tracker.sender_id, ahead)
         except Exception:
-            logger.exception("could not save the check-in choice")
+            logger.exception("could not plan the check-ins")
+            dispatcher.utter_message(response="utter_recovery_unavailable")
+            return events
         dates = ", ".join(f"{when:%B} {when.day}" for _, when in ahead)
         dispatcher.utter_message(response="utter_checkins_scheduled", checkin_dates=dates)
-        return events + [ReminderScheduled(checkins.INTENT, when, name=name, kill_on_user_message=False)
-                         for name, when in ahead] + [SlotSet("checkins", True)]
+        reminders = [ReminderScheduled(checkins.INTENT, when, name=checkins.reminder_name(day, tracker.sender_id),
+                                       kill_on_user_message=False) for day, when in ahead]
+        return events + reminders + [SlotSet("checkins", True)]
 
 
-def _cancel_checkins() -> List[EventType]:
-    """Every check-in of this conversation (Rasa matches the intent within the sender's jobs)."""
-    return [ReminderCancelled(intent_name=checkins.INTENT)]
+class ActionCheckin(Action):
+    """A due check-in (a Rasa reminder, or bot/recovery/delivery.py after a restart): its question,
+    once. Marking it sent is what allows the message, so a second trigger, or one after
+    "unsubscribe", says nothing."""
+
+    def name(self) -> Text:
+        return "action_checkin"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        try:
+            claimed = database.stores().recovery.claim_checkins(tracker.sender_id, now())
+        except Exception:
+            logger.exception("could not mark a check-in sent")
+            return []  # not sent: the next round tries again
+        if claimed:
+            dispatcher.utter_message(response="utter_checkin")
+        return []
 
 
 class ActionStopCheckins(Action):
@@ -249,29 +282,49 @@ class ActionStopCheckins(Action):
         return "action_stop_checkins"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        if _consented(tracker):
-            try:
-                database.stores().recovery.save_profile(tracker.sender_id, True, checkins=False)
-            except Exception:
-                logger.exception("could not save the check-in choice")
+        try:
+            repository = database.stores().recovery
+            repository.cancel_checkins(tracker.sender_id)
+            if repository.profile(tracker.sender_id) is not None:
+                repository.save_profile(tracker.sender_id, True, checkins=False)
+        except Exception:
+            logger.exception("could not stop the check-ins")
+            dispatcher.utter_message(response="utter_recovery_unavailable")
+            return []
         dispatcher.utter_message(response="utter_checkins_stopped")
-        return _cancel_checkins() + [SlotSet("checkins", False)]
+        return _cancel_reminders() + [SlotSet("checkins", False)]
+
+
+def _cancel_reminders() -> List[EventType]:
+    """Every check-in reminder of this conversation (Rasa matches the intent within the sender's jobs)."""
+    return [ReminderCancelled(intent_name=checkins.INTENT)]
+
+
+# Follow-up deletions of the request's own turn, kept referenced until they finish.
+_forgetting: Set["asyncio.Task[int]"] = set()
 
 
 class ActionDeleteMyData(Action):
-    """ "Delete my data": the profile and diary go, check-ins stop, the conversation forgets the date."""
+    """ "Delete my data": the profile, diary and check-ins go, and the conversation's events in
+    Rasa's tracker store; the turn of the request itself once Rasa has written it."""
 
     def name(self) -> Text:
         return "action_delete_my_data"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
         try:
-            database.stores().recovery.delete(tracker.sender_id)
+            stores = database.stores()
+            stores.recovery.delete(tracker.sender_id)
+            stores.conversations.delete(tracker.sender_id)
         except Exception:
             logger.exception("could not delete recovery data")
             dispatcher.utter_message(response="utter_data_delete_failed")
-            return _cancel_checkins()
+            return _cancel_reminders()
+        task = asyncio.get_running_loop().create_task(
+            stores.conversations.forget_turn(tracker.sender_id, self.name()))
+        _forgetting.add(task)
+        task.add_done_callback(_forgetting.discard)
         dispatcher.utter_message(response="utter_data_deleted")
-        return _cancel_checkins() + [SlotSet(slot, None) for slot in
-                                     ("surgery_date", "recovery_consent", "recovery_consent_asked",
-                                      "pending_pain_score", "checkins")]
+        return _cancel_reminders() + [SlotSet(slot, None) for slot in
+                ("surgery_date", "recovery_consent", "recovery_consent_asked", "pending_pain_score", "checkins")]

@@ -5,7 +5,8 @@ request (the tracker, with everything the patient typed). Here every call but `/
 carry the shared secret (ACTION_SERVER_TOKEN, sent by Rasa as a header: endpoints.yml), an
 error answers a short JSON with no request in it, and the server listens on BIND_HOST
 (127.0.0.1 unless configured). A background task delivers what the outbox keeps
-(bot/storage/outbox.py), also what a previous run left there.
+(bot/storage/outbox.py), also what a previous run left there; another sends the check-ins that
+are due (bot/recovery/delivery.py), also those a restart would have lost.
 
 `python -m bot.tooling.quiet bot.action_server --port 5055` (bot/tooling/servers.py starts it).
 """
@@ -15,6 +16,7 @@ import argparse
 import asyncio
 import hmac
 import logging
+from datetime import datetime, timezone
 from typing import Any, Optional
 
 from rasa_sdk.endpoint import create_app
@@ -23,6 +25,7 @@ from sanic.request import Request
 
 from bot import settings as bot_settings
 from bot.machine_secrets import action_token
+from bot.recovery import delivery
 from bot.settings import Settings
 from bot.storage import Stores
 
@@ -62,6 +65,7 @@ def build_app(settings: Settings, token: str, actions: str = "actions") -> Sanic
     @app.after_server_start
     async def start_outbox(app: Sanic, _: Any) -> None:
         app.add_task(deliver_outbox_forever(settings))
+        app.add_task(send_checkins_forever(settings))
 
     return app
 
@@ -80,6 +84,21 @@ async def deliver_outbox_forever(settings: Settings) -> None:
         except Exception as error:  # noqa: BLE001 - keep trying: this loop is what saves them
             logger.error("Outbox delivery failed (%s)", type(error).__name__)
         await asyncio.sleep(DRAIN_EVERY_SECONDS)
+
+
+async def send_checkins_forever(settings: Settings) -> None:
+    """Send the due check-ins now (those a restart left behind) and every CHECK_EVERY seconds."""
+    stores = Stores(settings)
+    trigger = delivery.rasa_trigger(settings)
+    loop = asyncio.get_running_loop()
+    while True:
+        try:
+            sent = await loop.run_in_executor(None, delivery.send_due, stores, datetime.now(timezone.utc), trigger)
+            if sent:
+                logger.info("Check-ins: %d sent.", sent)
+        except Exception as error:  # noqa: BLE001 - the database may be back next time
+            logger.error("Check-in delivery failed (%s)", type(error).__name__)
+        await asyncio.sleep(delivery.CHECK_EVERY)
 
 
 def main(argv: Optional[list] = None) -> None:

@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Tuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.phone import check_clinic_number, tel_uri
 
@@ -35,6 +36,16 @@ def _decimal(env: str) -> Callable[[str], float]:
         except ValueError as exc:
             raise ValueError(f"{env} must be a number, got {raw!r}") from exc
     return parse
+
+
+def _timezone(raw: str) -> str:
+    """An IANA time zone name (`America/New_York`), checked against the zone database."""
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"CLINIC_TIMEZONE must be an IANA time zone name like America/New_York, "
+                         f"got {raw!r}") from exc
+    return raw
 
 
 def setting(env: str, default: Any, about: str, parse: Callable[[str], Any] = str,
@@ -62,6 +73,9 @@ class Settings:
         "AFTER_HOURS_PHONE", "", "the after-hours line for urgent problems when the office is "
         "closed; empty: the urgent advice says urgent care or the emergency department",
         example="844-288-7476")
+    clinic_timezone: str = setting(
+        "CLINIC_TIMEZONE", "America/New_York", "the clinic's time zone (IANA name): what \"today\" "
+        "is for days since surgery, dates like \"yesterday\" and the check-ins' hour", parse=_timezone)
     var_dir: Path = setting("BOT_VAR_DIR", PROJECT_ROOT / "var",
                             "where local data lives (SQLite database, API token)", parse=Path)
     database_url: str = setting(
@@ -180,6 +194,7 @@ class Settings:
         check_clinic_number(self.surgeon_office_phone, "SURGEON_OFFICE_PHONE")
         if self.after_hours_phone:
             check_clinic_number(self.after_hours_phone, "AFTER_HOURS_PHONE")
+        _timezone(self.clinic_timezone)  # also when built in code, not only from the environment
         if not self.database_url:  # derived, so a var_dir set alone moves the database too
             object.__setattr__(self, "database_url", f"sqlite:///{Path(self.var_dir) / 'assistant.db'}")
 
@@ -196,6 +211,10 @@ class Settings:
     def rest_cors_origins(self) -> List[str]:
         """Web origins that may call the REST channel from a browser: CORS_ORIGINS."""
         return _origins(self.cors_origins)
+
+    @property
+    def clinic_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.clinic_timezone)
 
     @property
     def tel_uri(self) -> str:

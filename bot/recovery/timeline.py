@@ -5,6 +5,7 @@ Kept apart from the Rasa action so the rule (and later a stored surgery date) is
 from __future__ import annotations
 
 import re
+from datetime import date, datetime, tzinfo
 from typing import Optional
 
 # The article: discomfort right after surgery; residual pain in the following weeks;
@@ -22,6 +23,14 @@ _DURATION = re.compile(
     r"(?P<unit>days?|d|weeks?|wks?|w|months?|mos?|mths?)\b",
     re.IGNORECASE,
 )
+
+
+def clinic_today(moment: datetime, zone: tzinfo) -> date:
+    """The clinic's calendar day at `moment` (aware): at 23:30 in New York it is already the
+    next day in UTC, and "today", "yesterday" and days since surgery follow the clinic."""
+    if moment.tzinfo is None:
+        raise ValueError("use a timezone-aware datetime")
+    return moment.astimezone(zone).date()
 
 
 def days_since_surgery(text: str) -> Optional[int]:

@@ -200,3 +200,19 @@ class PainScore(Base):
     sender_hash = sa.Column(sa.String(64), nullable=False, index=True)
     score = sa.Column(sa.Integer, nullable=False)
     area = sa.Column(sa.String(8), nullable=True)
+
+
+class RecoveryCheckin(Base):
+    """A planned check-in message (bot/recovery/checkins.py): the database, not the Rasa server's
+    memory, says which are due, so a restart loses none; `sent_at` is set once, when one is sent.
+    Only for a patient with a profile (consent); deleted with it and by the retention purge."""
+
+    __tablename__ = "recovery_checkins"
+    __table_args__ = (sa.UniqueConstraint("sender_hash", "day", name="uq_recovery_checkins_day"),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    sender_hash = sa.Column(sa.String(64), nullable=False)
+    day = sa.Column(sa.Integer, nullable=False)  # the milestone: days after surgery
+    due_at = sa.Column(UTCDateTime, nullable=False, index=True)
+    sent_at = sa.Column(UTCDateTime, nullable=True)

@@ -1,4 +1,5 @@
-"""A patient's recovery data: the surgery date, the check-in choice and the pain diary.
+"""A patient's recovery data: the surgery date, the check-in choice, the planned check-ins and
+the pain diary.
 
 Kept only with the patient's consent, under the keyed hash of their sender id; deleted by the
 retention purge and, all of it at once, when the patient asks ("delete my data").
@@ -7,13 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import List, Optional
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import sqlalchemy as sa
 
 from bot.recovery.diary import AREAS, Entry
 from bot.storage.database import NO_SYNC, ensure_schema, session_scope
-from bot.storage.models import PainScore, RecoveryProfile, hash_sender
+from bot.storage.models import PainScore, RecoveryCheckin, RecoveryProfile, hash_sender
 from bot.storage.repository import Repository
 
 
@@ -88,19 +89,87 @@ class RecoveryRepository(Repository):
         with session_scope(self._engine) as session:
             return [Entry(row.created_at, row.score, row.area) for row in session.execute(query).scalars()]
 
-    def delete(self, sender_id: str) -> int:
-        """Delete everything kept for the patient (profile and diary); returns the rows deleted."""
+    def plan_checkins(self, sender_id: str, moments: Sequence[Tuple[int, datetime]]) -> bool:
+        """Keep the check-ins (milestone day, when) in place of those not yet sent; one already
+        sent is never planned again. False (nothing kept) when the patient has no profile."""
+        ensure_schema(self._engine)
+        sender_hash = self._hash(sender_id)
+        mine = RecoveryCheckin.sender_hash == sender_hash
+        with session_scope(self._engine) as session:
+            if session.execute(sa.select(RecoveryProfile.id).where(
+                    RecoveryProfile.sender_hash == sender_hash)).first() is None:
+                return False
+            session.execute(sa.delete(RecoveryCheckin).where(mine, RecoveryCheckin.sent_at.is_(None)),
+                            execution_options=NO_SYNC)
+            sent = set(session.execute(sa.select(RecoveryCheckin.day).where(mine)).scalars())
+            session.add_all(RecoveryCheckin(created_at=self._clock(), sender_hash=sender_hash, day=day,
+                                            due_at=when) for day, when in moments if day not in sent)
+        return True
+
+    def cancel_checkins(self, sender_id: str) -> int:
+        """Forget the check-ins not yet sent ("unsubscribe"); returns how many."""
+        ensure_schema(self._engine)
+        with session_scope(self._engine) as session:
+            return session.execute(sa.delete(RecoveryCheckin).where(
+                RecoveryCheckin.sender_hash == self._hash(sender_id), RecoveryCheckin.sent_at.is_(None)),
+                execution_options=NO_SYNC).rowcount
+
+    def planned_checkins(self, sender_id: str) -> List[Tuple[int, datetime, Optional[datetime]]]:
+        """(day, due, sent or None) of the patient's check-ins, soonest first."""
+        ensure_schema(self._engine)
+        query = (sa.select(RecoveryCheckin.day, RecoveryCheckin.due_at, RecoveryCheckin.sent_at)
+                 .where(RecoveryCheckin.sender_hash == self._hash(sender_id)).order_by(RecoveryCheckin.due_at))
+        with session_scope(self._engine) as session:
+            return [tuple(row) for row in session.execute(query)]
+
+    def _due(self, now: datetime) -> sa.sql.Select:
+        """Check-ins due and not sent, of patients who still want them (a profile, checkins on)."""
+        return (sa.select(RecoveryCheckin.sender_hash)
+                .join(RecoveryProfile, RecoveryProfile.sender_hash == RecoveryCheckin.sender_hash)
+                .where(RecoveryCheckin.due_at <= now, RecoveryCheckin.sent_at.is_(None),
+                       RecoveryProfile.checkins.is_(True)))
+
+    def due_checkins(self, now: datetime) -> List[str]:
+        """The sender hashes with a check-in due at `now` (each once), for bot/recovery/delivery.py."""
+        ensure_schema(self._engine)
+        with session_scope(self._engine) as session:
+            return sorted(set(session.execute(self._due(now)).scalars()))
+
+    def claim_checkins(self, sender_id: str, now: datetime) -> int:
+        """Mark the patient's due check-ins sent and return how many: the one caller that gets
+        more than 0 sends the message, so however often a check-in is triggered (a restart, two
+        action servers) the patient gets it once; never after "unsubscribe" or deletion."""
+        ensure_schema(self._engine)
+        sender_hash = self._hash(sender_id)
+        wanted = sa.select(RecoveryProfile.id).where(RecoveryProfile.sender_hash == sender_hash,
+                                                     RecoveryProfile.checkins.is_(True))
+        with session_scope(self._engine) as session:
+            return session.execute(
+                sa.update(RecoveryCheckin)
+                .where(RecoveryCheckin.sender_hash == sender_hash, RecoveryCheckin.sent_at.is_(None),
+                       RecoveryCheckin.due_at <= now, sa.exists(wanted))
+                .values(sent_at=now), execution_options=NO_SYNC).rowcount
+
+    def delete(self, sender_id: str) -> Dict[str, int]:
+        """Delete everything kept for the patient; rows deleted per kind (diary, check-ins, profile)."""
         ensure_schema(self._engine)
         sender_hash = self._hash(sender_id)
         with session_scope(self._engine) as session:
-            return sum(session.execute(sa.delete(model).where(model.sender_hash == sender_hash),
-                                       execution_options=NO_SYNC).rowcount
-                       for model in (PainScore, RecoveryProfile))
+            return {kind: session.execute(sa.delete(model).where(model.sender_hash == sender_hash),
+                                          execution_options=NO_SYNC).rowcount
+                    for kind, model in self._KINDS}
+
+    _KINDS = (("pain scores", PainScore), ("check-ins", RecoveryCheckin), ("profile", RecoveryProfile))
 
     def purge(self, older_than: datetime) -> int:
-        """The retention rule over both tables: profiles not saved since, entries made before."""
+        """The retention rule over the three tables: profiles not saved since, entries and
+        check-ins made before, and whatever belongs to a profile that is gone."""
         ensure_schema(self._engine)
         with session_scope(self._engine) as session:
-            return sum(session.execute(sa.delete(model).where(model.created_at < older_than),
-                                       execution_options=NO_SYNC).rowcount
-                       for model in (PainScore, RecoveryProfile))
+            deleted = sum(session.execute(sa.delete(model).where(model.created_at < older_than),
+                                          execution_options=NO_SYNC).rowcount
+                          for _, model in self._KINDS)
+            profiles = sa.select(RecoveryProfile.sender_hash)
+            return deleted + sum(session.execute(sa.delete(model).where(model.sender_hash.not_in(profiles)),
+                                                 execution_options=NO_SYNC).rowcount
+                                 for model in (PainScore, RecoveryCheckin))

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from bot.settings import Settings
 from bot.storage.callbacks import CallbackRepository
+from bot.storage.conversations import Conversations
 from bot.storage.database import engine_for
 from bot.storage.escalations import EscalationRepository
 from bot.storage.inbox import InboxRepository
@@ -43,6 +44,7 @@ class Stores:
         self.opt_outs = OptOutRepository(self.engine, settings.sender_hash_key)
         self.inbox = InboxRepository(self.engine, settings.sender_hash_key)
         self.recovery = RecoveryRepository(self.engine, settings.sender_hash_key)
+        self.conversations = Conversations(self.engine, settings.sender_hash_key)
         self._by_kind: Dict[str, Repository] = {"escalation": self.escalations,
                                                 "callback": self.callbacks}
 

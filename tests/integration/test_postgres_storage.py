@@ -156,3 +156,42 @@ def test_inbox_on_postgresql_filters_reasons_and_keeps_one_copy(engine):
     assert [i.text for i in repo.items(reason="low_confidence")] == ["bum odd"]
     assert [i.text for i in repo.items(reason="fallback")] == ["leg fizzy"]
     assert repo.safety_count() == 1
+
+
+def test_checkins_and_deleting_a_conversation_on_postgresql(postgres_url, monkeypatch):
+    """What survives a restart and what "delete my data" deletes, on PostgreSQL: a due check-in is
+    claimed once, and the patient's conversation events go, another patient's stay."""
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.storage import RecoveryRepository
+    from bot.storage.conversations import Conversations
+    from bot.storage.tracker_store import ConfiguredSQLTrackerStore
+
+    monkeypatch.setenv("DATABASE_URL", postgres_url.render_as_string(hide_password=False))
+    monkeypatch.setenv("SENDER_HASH_KEY", KEY)
+    domain = Domain.from_yaml(DOMAIN_YAML)
+    store = ConfiguredSQLTrackerStore(domain)
+    for sender in ("sms-a", "sms-b"):
+        events = [UserUttered("my surgery was 3 days ago", {"name": "greet", "confidence": 1.0}),
+                  ActionExecuted("action_delete_my_data"), ActionExecuted("action_listen")]
+        asyncio.run(store.save(DialogueStateTracker.from_events(sender, events, domain.slots)))
+    engine = create_engine(postgres_url)
+    now = datetime(2026, 12, 3, 15, 0, tzinfo=timezone.utc)
+    recovery = RecoveryRepository(engine, KEY, clock=lambda: now - timedelta(days=2))
+    conversations = Conversations(engine, KEY)
+    try:
+        recovery.save_profile("sms-a", True, checkins=True)
+        assert recovery.plan_checkins("sms-a", [(3, now), (14, now + timedelta(days=11))])
+        assert recovery.due_checkins(now) == [hash_sender("sms-a", KEY)]
+        assert conversations.senders(recovery.due_checkins(now)) == {hash_sender("sms-a", KEY): "sms-a"}
+        assert [recovery.claim_checkins("sms-a", now), recovery.claim_checkins("sms-a", now)] == [1, 0]
+        assert recovery.due_checkins(now) == []
+
+        assert conversations.turn_end("sms-a", "action_delete_my_data") is not None
+        assert conversations.delete("sms-a") == 3 and conversations.count("sms-a") == 0
+        assert conversations.count("sms-b") == 3
+    finally:
+        engine.dispose()
+        store.engine.dispose()

@@ -1,7 +1,9 @@
-"""Check-ins are Rasa reminders. The events action_start_checkins returns go through Rasa's own
-side effects (`execute_side_effects`, as after any action), so the scheduler holds the jobs; a job
-is then fired by hand instead of waiting for its date (the controlled clock). A fired check-in
-asks its question; "unsubscribe" removes the patient's jobs and no one else's."""
+"""Check-ins are Rasa reminders while the Rasa server runs (the database keeps them for after a
+restart: tests/unit/test_recovery_durable.py). The events action_start_checkins returns go through
+Rasa's own side effects (`execute_side_effects`, as after any action), so the scheduler holds the
+jobs; a job is then fired by hand instead of waiting for its date (the controlled clock). A fired
+check-in runs action_checkin (which asks its question once: the action server's part, tested
+there); "unsubscribe" removes the patient's jobs and no one else's."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -9,7 +11,7 @@ from datetime import date, timedelta
 import pytest
 from rasa.core import jobs
 from rasa.core.channels.channel import CollectingOutputChannel
-from rasa.shared.core.events import Event
+from rasa.shared.core.events import ActionExecuted, Event
 
 from actions.recovery import ActionStartCheckins, ActionStopCheckins
 from bot.recovery.checkins import PREFIX
@@ -42,8 +44,8 @@ def checkin_jobs(assistant, sender):
     return assistant.loop.run_until_complete(listed())
 
 
-def test_checkins_are_scheduled_fire_their_question_and_stop_with_one_word(assistant, stores, domain_dict,
-                                                                          tracker_for):
+def test_checkins_are_scheduled_fire_the_checkin_action_and_stop_with_one_word(assistant, stores, domain_dict,
+                                                                                tracker_for):
     stores.recovery.save_profile("patient-a", True)
     stores.recovery.save_profile("patient-b", True)
     yesterday = (date.today() - timedelta(days=1)).isoformat()
@@ -55,11 +57,12 @@ def test_checkins_are_scheduled_fire_their_question_and_stop_with_one_word(assis
     due = checkin_jobs(assistant, "patient-a")
     assert len(due) == 3 and len(checkin_jobs(assistant, "patient-b")) == 3
 
-    # Fire the day-3 check-in now, as the scheduler would on its date.
+    # Fire the day-3 check-in now, as the scheduler would on its date: the rule runs action_checkin.
     first = min(due, key=lambda job: job.args[0].trigger_date_time)
     assistant.loop.run_until_complete(first.func(*first.args[:2], output))
-    [text] = [m.get("text", "") for m in output.messages]
-    assert "quick check-in" in text and "from 0 to 10" in text and "unsubscribe" in text
+    tracker = assistant.loop.run_until_complete(assistant.agent.processor.get_tracker("patient-a"))
+    ran = [event.action_name for event in tracker.events if isinstance(event, ActionExecuted)]
+    assert ran[-2:] == ["action_checkin", "action_listen"]
 
     run_action(assistant, ActionStopCheckins(),
                tracker_for("unsubscribe", "checkins_stop", slots=slots, sender_id="patient-a"), domain_dict, output)

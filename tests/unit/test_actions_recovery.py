@@ -1,5 +1,7 @@
 """Personalised recovery actions on a throw-away database and a controlled clock."""
+import asyncio
 from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -19,6 +21,7 @@ def clock(monkeypatch, stores):
     """Each test moves this clock; the actions and the repository read it (on a throw-away database)."""
     moment = {"now": NOW}
     monkeypatch.setattr(recovery, "now", lambda: moment["now"])
+    monkeypatch.setattr(database, "clinic_zone", lambda: ZoneInfo("America/New_York"))
     return moment
 
 
@@ -89,9 +92,43 @@ def test_medication_answer_adds_the_stage_and_the_mark(dispatcher, tracker_for, 
     assert dispatcher.messages[2]["six_week_date"] == "December 30"
 
 
-def test_without_a_date_the_general_answer_stays(dispatcher, tracker_for, domain_dict):
-    run(ActionAnswerRecoveryStage(), dispatcher, tracker_for("is this normal", "duration_overview"), domain_dict)
-    assert responses(dispatcher) == ["utter_duration_overview"]
+@pytest.mark.parametrize("intent, general", [("leg_pain_normal", ["utter_leg_pain_normal"]),
+                                             ("duration_overview", ["utter_duration_overview"]),
+                                             ("manage_medication", ["utter_manage_medication"])])
+def test_without_a_date_the_general_answer_stays(diary, dispatcher, tracker_for, domain_dict, intent, general):
+    events = run(ActionAnswerRecoveryStage(), dispatcher, tracker_for("is this normal", intent), domain_dict)
+    assert responses(dispatcher) == general
+    assert slots(events) == {"recovery_checked": True}  # looked for once this session, not every question
+
+
+def test_a_returning_patient_in_a_new_session_hears_their_stage(diary, dispatcher, tracker_for, domain_dict):
+    """A new session starts with empty slots: the saved date is read when a stage answer needs it."""
+    diary.save_profile("test-patient", True, surgery_date=date(2026, 11, 11))
+    tracker = tracker_for("is this normal?", "leg_pain_normal")
+    events = run(ActionAnswerRecoveryStage(), dispatcher, tracker, domain_dict)
+    assert responses(dispatcher) == ["utter_stage_recovery_weeks", "utter_six_week_mark"]
+    assert dispatcher.messages[0]["time_since_surgery"] == "3 weeks"
+    assert slots(events) == {"recovery_checked": True, "recovery_consent": True, "checkins": False,
+                             "surgery_date": "2026-11-11"}
+    # Someone who never consented hears the general answer, whatever is stored for others.
+    dispatcher.messages.clear()
+    run(ActionAnswerRecoveryStage(), dispatcher,
+        tracker_for("is this normal?", "leg_pain_normal", sender_id="new-patient"), domain_dict)
+    assert responses(dispatcher) == ["utter_leg_pain_normal"]
+
+
+# --- the clinic's day ---------------------------------------------------------------------
+
+def test_late_evening_at_the_clinic_is_still_the_clinics_day(clock, dispatcher, tracker_for, domain_dict):
+    """23:30 in New York on day 9 after surgery is 04:30 UTC on day 10: still day 9 for the patient."""
+    clock["now"] = datetime(2026, 12, 3, 4, 30, tzinfo=timezone.utc)  # 23:30 on December 2 in New York
+    tracker = tracker_for("is this normal?", "leg_pain_normal", slots={"surgery_date": "2026-11-23"})
+    run(ActionAnswerRecoveryStage(), dispatcher, tracker, domain_dict)
+    assert dispatcher.messages[0]["time_since_surgery"] == "9 days"
+    dispatcher.messages.clear()
+    events = run(ActionSetSurgeryDate(), dispatcher, tracker_for("I had surgery yesterday", "tell_surgery_date"),
+                 domain_dict)
+    assert slots(events)["surgery_date"] == "2026-12-01"  # the clinic's yesterday, not UTC's
 
 
 # --- consent ---------------------------------------------------------------------------
@@ -130,7 +167,8 @@ def record(diary, clock, text, dispatcher, tracker_for, domain_dict, hours=24):
 
 def test_a_score_without_consent_is_not_stored_and_consent_is_asked(diary, dispatcher, tracker_for, domain_dict):
     events = run(ActionRecordPain(), dispatcher, tracker_for("pain 6/10", "record_pain"), domain_dict)
-    assert slots(events) == {"pain_trend_alert": False, "pending_pain_score": 6, "recovery_consent_asked": True}
+    assert slots(events) == {"recovery_checked": True, "pain_trend_alert": False, "pending_pain_score": 6,
+                             "recovery_consent_asked": True}
     assert responses(dispatcher) == ["utter_pain_noted", "utter_ask_recovery_consent"]
     assert diary.scores("test-patient") == []
 
@@ -210,13 +248,17 @@ def test_the_web_widget_also_gets_a_chart(diary, dispatcher, tracker_for, domain
 
 # --- check-ins ---------------------------------------------------------------------------
 
-def test_checkins_are_rasa_reminders_at_the_milestones_ahead(diary, dispatcher, tracker_for, domain_dict):
+def test_checkins_are_planned_in_the_database_at_the_clinics_morning(diary, dispatcher, tracker_for, domain_dict):
     tracker = tracker_for("check in on me", "checkins_start", slots={**CONSENTED, "surgery_date": "2026-11-25"})
+    diary.save_profile("test-patient", True)
     events = run(ActionStartCheckins(), dispatcher, tracker, domain_dict)
-    reminders = [(e["name"][:15], e["date_time"][:16], e["intent"]) for e in events if e["event"] == "reminder"]
-    assert reminders == [("checkin_day_14_", "2026-12-09T15:00", "EXTERNAL_checkin"),
-                         ("checkin_day_42_", "2027-01-06T15:00", "EXTERNAL_checkin")]
-    assert all(e["kill_on_user_msg"] is False for e in events if e["event"] == "reminder")
+    # 10:00 in New York (the default CLINIC_TIMEZONE) is 15:00 UTC in winter; day 3 has passed.
+    assert [(day, due.isoformat()) for day, due, _ in diary.planned_checkins("test-patient")] == [
+        (14, "2026-12-09T15:00:00+00:00"), (42, "2027-01-06T15:00:00+00:00")]
+    # Also Rasa reminders, which send on the channel the patient asked on while the server runs.
+    reminders = [(e["name"][:15], e["date_time"], e["intent"]) for e in events if e["event"] == "reminder"]
+    assert reminders == [("checkin_day_14_", "2026-12-09T10:00:00-05:00", "EXTERNAL_checkin"),
+                         ("checkin_day_42_", "2027-01-06T10:00:00-05:00", "EXTERNAL_checkin")]
     assert dispatcher.messages[0]["checkin_dates"] == "December 9, January 6"
     assert diary.profile("test-patient").checkins is True
 
@@ -226,6 +268,7 @@ def test_checkin_names_differ_between_patients_and_hide_the_sender(diary, dispat
     another patient's check-in."""
     names = []
     for sender in ("whatsapp:+15551234567", "telegram:42"):
+        diary.save_profile(sender, True)
         tracker = tracker_for("check in", "checkins_start", sender_id=sender,
                               slots={**CONSENTED, "surgery_date": "2026-11-25"})
         names.append({e["name"] for e in run(ActionStartCheckins(), dispatcher, tracker, domain_dict)
@@ -235,7 +278,8 @@ def test_checkin_names_differ_between_patients_and_hide_the_sender(diary, dispat
 
 
 def test_checkins_need_a_date_and_consent(diary, dispatcher, tracker_for, domain_dict):
-    assert run(ActionStartCheckins(), dispatcher, tracker_for("check in", "checkins_start"), domain_dict) == []
+    events = run(ActionStartCheckins(), dispatcher, tracker_for("check in", "checkins_start"), domain_dict)
+    assert events == [{**events[0], "name": "recovery_checked", "value": True}]
     assert responses(dispatcher) == ["utter_checkins_need_date"]
     dispatcher.messages.clear()
     events = run(ActionStartCheckins(), dispatcher,
@@ -245,7 +289,11 @@ def test_checkins_need_a_date_and_consent(diary, dispatcher, tracker_for, domain
 
 
 def test_one_word_stops_every_checkin(diary, dispatcher, tracker_for, domain_dict):
+    diary.save_profile("test-patient", True, checkins=True)
+    diary.plan_checkins("test-patient", [(14, NOW + timedelta(days=7)), (42, NOW + timedelta(days=35))])
     events = run(ActionStopCheckins(), dispatcher, tracker_for("unsubscribe", "checkins_stop"), domain_dict)
+    assert diary.planned_checkins("test-patient") == [] and diary.profile("test-patient").checkins is False
+    assert slots(events) == {"checkins": False}
     assert [e["intent"] for e in events if e["event"] == "cancel_reminder"] == ["EXTERNAL_checkin"]
     assert responses(dispatcher) == ["utter_checkins_stopped"]
 
@@ -254,10 +302,13 @@ def test_one_word_stops_every_checkin(diary, dispatcher, tracker_for, domain_dic
 
 def test_delete_my_data_removes_everything_and_stops_checkins(diary, dispatcher, tracker_for, domain_dict):
     diary.save_profile("test-patient", True, surgery_date=date(2026, 11, 20), checkins=True)
+    diary.plan_checkins("test-patient", [(14, NOW + timedelta(days=2))])
     diary.add_score("test-patient", 5)
     diary.save_profile("someone-else", True)
-    events = run(ActionDeleteMyData(), dispatcher, tracker_for("delete my data", "delete_my_data"), domain_dict)
+    events = asyncio.run(ActionDeleteMyData().run(dispatcher, tracker_for("delete my data", "delete_my_data"),
+                                                  domain_dict))
     assert diary.profile("test-patient") is None and diary.scores("test-patient") == []
+    assert diary.planned_checkins("test-patient") == []
     assert diary.profile("someone-else") is not None
     assert slots(events)["surgery_date"] is None and slots(events)["recovery_consent"] is None
     assert [e["intent"] for e in events if e["event"] == "cancel_reminder"] == ["EXTERNAL_checkin"]
@@ -266,7 +317,7 @@ def test_delete_my_data_removes_everything_and_stops_checkins(diary, dispatcher,
 
 def test_a_failed_deletion_says_so(monkeypatch, dispatcher, tracker_for, domain_dict):
     monkeypatch.setattr(database, "stores", lambda: (_ for _ in ()).throw(RuntimeError("down")))
-    run(ActionDeleteMyData(), dispatcher, tracker_for("delete my data", "delete_my_data"), domain_dict)
+    asyncio.run(ActionDeleteMyData().run(dispatcher, tracker_for("delete my data", "delete_my_data"), domain_dict))
     assert responses(dispatcher) == ["utter_data_delete_failed"]
 
 
@@ -274,7 +325,7 @@ def test_a_returning_patient_is_not_asked_again_and_gets_the_saved_date(diary, d
                                                                        domain_dict):
     diary.save_profile("test-patient", True, surgery_date=date(2026, 11, 11))
     events = run(ActionRecordPain(), dispatcher, tracker_for("pain 4/10", "record_pain"), domain_dict)  # new session
-    assert slots(events) == {"recovery_consent": True, "checkins": False, "surgery_date": "2026-11-11",
-                             "pain_trend_alert": False}
+    assert slots(events) == {"recovery_checked": True, "recovery_consent": True, "checkins": False,
+                             "surgery_date": "2026-11-11", "pain_trend_alert": False}
     assert responses(dispatcher) == ["utter_pain_recorded"]
     assert [e.score for e in diary.scores("test-patient")] == [4]

@@ -1,5 +1,6 @@
 """The pain diary: scores read from words, trends told in words, and when a trend escalates."""
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -7,6 +8,7 @@ from bot.recovery.checkins import schedule
 from bot.recovery.diary import Entry, assess, chart_svg, read_score, trend_words
 
 START = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+NEW_YORK = ZoneInfo("America/New_York")
 
 
 def diary(*scores, every=timedelta(days=1)):
@@ -85,11 +87,12 @@ def test_chart_has_one_point_per_recent_score():
     assert [int(point.split(",")[1]) for point in points] == [24, 40, 56]  # higher pain, higher point
 
 
-def test_checkins_are_the_milestones_still_ahead():
+def test_checkins_are_the_milestones_still_ahead_at_the_clinics_morning():
     surgery = datetime(2026, 11, 20).date()
-    names = [name.rsplit("_", 1)[0] for name, _ in schedule(surgery, START, "p1")]
-    assert names == ["checkin_day_3", "checkin_day_14", "checkin_day_42"]
-    later = schedule(surgery, datetime(2026, 12, 10, tzinfo=timezone.utc), "p1")
-    later = [(name.rsplit("_", 1)[0], when.date().isoformat()) for name, when in later]
-    assert later == [("checkin_day_42", "2027-01-01")]
-    assert schedule(surgery, datetime(2027, 2, 1, tzinfo=timezone.utc), "p1") == []
+    assert [day for day, _ in schedule(surgery, START, NEW_YORK)] == [3, 14, 42]
+    later = schedule(surgery, datetime(2026, 12, 10, tzinfo=timezone.utc), NEW_YORK)
+    assert [(day, when.astimezone(timezone.utc).isoformat()) for day, when in later] == [
+        (42, "2027-01-01T15:00:00+00:00")]  # 10:00 in New York
+    summer = schedule(datetime(2026, 6, 1).date(), datetime(2026, 6, 1, tzinfo=timezone.utc), NEW_YORK)
+    assert summer[0][1].astimezone(timezone.utc).hour == 14  # daylight saving time: still 10:00 there
+    assert schedule(surgery, datetime(2027, 2, 1, tzinfo=timezone.utc), NEW_YORK) == []

@@ -61,6 +61,6 @@ def test_action_beyond_six_weeks_sends_patient_to_the_doctor(dispatcher, tracker
     assert "{clinic_phone}" in domain_dict["responses"]["utter_stage_beyond_six_weeks"][0]["text"]
 
 
-def test_action_without_a_duration_gives_the_general_timeline(dispatcher, tracker_for, domain_dict):
+def test_action_without_a_duration_gives_the_general_answer(stores, dispatcher, tracker_for, domain_dict):
     ActionAnswerRecoveryStage().run(dispatcher, tracker_for("is it normal", intent="leg_pain_normal"), domain_dict)
-    assert [m["response"] for m in dispatcher.messages] == ["utter_duration_overview"]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_leg_pain_normal"]

@@ -35,6 +35,19 @@ def test_bad_number_setting_names_the_variable(monkeypatch):
         settings.load()
 
 
+@pytest.mark.parametrize("bad", ["Mars/Olympus_Mons", "EST5EDT/../x", "new york"])
+def test_clinic_timezone_must_be_an_iana_name(monkeypatch, bad):
+    monkeypatch.setenv("CLINIC_TIMEZONE", bad)
+    with pytest.raises(ValueError, match="CLINIC_TIMEZONE"):
+        settings.load()
+
+
+def test_clinic_timezone_is_read(monkeypatch):
+    monkeypatch.setenv("CLINIC_TIMEZONE", "America/Los_Angeles")
+    assert settings.load().clinic_zone.key == "America/Los_Angeles"
+    assert settings.Settings().clinic_timezone == "America/New_York"
+
+
 def test_hash_key_is_not_shown_in_repr(monkeypatch):
     monkeypatch.setenv("SENDER_HASH_KEY", "s3cret-key")
     assert "s3cret-key" not in repr(settings.load())

@@ -107,6 +107,7 @@ def test_purge_applies_retention_to_every_store(engine, settings, capsys):
         recovery = RecoveryRepository(engine, KEY, clock=clock)
         recovery.save_profile(patient, True)
         recovery.add_score(patient, 4)
+        recovery.plan_checkins(patient, [(42, clock() + timedelta(days=42))])
     events = ConfiguredSQLTrackerStore.SQLEvent.__table__
     events.create(engine)  # normally created by Rasa's tracker store
     with engine.begin() as connection:
@@ -122,7 +123,7 @@ def test_purge_applies_retention_to_every_store(engine, settings, capsys):
     assert "older than 90 days" in out
     lines = {line.rsplit(None, 1)[0].strip(): line.split()[-1] for line in out.splitlines()[2:]}
     assert lines == {"escalations": "1", "callback requests": "1", "SMS opt-outs (silent numbers)": "1",
-                     "review inbox items": "1", "recovery data": "2", "conversation events": "2",
+                     "review inbox items": "1", "recovery data": "3", "conversation events": "2",
                      "outbox entries": "1"}
 
     run(["purge"], settings)
