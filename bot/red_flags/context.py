@@ -191,8 +191,10 @@ class Context:
         now': a resolution later in the sentence of a hit told in the past, with no other sign
         between them that is not denied (and, the caller checks, nothing after it saying the
         sign is back)."""
-        if marker < cand.end or sent_of[marker] != sent_of[cand.start]:
-            return False
+        if marker < cand.end or sent_of[marker] != sent_of[cand.start] or \
+                doc[marker].sent.text.rstrip().endswith("?") or \
+                any(t.lower_ in _NOT_YET for t in doc[max(0, marker - 4):marker]):
+            return False  # "..., will it go back to normal": hoped for, not happened
         unit = unit_of[cand.start]
         if not (any(unit_of[s] == unit for s, _ in terms.get(K_PAST, ())) or any(
                 unit_of[i] == unit and t.is_alpha and len(t) > 4 and t.lower_.endswith("ed")
@@ -373,6 +375,11 @@ def _negated(span: Span, negations: Iterable[Span]) -> bool:
     """A context word right after a negation: "hasn't gone away", "not gone yet",
     "hasn't come back"."""
     return any(span[0] - 2 <= end <= span[0] and start < span[0] for start, end in negations)
+
+
+# Before a resolution, these make it a hope or a question: "will it go back to normal".
+_NOT_YET = {"will", "would", "could", "can", "should", "might", "may", "to", "if", "when",
+            "until", "till", "hope", "hopefully", "wait", "ca", "wo"}
 
 
 def _between_clauses(marker: int, cand: Candidate, unit_of: Sequence[int]) -> bool:
