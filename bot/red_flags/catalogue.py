@@ -20,7 +20,7 @@ CATALOGUE_PATH = PROJECT_ROOT / "data" / "red_flags.yml"
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _FLAG_KEYS = {"id", "tier", "description", "phrases", "exact", "near", "patterns",
               "temperature", "normal_reading_cancels", "cancelled_by_normal_temperature"}
-_NEAR_KEYS = {"any_of", "near", "within", "exact", "across_but", "also", "sentences"}
+_NEAR_KEYS = {"any_of", "near", "within", "exact", "across_but", "also", "sentences", "in_order"}
 
 
 class CatalogueError(ValueError):
@@ -36,6 +36,7 @@ class NearRule:
     across_but: bool = False
     also: Tuple[str, ...] = ()  # a third word that must be close to the pair too
     sentences: int = 0  # the words may lie this many sentences apart (0: same sentence)
+    in_order: bool = False  # the any_of word must come before the near word
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ def _near(rule: Any, where: str) -> NearRule:
     if not isinstance(sentences, int) or isinstance(sentences, bool) or not 0 <= sentences <= 2:
         raise CatalogueError(f"{where}: `sentences` is 0, 1 or 2")
     return NearRule(any_of, near, within, bool(rule.get("exact")), bool(rule.get("across_but")),
-                    _words(rule.get("also"), where), sentences)
+                    _words(rule.get("also"), where), sentences, bool(rule.get("in_order")))
 
 
 def _flag(raw: Any, index: int) -> Flag:

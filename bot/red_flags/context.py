@@ -31,6 +31,7 @@ HEALING = "healing"
 # Matcher keys of the catalogue's context words (language: in data/red_flags.yml).
 K_BREAK = context_key("break")
 K_COMPARE = context_key("compare")
+K_CONTRAST = context_key("contrast")
 K_HEAL_BETTER = context_key("heal_better")
 K_HEAL_EXPECTED = context_key("heal_expected")
 K_HEAL_NOW = context_key("heal_now")
@@ -89,6 +90,7 @@ class Context:
         analyser.add_terms(K_HIST, _list(hist.get("triggers")))
         analyser.add_terms(K_COMPARE, _list(hist.get("comparison")))
         analyser.add_terms(K_HIST_NEW, _list(hist.get("new")))
+        analyser.add_terms(K_CONTRAST, _list(hist.get("contrast")))
         heal = _section(language, "healing")
         self.healing_flags = set(_list(heal.get("flags")))
         # Emergency signs read this way only when said to improve or explained by a doctor.
@@ -165,17 +167,42 @@ class Context:
         compare = [e for _, e in terms.get(K_COMPARE, ())]
         if len(units) == 1 and not any(sent_of[r] == sentence for r in recur) and \
                 not any(unit_of[s] in units for s, _ in terms.get(K_HIST_NEW, ())):
+            contrast = [s for s, _ in terms.get(K_CONTRAST, ())]
             if any(unit_of[start] in units and not any(
                     start - 4 <= e <= start and unit_of[e - 1] == unit_of[start] for e in compare)
-                   for start, _ in live(K_HIST)):
+                   and not any(end <= c <= end + 2 for c in contrast)
+                   for start, end in live(K_HIST)):
                 return HISTORICAL
         for start, _ in resolutions:
             if any(r > start and sent_of[r] == sent_of[start] for r in recur):
                 continue
             if self._right_after(doc, start, cand, unit_of) or \
-                    self._refers_back(doc, start, cand, terms, unit_of, others):
+                    self._refers_back(doc, start, cand, terms, unit_of, others) or \
+                    _between_clauses(start, cand, unit_of) or \
+                    (not any(r > start for r in recur) and self._later_in_past(
+                        doc, start, cand, terms, unit_of, sent_of, others, negations)):
                 return RESOLVED
         return AFFIRMED
+
+    def _later_in_past(self, doc: Doc, marker: int, cand: Candidate, terms: Terms,
+                       unit_of: Sequence[int], sent_of: Sequence[int],
+                       others: Sequence[Candidate], negations: Sequence[Span]) -> bool:
+        """'Had a headache and a stiff neck from the pillow the first days, no fever, all gone
+        now': a resolution later in the sentence of a hit told in the past, with no other sign
+        between them that is not denied (and, the caller checks, nothing after it saying the
+        sign is back)."""
+        if marker < cand.end or sent_of[marker] != sent_of[cand.start] or \
+                doc[marker].sent.text.rstrip().endswith("?") or \
+                any(t.lower_ in _NOT_YET for t in doc[max(0, marker - 4):marker]):
+            return False  # "..., will it go back to normal": hoped for, not happened
+        unit = unit_of[cand.start]
+        if not (any(unit_of[s] == unit for s, _ in terms.get(K_PAST, ())) or any(
+                unit_of[i] == unit and t.is_alpha and len(t) > 4 and t.lower_.endswith("ed")
+                for i, t in enumerate(doc))):
+            return False
+        return not any(cand.end <= other.start < marker and other.flag != cand.flag and
+                       not any(0 <= other.start - e <= 2 for _, e in negations)
+                       for other in others)
 
     def _general_question(self, doc: Doc, cand: Candidate, triggers: Iterable[Span],
                           unit_of: Sequence[int]) -> bool:
@@ -220,7 +247,9 @@ class Context:
                        for start, end in triggers)
                    for term_start, _ in cand.terms]
         one_clause = len({unit_of[s] for s, _ in cand.terms}) == 1
-        return any(covered) if one_clause else all(covered)
+        # A sign of three words (headache, neck, stiff) is absent when one of them is denied:
+        # "a mild headache but no fever and my neck isn't stiff".
+        return any(covered) if one_clause or len(cand.terms) > 2 else all(covered)
 
     def _refers_back(self, doc: Doc, marker: int, cand: Candidate, terms: Terms,
                      unit_of: Sequence[int], others: Sequence[Candidate] = ()) -> bool:
@@ -346,6 +375,20 @@ def _negated(span: Span, negations: Iterable[Span]) -> bool:
     """A context word right after a negation: "hasn't gone away", "not gone yet",
     "hasn't come back"."""
     return any(span[0] - 2 <= end <= span[0] and start < span[0] for start, end in negations)
+
+
+# Before a resolution, these make it a hope or a question: "will it go back to normal".
+_NOT_YET = {"will", "would", "could", "can", "should", "might", "may", "to", "if", "when",
+            "until", "till", "hope", "hopefully", "wait", "ca", "wo"}
+
+
+def _between_clauses(marker: int, cand: Candidate, unit_of: Sequence[int]) -> bool:
+    """A pair told over two clauses with a resolution between them, in the later clause:
+    "sciatica in both legs before the op, but since the surgery it has gone from both sides"."""
+    first = cand.terms[0]
+    later = [s for s, _ in cand.terms if unit_of[s] > unit_of[first[0]]]
+    # before every word of the later clause: not "headache, and my neck has gone rigid"
+    return bool(later) and first[1] <= marker < min(later) and unit_of[marker] > unit_of[first[0]]
 
 
 def _other_sentence(doc: Doc, marker: int, cand: Candidate) -> bool:

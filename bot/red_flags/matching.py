@@ -151,7 +151,7 @@ class Analyser:
                 for b in b_spans[lo:hi]:
                     if a[1] <= b[0]:
                         first, second = a, b
-                    elif b[1] <= a[0]:
+                    elif b[1] <= a[0] and not rule.in_order:
                         first, second = b, a
                     else:
                         continue  # overlapping words are one phrase, not a pair
