@@ -11,7 +11,8 @@ machine: the action server's work is not in it).
 `--ab NAME` compares an optimisation on and off in the same process: conversations alternate
 between the two arms (on, off, off, on, ...), and the output gives each figure's ratio on/off.
 `--off NAME` turns an optimisation off for the whole run. `--profile FILE` writes a cProfile of
-the measured turns. `--help` lists the optimisations (bot/rasa_patches.py).
+the measured turns. `--help` lists the optimisations (bot/rasa_patches.py; `kept_trackers`:
+bot/storage/tracker_store.py's `keep_in_process`).
 
     python -m bot.tooling.turn_profile --conversations 6 --turns 50 --ab validator
 """
@@ -48,6 +49,13 @@ def switches() -> Dict[str, Switch]:
 
     found: Dict[str, Switch] = {name: (patch(name, True), patch(name, False)) for name in rasa_patches.PATCHES}
 
+    def keep(on: bool) -> Callable[[object], None]:
+        def switch(agent: object) -> None:
+            store = agent.tracker_store  # type: ignore[attr-defined]
+            getattr(store, "_tracker_store", store).keep_in_process = on  # inside Rasa's AwaitableTrackerStore
+        return switch
+
+    found["kept_trackers"] = (keep(True), keep(False))
     return found
 
 
