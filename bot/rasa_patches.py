@@ -20,13 +20,22 @@ Measured in docs/BENCHMARKS.md, "Per-turn cost (issue 17)"; `python -m bot.tooli
   Names not found yet still go through Rasa's own lookup, so an Event subclass defined later
   (a plug-in) is found as before; only a second class claiming a name already resolved would be
   ignored, which Rasa's own events never do.
+- `states`: before each prediction, RulePolicy and MemoizationPolicy turn the conversation into
+  one state per past action (`Domain.states_for_tracker_history`), several times per turn, by
+  replaying every event of the session from the start: the largest part of a turn's growth with
+  each earlier turn. The patch keeps, on the tracker itself, the replay and the states computed
+  so far (per domain and options) and continues them with the events added since; when the
+  applied events are not a continuation of those (an undo, a restart, a new session), it starts
+  again. The last state (the conversation now) is always computed afresh, and each caller gets
+  its own list. Only for Rasa's plain trackers (not training's): the trackers a replica keeps
+  between turns (bot/storage/tracker_store.py) carry it from one turn to the next.
 """
 from __future__ import annotations
 
 import functools
 import inspect
 import logging
-from typing import Any, Callable, Dict, Optional, Text, Type
+from typing import Any, Callable, Dict, List, Optional, Text, Tuple, Type
 
 from rasa.version import __version__ as rasa_version
 
@@ -105,13 +114,93 @@ def _event_types_patch(original: staticmethod) -> staticmethod:
     return staticmethod(resolve_by_type)
 
 
+class _States:
+    """The states of a tracker's applied events so far, and what continuing them needs: Rasa's
+    loop in `Domain.states_for_tracker_history` (3.6.21), cut where it can resume."""
+
+    def __init__(self, domain: Any, tracker: Any, omit_unset_slots: bool,
+                 ignore_rule_only_turns: bool, rule_only_data: Optional[Dict[Text, Any]]) -> None:
+        self.domain, self.rule_only_data = domain, rule_only_data
+        self.omit_unset_slots, self.ignore_rule_only_turns = omit_unset_slots, ignore_rule_only_turns
+        self.replay = tracker.init_copy()  # the tracker as of `events`
+        self.events: List[Any] = []
+        self.states: List[Any] = []
+        self.last_ml_action_sub_state: Any = None
+        self.turn_was_hidden = False
+
+    def continues(self, applied: List[Any]) -> bool:
+        return len(self.events) <= len(applied) and all(
+            mine is theirs for mine, theirs in zip(self.events, applied[:len(self.events)], strict=True))
+
+    def extend(self, applied: List[Any]) -> List[Any]:
+        from rasa.shared.core.events import ActionExecuted
+
+        for event in applied[len(self.events):]:
+            if isinstance(event, ActionExecuted):  # the state before each action
+                self.last_ml_action_sub_state, self.turn_was_hidden, state = self._step(
+                    self.replay, event.hide_rule_turn, self.last_ml_action_sub_state, self.turn_was_hidden)
+                if state is not None:
+                    self.states.append(state)
+            self.replay.update(event)
+            self.events.append(event)
+        # The state now, after the last event: computed afresh every time, never kept.
+        *_, last = self._step(self.replay, False, self.last_ml_action_sub_state, self.turn_was_hidden)
+        return [*self.states, *([] if last is None else [last])]
+
+    def _step(self, tr: Any, hide_rule_turn: bool, last_ml_action_sub_state: Any,
+              turn_was_hidden: bool) -> Tuple[Any, bool, Any]:
+        """One pass of Rasa's loop body: (last_ml_action_sub_state, turn_was_hidden, state or None)."""
+        from rasa.shared.core.constants import PREVIOUS_ACTION
+
+        domain = self.domain
+        if self.ignore_rule_only_turns:
+            if not turn_was_hidden:
+                last_ml_action_sub_state = domain._get_prev_action_sub_state(tr)
+            if not tr.followup_action and not tr.latest_action_name == tr.active_loop_name:
+                turn_was_hidden = hide_rule_turn
+            if turn_was_hidden:
+                return last_ml_action_sub_state, turn_was_hidden, None
+        state = domain.get_active_state(tr, omit_unset_slots=self.omit_unset_slots)
+        if self.ignore_rule_only_turns:
+            domain._remove_rule_only_features(state, self.rule_only_data)
+            if self.states:
+                domain._substitute_rule_only_user_input(state, self.states[-1])
+            if last_ml_action_sub_state:
+                state[PREVIOUS_ACTION] = last_ml_action_sub_state
+        return last_ml_action_sub_state, turn_was_hidden, domain._clean_state(state)
+
+
+def _states_patch(original: Callable[..., List[Any]]) -> Callable[..., List[Any]]:
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    @functools.wraps(original)
+    def states_for_tracker_history(self: Any, tracker: Any, omit_unset_slots: bool = False,
+                                   ignore_rule_only_turns: bool = False,
+                                   rule_only_data: Optional[Dict[Text, Any]] = None) -> List[Any]:
+        if type(tracker) is not DialogueStateTracker:  # training's trackers cache their own
+            return original(self, tracker, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+        kept: Dict[Any, _States] = tracker.__dict__.setdefault("_rasa_patches_states", {})
+        key = (id(self), omit_unset_slots, ignore_rule_only_turns, id(rule_only_data))
+        applied = tracker.applied_events()
+        states = kept.get(key)
+        if states is None or states.domain is not self or states.rule_only_data is not rule_only_data \
+                or not states.continues(applied):
+            states = kept[key] = _States(self, tracker, omit_unset_slots, ignore_rule_only_turns,
+                                         rule_only_data)
+        return states.extend(applied)
+
+    return states_for_tracker_history
+
+
 def _patches() -> Dict[str, _Patch]:
     from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import Event
 
     return {
         "validator": _Patch(RemoteAction, "_validate_action_result", _validator_patch),
         "event_types": _Patch(Event, "resolve_by_type", _event_types_patch),
+        "states": _Patch(Domain, "states_for_tracker_history", _states_patch),
     }
 
 
@@ -120,7 +209,7 @@ def _all() -> Dict[str, _Patch]:
     return _patches()
 
 
-PATCHES = ("validator", "event_types")
+PATCHES = ("validator", "event_types", "states")
 
 
 def signature(name: str) -> inspect.Signature:

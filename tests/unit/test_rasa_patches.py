@@ -4,7 +4,9 @@ import inspect
 import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
-from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (ActionExecuted, ActiveLoop, Event, FollowupAction, SessionStarted, SlotSet,
+                                     UserUttered, UserUtteranceReverted)
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import rasa_patches
@@ -89,6 +91,9 @@ SIGNATURES = {
     "validator": "(self, result: Dict[str, Any]) -> bool",
     "event_types": "(type_name: str, default: Optional[Type[ForwardRef('Event')]] = None)"
                    " -> Optional[Type[ForwardRef('Event')]]",
+    "states": "(self, tracker: 'DialogueStateTracker', omit_unset_slots: bool = False,"
+              " ignore_rule_only_turns: bool = False, rule_only_data: Optional[Dict[str, Any]] = None)"
+              " -> List[Dict[str, MutableMapping[str, Union[str, Tuple[Union[float, str], ...]]]]]",
 }
 
 
@@ -104,3 +109,51 @@ def test_every_patch_is_pinned_here():
 
 def test_a_patch_keeps_the_signature_of_rasas_function(patched):
     assert inspect.signature(RemoteAction._validate_action_result) == rasa_patches.signature("validator")
+
+
+@pytest.fixture(scope="module")
+def domain():
+    from bot.settings import PROJECT_ROOT
+
+    return Domain.load(str(PROJECT_ROOT / "domain.yml"))
+
+
+def conversation_events():
+    """A session with what changes states: intents and entities, slots, a form, a hidden rule
+    turn, a follow-up action, and an undone user message."""
+    def user(text, intent, entities=()):
+        return UserUttered(text, {"name": intent, "confidence": 1.0}, list(entities))
+
+    return [
+        ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
+        user("hi", "greet"), ActionExecuted("utter_greet"), ActionExecuted("action_listen"),
+        user("my bladder leaks", "red_flag_emergency",
+             [{"entity": "red_flag", "value": "cauda_equina", "start": 3, "end": 16}]),
+        SlotSet("emergency_advised", True), ActionExecuted("utter_red_flag_emergency", hide_rule_turn=True),
+        ActionExecuted("action_listen"), user("call me back", "request_callback"),
+        ActionExecuted("callback_form"), ActiveLoop("callback_form"), SlotSet("requested_slot", "callback_consent"),
+        ActionExecuted("action_listen"), user("yes", "affirm"), ActionExecuted("callback_form"),
+        SlotSet("callback_consent", True), ActiveLoop(None), FollowupAction("utter_ask_callback_name"),
+        ActionExecuted("utter_ask_callback_name"), ActionExecuted("action_listen"), user("pardon?", "out_of_scope"),
+        UserUtteranceReverted(), ActionExecuted("action_listen"), user("thanks", "thank"),
+        ActionExecuted("utter_thank"), ActionExecuted("action_listen"),
+    ]
+
+
+@pytest.mark.parametrize("omit_unset_slots", [False, True])
+@pytest.mark.parametrize("ignore_rule_only_turns", [False, True])
+def test_the_states_policies_read_are_the_same_after_every_event(patched, domain, omit_unset_slots,
+                                                                 ignore_rule_only_turns):
+    """The policies' view of the conversation, continued turn by turn on one tracker, equals
+    Rasa's replay from the start after every event."""
+    rule_only_data = {"slots": ["emergency_advised"], "loops": ["callback_form"]}
+    tracker = DialogueStateTracker("patient", domain.slots)
+    options = dict(omit_unset_slots=omit_unset_slots, ignore_rule_only_turns=ignore_rule_only_turns,
+                   rule_only_data=rule_only_data)
+    for event in conversation_events():
+        tracker.update(event, domain)
+        continued = tracker.past_states(domain, **options)
+        assert continued == tracker.past_states(domain, **options)  # asked again in the same turn
+        rasa_patches.revert("states")
+        assert continued == tracker.past_states(domain, **options), event
+        rasa_patches.apply("states")
