@@ -157,3 +157,38 @@ def test_the_states_policies_read_are_the_same_after_every_event(patched, domain
         rasa_patches.revert("states")
         assert continued == tracker.past_states(domain, **options), event
         rasa_patches.apply("states")
+
+
+def test_jax_cannot_be_imported_once_kept_out():
+    import subprocess
+    import sys
+
+    script = ("from bot.rasa_patches import keep_jax_out\n"
+              "keep_jax_out()\n"
+              "try:\n"
+              "    import jax\n"
+              "except ImportError:\n"
+              "    print('no jax')\n")
+    from bot.settings import PROJECT_ROOT
+
+    run = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                         timeout=120)
+    assert run.stdout.strip() == "no jax", run.stderr[-2000:]
+
+
+def test_every_rasa_process_keeps_jax_out_before_rasa_starts(monkeypatch):
+    """bot/tooling/quiet.py starts every Rasa process (make run, the tests' servers, deploy/):
+    there jax (65 MB that only TensorFlow's TFLite converter would use, behind an ImportError
+    guard) is kept out before Rasa, and so TensorFlow, is imported."""
+    import sys
+
+    from bot.tooling import quiet
+
+    calls = []
+    monkeypatch.setattr(rasa_patches, "keep_jax_out", lambda: calls.append("jax out"))
+    monkeypatch.setattr(quiet, "quiet_warnings", lambda: None)
+    monkeypatch.setattr(quiet, "import_skops_before_tensorflow", lambda: None)
+    monkeypatch.setattr(quiet.runpy, "run_module", lambda *args, **kwargs: calls.append("rasa"))
+    monkeypatch.setattr(sys, "argv", list(sys.argv))
+    quiet.main(["rasa", "run"])
+    assert calls == ["jax out", "rasa"]
