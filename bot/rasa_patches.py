@@ -24,7 +24,7 @@ Measured in docs/BENCHMARKS.md, "Per-turn cost (issue 17)"; `python -m bot.tooli
   one state per past action (`Domain.states_for_tracker_history`), several times per turn, by
   replaying every event of the session from the start: the largest part of a turn's growth with
   each earlier turn. The patch keeps, on the tracker itself, the replay and the states computed
-  so far (per domain and options) and continues them with the events added since; when the
+  so far (per domain, options and rule-only data) and continues them with the events added since; when the
   applied events are not a continuation of those (an undo, a restart, a new session), it starts
   again. The last state (the conversation now) is always computed afresh, and each caller gets
   its own list. Only for Rasa's plain trackers (not training's): the trackers a replica keeps
@@ -32,6 +32,7 @@ Measured in docs/BENCHMARKS.md, "Per-turn cost (issue 17)"; `python -m bot.tooli
 """
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 import logging
@@ -181,13 +182,14 @@ def _states_patch(original: Callable[..., List[Any]]) -> Callable[..., List[Any]
         if type(tracker) is not DialogueStateTracker:  # training's trackers cache their own
             return original(self, tracker, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
         kept: Dict[Any, _States] = tracker.__dict__.setdefault("_rasa_patches_states", {})
-        key = (id(self), omit_unset_slots, ignore_rule_only_turns, id(rule_only_data))
+        key = (omit_unset_slots, ignore_rule_only_turns)
         applied = tracker.applied_events()
         states = kept.get(key)
-        if states is None or states.domain is not self or states.rule_only_data is not rule_only_data \
+        # Rasa's graph hands each policy its own copy of rule_only_data: compared by value.
+        if states is None or states.domain is not self or states.rule_only_data != rule_only_data \
                 or not states.continues(applied):
             states = kept[key] = _States(self, tracker, omit_unset_slots, ignore_rule_only_turns,
-                                         rule_only_data)
+                                         copy.deepcopy(rule_only_data))
         return states.extend(applied)
 
     return states_for_tracker_history

@@ -56,6 +56,15 @@ def switches() -> Dict[str, Switch]:
         return switch
 
     found["kept_trackers"] = (keep(True), keep(False))
+
+    def every(on: bool) -> Callable[[object], None]:
+        def switch(agent: object) -> None:
+            for name, (enable, disable) in list(found.items()):
+                if name != "all":
+                    (enable if on else disable)(agent)
+        return switch
+
+    found["all"] = (every(True), every(False))  # this branch's per-turn work against Rasa's own
     return found
 
 
