@@ -29,12 +29,18 @@ Measured in docs/BENCHMARKS.md, "Per-turn cost (issue 17)"; `python -m bot.tooli
   again. The last state (the conversation now) is always computed afresh, and each caller gets
   its own list. Only for Rasa's plain trackers (not training's): the trackers a replica keeps
   between turns (bot/storage/tracker_store.py) carry it from one turn to the next.
+- `applied_events`: `DialogueStateTracker.applied_events` (the events not undone) walks every
+  event of the session, several times per turn. The patch keeps the result on the tracker and
+  continues it with the events appended since, with Rasa's own loop body; when the events were
+  replaced or shifted, or a new form appears among the new events (its name changes how earlier
+  ones read), it walks them all again, as Rasa does.
 """
 from __future__ import annotations
 
 import copy
 import functools
 import inspect
+import itertools
 import logging
 import sys
 from typing import Any, Callable, Dict, List, Optional, Text, Tuple, Type
@@ -195,15 +201,79 @@ def _states_patch(original: Callable[..., List[Any]]) -> Callable[..., List[Any]
     return states_for_tracker_history
 
 
+class _Applied:
+    """A tracker's applied events so far and what continuing them needs (Rasa 3.6.21's loop in
+    `DialogueStateTracker.applied_events`)."""
+
+    def __init__(self, tracker: Any) -> None:
+        from rasa.shared.core.events import ActiveLoop
+
+        self.events = tracker.events  # the deque itself: replaced when the tracker is reset
+        self.loop_names = [e.name for e in self.events if isinstance(e, ActiveLoop) and e.name]
+        self.applied: List[Any] = []
+        self.count = 0
+        self.last: Any = None
+
+    def continues(self, tracker: Any) -> bool:
+        from rasa.shared.core.events import ActiveLoop
+
+        events = tracker.events
+        if events is not self.events or len(events) < self.count or \
+                (self.count and events[self.count - 1] is not self.last):
+            return False
+        return not any(isinstance(e, ActiveLoop) and e.name and e.name not in self.loop_names
+                       for e in itertools.islice(events, self.count, None))
+
+    def extend(self, tracker: Any) -> List[Any]:
+        from rasa.shared.core.events import (ActionExecuted, ActionReverted, Restarted, SessionStarted,
+                                             UserUtteranceReverted, UserUttered)
+
+        applied = self.applied
+        for event in itertools.islice(self.events, self.count, None):
+            if isinstance(event, (Restarted, SessionStarted)):
+                applied = []
+            elif isinstance(event, ActionReverted):
+                tracker._undo_till_previous(ActionExecuted, applied)
+            elif isinstance(event, UserUtteranceReverted):
+                tracker._undo_till_previous(UserUttered, applied)
+                tracker._undo_till_previous(ActionExecuted, applied)
+            elif (isinstance(event, ActionExecuted) and event.action_name in self.loop_names
+                  and not tracker._first_loop_execution_or_unhappy_path(event.action_name, applied)):
+                tracker._undo_till_previous_loop_execution(event.action_name, applied)
+            else:
+                applied.append(event)
+            self.count += 1
+            self.last = event
+        self.applied = applied
+        return list(applied)
+
+
+def _applied_events_patch(original: Callable[..., List[Any]]) -> Callable[..., List[Any]]:
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    @functools.wraps(original)
+    def applied_events(self: Any) -> List[Any]:
+        if type(self) is not DialogueStateTracker:
+            return original(self)
+        kept = self.__dict__.get("_rasa_patches_applied")
+        if kept is None or not kept.continues(self):
+            kept = self.__dict__["_rasa_patches_applied"] = _Applied(self)
+        return kept.extend(self)
+
+    return applied_events
+
+
 def _patches() -> Dict[str, _Patch]:
     from rasa.core.actions.action import RemoteAction
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import Event
+    from rasa.shared.core.trackers import DialogueStateTracker
 
     return {
         "validator": _Patch(RemoteAction, "_validate_action_result", _validator_patch),
         "event_types": _Patch(Event, "resolve_by_type", _event_types_patch),
         "states": _Patch(Domain, "states_for_tracker_history", _states_patch),
+        "applied_events": _Patch(DialogueStateTracker, "applied_events", _applied_events_patch),
     }
 
 
@@ -212,7 +282,7 @@ def _all() -> Dict[str, _Patch]:
     return _patches()
 
 
-PATCHES = ("validator", "event_types", "states")
+PATCHES = ("validator", "event_types", "states", "applied_events")
 
 
 def signature(name: str) -> inspect.Signature:

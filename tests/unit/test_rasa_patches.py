@@ -6,8 +6,8 @@ import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import (ActionExecuted, ActiveLoop, Event, FollowupAction, SessionStarted, SlotSet,
-                                     UserUttered, UserUtteranceReverted)
+from rasa.shared.core.events import (ActionExecuted, ActionReverted, ActiveLoop, Event, FollowupAction, Restarted,
+                                     SessionStarted, SlotSet, UserUttered, UserUtteranceReverted)
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import rasa_patches
@@ -95,6 +95,7 @@ SIGNATURES = {
     "states": "(self, tracker: 'DialogueStateTracker', omit_unset_slots: bool = False,"
               " ignore_rule_only_turns: bool = False, rule_only_data: Optional[Dict[str, Any]] = None)"
               " -> List[Dict[str, MutableMapping[str, Union[str, Tuple[Union[float, str], ...]]]]]",
+    "applied_events": "(self) -> List[rasa.shared.core.events.Event]",
 }
 
 
@@ -160,6 +161,25 @@ def test_the_states_policies_read_are_the_same_after_every_event(patched, domain
         rasa_patches.revert("states")
         assert continued == tracker.past_states(domain, **options()), event
         rasa_patches.apply("states")
+
+
+def test_the_events_that_count_are_the_same_after_every_event(patched, domain):
+    """The events not undone, continued on one tracker, equal Rasa's walk from the start."""
+    events = conversation_events() + [
+        ActionExecuted("utter_greet"), ActionReverted(), ActionExecuted("action_listen"),
+        UserUttered("again", {"name": "greet", "confidence": 1.0}), Restarted(),
+        ActionExecuted("action_listen"), UserUttered("hi", {"name": "greet", "confidence": 1.0}),
+        ActionExecuted("callback_form"), ActiveLoop("callback_form"), ActionExecuted("action_listen"),
+        UserUttered("yes", {"name": "affirm", "confidence": 1.0}), ActionExecuted("callback_form"),
+    ]
+    tracker = DialogueStateTracker("patient", domain.slots)
+    for event in events:
+        tracker.update(event, domain)
+        continued = tracker.applied_events()
+        assert continued == tracker.applied_events()
+        rasa_patches.revert("applied_events")
+        assert [id(e) for e in continued] == [id(e) for e in tracker.applied_events()], event
+        rasa_patches.apply("applied_events")
 
 
 def test_jax_cannot_be_imported_once_kept_out():
