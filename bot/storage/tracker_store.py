@@ -29,7 +29,7 @@ import json
 import logging
 from datetime import datetime
 from collections import OrderedDict
-from typing import Any, Optional, Tuple
+from typing import Any, Callable, Optional, Tuple
 
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
@@ -60,8 +60,9 @@ MAX_REMEMBERED = 10_000
 MAX_RECENT = 1_000
 # How often a replica holding unsaved conversations tries the database again.
 FLUSH_INTERVAL = 1.0
-# Conversations whose tracker a replica keeps between turns (least recently used dropped first).
-MAX_KEPT = 1_000
+# Conversations whose tracker a replica keeps between turns (least recently used dropped first);
+# with what bot/rasa_patches.py keeps on each, about 150 KB for 10 turns, 550 KB for 50.
+MAX_KEPT = 200
 
 # What the table holds of a conversation: its number of rows and its last row's id.
 Mark = Tuple[int, Optional[int]]
@@ -222,10 +223,12 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
                 and after[0] == before[0] + len(new) and not restarted):
             # Kept as written; a tracker that now spans two sessions is read again (Rasa loads
             # only the latest session).
-            _keep(self._kept, sender_id, (tracker, after), MAX_KEPT)
+            _keep(self._kept, sender_id, (tracker, after), MAX_KEPT,
+                  dropped=lambda entry: rasa_patches.forget(entry[0]))
             _keep(self._marks, sender_id, after, MAX_REMEMBERED)
         else:
             self._marks.pop(sender_id, None)
+            rasa_patches.forget(tracker)  # `_recent` may still hold it: only the tracker itself
 
     def _row(self, sender_id: str, event: Event) -> Any:
         """The table row of one event, as Rasa's SQLTrackerStore.save makes it."""
@@ -252,11 +255,12 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
                 logger.info("Tracker store reachable again; the conversations kept in memory are saved.")
 
 
-def _keep(kept: "OrderedDict[str, Any]", sender_id: str, tracker: Any, limit: int) -> None:
+def _keep(kept: "OrderedDict[str, Any]", sender_id: str, tracker: Any, limit: int,
+          dropped: Callable[[Any], None] = lambda _value: None) -> None:
     kept[sender_id] = tracker
     kept.move_to_end(sender_id)
     while len(kept) > limit:
-        kept.popitem(last=False)
+        dropped(kept.popitem(last=False)[1])
 
 
 def purge_tracker_events(engine: Engine, older_than: datetime) -> int:
