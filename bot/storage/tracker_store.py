@@ -13,28 +13,42 @@ the table (which another replica's writes change), so with several replicas a co
 turns are neither lost nor doubled, though the table may hold an outage's turns replica by
 replica, not interleaved by time. What this cannot save: events in the memory of a process
 that dies before the database returns (docs/OPERATIONS.md).
+
+Between turns a replica keeps each conversation's tracker as it wrote it (`keep_in_process`), so
+the next turn does not rebuild it from every stored event of the session (that rebuild grew with
+each earlier turn: docs/BENCHMARKS.md, "Per-turn cost"). It is used only when the table still
+holds exactly what this replica read and wrote: the conversation's row count and last row id,
+read before each turn, must be those this replica saw in its own last write's transaction.
+Another replica's turn, a purge or an outage changes them, and the turn then reads the database
+as before.
 """
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from datetime import datetime
 from collections import OrderedDict
-from typing import Any, Optional
+from typing import Any, Callable, Optional, Tuple
 
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import settings as bot_settings
+from bot import rasa_patches, settings as bot_settings
 from bot.storage.database import (create_engine, database_url, ensure_sqlite_dir, pool_options,
                                   safe_url)
 
 logger = logging.getLogger(__name__)
+# Rasa imports this module when it starts (endpoints.yml names the class below): the place where
+# the project's patches to Rasa's per-turn work are applied (bot/rasa_patches.py says why).
+rasa_patches.apply()
 
 # Connection arguments Rasa may pass from endpoints.yml; DATABASE_URL wins over all.
 _IGNORED = ("host", "url", "dialect", "port", "db", "username", "password", "login_db", "query")
@@ -46,6 +60,12 @@ MAX_REMEMBERED = 10_000
 MAX_RECENT = 1_000
 # How often a replica holding unsaved conversations tries the database again.
 FLUSH_INTERVAL = 1.0
+# Conversations whose tracker a replica keeps between turns (least recently used dropped first);
+# with what bot/rasa_patches.py keeps on each, about 150 KB for 10 turns, 550 KB for 50.
+MAX_KEPT = 200
+
+# What the table holds of a conversation: its number of rows and its last row's id.
+Mark = Tuple[int, Optional[int]]
 
 
 class ConfiguredSQLTrackerStore(SQLTrackerStore):
@@ -78,25 +98,69 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
         self._stored: "OrderedDict[str, int]" = OrderedDict()
         self._recent: "OrderedDict[str, DialogueStateTracker]" = OrderedDict()
         self._flusher: Optional[asyncio.Task] = None
+        # Trackers kept between turns, each with the table's mark right after this replica wrote
+        # it; and, per conversation, the table's mark when its tracker was last handed out.
+        self.keep_in_process = True
+        self._kept: "OrderedDict[str, Tuple[DialogueStateTracker, Mark]]" = OrderedDict()
+        self._marks: "OrderedDict[str, Mark]" = OrderedDict()
+        events = self.SQLEvent.__table__
+        self._mark_query = (sa.select(sa.func.count(), sa.func.max(events.c.id))
+                            .where(events.c.sender_id == sa.bindparam("sender_id")))
         logger.info("Tracker store uses %s", safe_url(url))
+
+    @property
+    def _keeping(self) -> bool:
+        # An event broker diffs each save against a retrieve, which must not hand out the tracker
+        # being saved: no keeping then.
+        return self.keep_in_process and self.event_broker is None
+
+    def _mark(self, session: Any, sender_id: str) -> Mark:
+        count, last = session.execute(self._mark_query, {"sender_id": sender_id}).one()
+        return int(count), last
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
         if sender_id in self._unsaved:  # newer than what the database holds
             return self._unsaved[sender_id].copy()
+        kept = self._kept.pop(sender_id, None)  # handed out once: a failed turn leaves none
+        mark: Optional[Mark] = None
         try:
-            tracker = await super().retrieve(sender_id)
+            if not self._keeping:
+                tracker = await super().retrieve(sender_id)
+            else:
+                with self.session_scope() as session:
+                    # Read before the events: a row written in between makes the next turn read again.
+                    mark = self._mark(session, sender_id)
+                    if kept is not None and kept[1] == mark and \
+                            len(kept[0].events) == self._stored.get(sender_id):
+                        tracker = kept[0]
+                    else:
+                        tracker = self._read(session, sender_id)
         except SQLAlchemyError as error:
             known = self._recent.get(sender_id)
             logger.error("Tracker store unreachable (%s); conversation %s from memory.",
                          type(error).__name__, "continued" if known else "started")
+            self._marks.pop(sender_id, None)
             if known is None:
                 self._remember(sender_id, 0)  # a new conversation: all its events are new
                 return None
             return known.copy()  # the table holds what `_stored` says: the rest is new
         self._remember(sender_id, len(tracker.events) if tracker else 0)
+        if mark is None:
+            self._marks.pop(sender_id, None)
+        else:
+            _keep(self._marks, sender_id, mark, MAX_REMEMBERED)
         if tracker is not None:
             _keep(self._recent, sender_id, tracker, MAX_RECENT)
         return tracker
+
+    def _read(self, session: Any, sender_id: str) -> Optional[DialogueStateTracker]:
+        """The conversation's latest session from the table: Rasa's SQLTrackerStore._retrieve
+        (3.6.21), in the caller's transaction."""
+        rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
+        if not self.domain or not rows:
+            return None
+        return DialogueStateTracker.from_dict(sender_id, [json.loads(row.data) for row in rows],
+                                              self.domain.slots)
 
     def _remember(self, sender_id: str, stored: int) -> None:
         self._stored[sender_id] = stored
@@ -125,10 +189,10 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
             self._flusher = asyncio.get_running_loop().create_task(self._flush())
 
     async def _write(self, tracker: DialogueStateTracker) -> Optional[str]:
-        """Save; None when done, else the error's name. Rasa's save does its SQL without
-        yielding to the event loop, so two writes of one conversation never interleave."""
+        """Save; None when done, else the error's name. The SQL runs without yielding to the
+        event loop, so two writes of one conversation never interleave."""
         try:
-            await super().save(tracker)
+            await self._insert(tracker)
         except SQLAlchemyError as error:
             return type(error).__name__
         self._remember(tracker.sender_id, len(tracker.events))
@@ -137,6 +201,42 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
         if kept is not None and len(kept.events) <= len(tracker.events):
             del self._unsaved[tracker.sender_id]
         return None
+
+    async def _insert(self, tracker: DialogueStateTracker) -> None:
+        """Rasa's SQLTrackerStore.save (3.6.21), plus the table's mark of the conversation read
+        in the same transaction before and after the insert: the tracker is kept for the next
+        turn only when nobody else wrote to the conversation since this replica read it."""
+        await self.stream_events(tracker)
+        sender_id = tracker.sender_id
+        stored = self._stored.get(sender_id)
+        with self.session_scope() as session:
+            before = self._mark(session, sender_id) if self._keeping else None
+            new = list(self._additional_events(session, tracker))
+            for event in new:
+                session.add(self._row(sender_id, event))
+            session.flush()
+            after = self._mark(session, sender_id) if self._keeping else None
+            session.commit()
+        self._kept.pop(sender_id, None)
+        restarted = bool(stored) and any(isinstance(event, SessionStarted) for event in new)
+        if (before is not None and after is not None and before == self._marks.get(sender_id)
+                and after[0] == before[0] + len(new) and not restarted):
+            # Kept as written; a tracker that now spans two sessions is read again (Rasa loads
+            # only the latest session).
+            _keep(self._kept, sender_id, (tracker, after), MAX_KEPT,
+                  dropped=lambda entry: rasa_patches.forget(entry[0]))
+            _keep(self._marks, sender_id, after, MAX_REMEMBERED)
+        else:
+            self._marks.pop(sender_id, None)
+            rasa_patches.forget(tracker)  # `_recent` may still hold it: only the tracker itself
+
+    def _row(self, sender_id: str, event: Event) -> Any:
+        """The table row of one event, as Rasa's SQLTrackerStore.save makes it."""
+        data = event.as_dict()
+        return self.SQLEvent(
+            sender_id=sender_id, type_name=event.type_name, timestamp=data.get("timestamp"),
+            intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            action_name=data.get("name"), data=json.dumps(data))
 
     async def save_unsaved(self) -> int:
         """Write the conversations kept in memory; how many still wait (the database is down)."""
@@ -155,12 +255,12 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
                 logger.info("Tracker store reachable again; the conversations kept in memory are saved.")
 
 
-def _keep(kept: "OrderedDict[str, DialogueStateTracker]", sender_id: str,
-          tracker: DialogueStateTracker, limit: int) -> None:
+def _keep(kept: "OrderedDict[str, Any]", sender_id: str, tracker: Any, limit: int,
+          dropped: Callable[[Any], None] = lambda _value: None) -> None:
     kept[sender_id] = tracker
     kept.move_to_end(sender_id)
     while len(kept) > limit:
-        kept.popitem(last=False)
+        dropped(kept.popitem(last=False)[1])
 
 
 def purge_tracker_events(engine: Engine, older_than: datetime) -> int:

@@ -65,6 +65,9 @@ def main(argv: Optional[List[str]] = None) -> None:
         sys.exit(f"usage: python -m bot.tooling.quiet {{{'|'.join(PROGRAMS)}}} ARGS")
     quiet_warnings()
     if args[0] == "rasa":
+        from bot.rasa_patches import keep_jax_out
+
+        keep_jax_out()  # about 65 MB that TensorFlow would import and never use
         import_skops_before_tensorflow()
     sys.argv = [args[0], *args[1:]]
     runpy.run_module(args[0], run_name="__main__", alter_sys=True)

@@ -1,0 +1,227 @@
+"""`python -m bot.tooling.turn_profile`: the per-turn cost of the Rasa server, in one process.
+
+Loads the trained model with Rasa's Agent and the project's endpoints.yml (the configured SQL
+tracker store on a throw-away SQLite file, in-memory locks, the clinic NLG, the action server
+started by bot.tooling.servers), then runs conversations of `--turns` turns with `make bench`'s
+message mix (a custom action every 30 turns) and prints, per arm, the p50 per turn at turn 1 and
+at the last turn, the growth per earlier turn (least-squares slope over turns 2..M) and the p50
+of all turns; wall time and this process's CPU time (the CPU time is the steadier on a shared
+machine: the action server's work is not in it).
+
+`--ab NAME` compares an optimisation on and off in the same process: conversations alternate
+between the two arms (on, off, off, on, ...), and the output gives each figure's ratio on/off.
+`--off NAME` turns an optimisation off for the whole run. `--profile FILE` writes a cProfile of
+the measured turns. `--help` lists the optimisations (bot/rasa_patches.py; `kept_trackers`:
+bot/storage/tracker_store.py's `keep_in_process`).
+
+    python -m bot.tooling.turn_profile --conversations 6 --turns 50 --ab validator
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import logging
+import os
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+
+from bot.tooling.bench import MESSAGES
+from bot.tooling.quiet import quiet_warnings
+from bot.tooling.servers import MODELS_DIR, PROJECT_ROOT, Servers, isolated_settings, rasa_env
+
+# Each optimisation: (turn on, turn off), both taking the loaded agent.
+Switch = Tuple[Callable[[object], None], Callable[[object], None]]
+
+
+def switches() -> Dict[str, Switch]:
+    """The optimisations that can be toggled at run time (imported late: Rasa is slow to import)."""
+    from bot import rasa_patches
+
+    def patch(name: str, on: bool) -> Callable[[object], None]:
+        def switch(_agent: object) -> None:
+            (rasa_patches.apply if on else rasa_patches.revert)(name)
+        return switch
+
+    found: Dict[str, Switch] = {name: (patch(name, True), patch(name, False)) for name in rasa_patches.PATCHES}
+
+    def keep(on: bool) -> Callable[[object], None]:
+        def switch(agent: object) -> None:
+            store = agent.tracker_store  # type: ignore[attr-defined]
+            getattr(store, "_tracker_store", store).keep_in_process = on  # inside Rasa's AwaitableTrackerStore
+        return switch
+
+    found["kept_trackers"] = (keep(True), keep(False))
+
+    def every(on: bool) -> Callable[[object], None]:
+        def switch(agent: object) -> None:
+            for name, (enable, disable) in list(found.items()):
+                if name != "all":
+                    (enable if on else disable)(agent)
+        return switch
+
+    found["all"] = (every(True), every(False))  # this branch's per-turn work against Rasa's own
+    return found
+
+
+@dataclass
+class Arm:
+    name: str
+    wall: List[List[float]] = field(default_factory=list)  # per conversation, ms per turn
+    cpu: List[List[float]] = field(default_factory=list)
+    action_turns: List[List[int]] = field(default_factory=list)  # per conversation, turns calling the action server
+
+    def figures(self, kind: str) -> Dict[str, float]:
+        runs = self.wall if kind == "wall" else self.cpu
+        turns = len(runs[0])
+        by_turn = [[run[i] for run in runs] for i in range(turns)]
+        means = [(i + 1, statistics.fmean(v)) for i, v in enumerate(by_turn) if i > 0]
+        later = [t for run in runs for t in run[1:]]
+        actions = [run[i] for run, turns in zip(runs, self.action_turns, strict=True) for i in turns if i > 0]
+        return {"first": statistics.median(by_turn[0]), "last": statistics.median(by_turn[-1]),
+                "slope": slope(means), "p50": statistics.median(later), "mean": statistics.fmean(later),
+                "action": statistics.median(actions) if actions else float("nan")}
+
+
+def slope(points: Sequence[Tuple[float, float]]) -> float:
+    if len(points) < 2:
+        return float("nan")
+    mx = statistics.fmean(x for x, _ in points)
+    my = statistics.fmean(y for _, y in points)
+    return sum((x - mx) * (y - my) for x, y in points) / sum((x - mx) ** 2 for x, _ in points)
+
+
+def order(conversations: int) -> Iterator[bool]:
+    """on, off, off, on, on, off, ...: each arm as often first as second (ABBA)."""
+    for i in range(conversations):
+        yield (i // 2) % 2 == 0 if i % 2 == 0 else (i // 2) % 2 == 1
+
+
+ACTION_CALLS = [0]  # calls to the action server so far (count_action_calls)
+
+
+def count_action_calls() -> None:
+    """Count Rasa's calls to the action server, to report the turns that make one apart."""
+    from rasa.core.actions.action import RemoteAction
+
+    run = RemoteAction.run
+
+    async def counted(self: RemoteAction, *args: object, **kwargs: object) -> object:
+        ACTION_CALLS[0] += 1
+        return await run(self, *args, **kwargs)
+
+    RemoteAction.run = counted
+
+
+async def converse(agent: object, sender: str, turns: int) -> Tuple[List[float], List[float], List[int]]:
+    """One conversation of `turns` turns: ms per turn (wall, CPU) and the turns calling an action."""
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+    wall: List[float] = []
+    cpu: List[float] = []
+    action_turns: List[int] = []
+    for turn in range(turns):
+        output = CollectingOutputChannel()
+        message = UserMessage(MESSAGES[turn % len(MESSAGES)], output, sender)
+        calls = ACTION_CALLS[0]
+        start, start_cpu = time.perf_counter(), time.process_time()
+        await agent.handle_message(message)  # type: ignore[attr-defined]
+        wall.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+        if ACTION_CALLS[0] > calls:
+            action_turns.append(turn)
+        if not any(m.get("text") for m in output.messages):
+            raise RuntimeError(f"turn {turn + 1} of {sender} got no answer")
+    return wall, cpu, action_turns
+
+
+async def load_agent(model: Path) -> object:
+    from rasa.core.agent import load_agent as rasa_load_agent
+    from rasa.core.utils import AvailableEndpoints
+
+    endpoints = AvailableEndpoints.read_endpoints(str(PROJECT_ROOT / "endpoints.yml"))
+    return await rasa_load_agent(model_path=str(model), endpoints=endpoints)
+
+
+async def profile(args: argparse.Namespace) -> Dict[str, Arm]:
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)  # as `rasa run --quiet`: no line per turn to print
+    count_action_calls()
+    agent = await load_agent(args.model)
+    toggles = switches()
+    for name in args.off:
+        toggles[name][1](agent)
+    arms = {True: Arm(f"{args.ab} on" if args.ab else "as configured"), False: Arm(f"{args.ab} off")}
+    for i in range(args.warmup):
+        await converse(agent, f"warmup-{i}", min(args.turns, len(MESSAGES)))
+    profiler = cProfile.Profile() if args.profile else None
+    for i, on in enumerate(order(args.conversations) if args.ab else [True] * args.conversations):
+        if args.ab:
+            toggles[args.ab][0 if on else 1](agent)
+        if profiler:
+            profiler.enable()
+        wall, cpu, action_turns = await converse(agent, f"profile-{i}-{'on' if on else 'off'}", args.turns)
+        if profiler:
+            profiler.disable()
+        arms[on].wall.append(wall)
+        arms[on].cpu.append(cpu)
+        arms[on].action_turns.append(action_turns)
+    if profiler:
+        profiler.dump_stats(args.profile)
+    return {arm.name: arm for arm in arms.values() if arm.wall}
+
+
+def report(arms: Dict[str, Arm], turns: int) -> str:
+    """Per arm: turn 1, the last turn, growth per earlier turn, p50 and mean of turns 2..M, p50
+    of the turns calling the action server; with two arms, the ratio of each figure."""
+    keys = ("first", "last", "slope", "p50", "mean", "action")
+    lines = []
+    for kind in ("wall", "cpu"):
+        lines.append(f"{kind + ' ms':18} {'turn 1':>8} {'turn ' + str(turns):>8} {'growth':>8} "
+                     f"{'p50':>8} {'mean':>8} {'action':>8}")
+        figures = {name: arm.figures(kind) for name, arm in arms.items()}
+        for name, f in figures.items():
+            lines.append(f"  {name:16}" + "".join(f"{f[k]:9.2f}" if k == "slope" else f"{f[k]:9.1f}"
+                                                  for k in keys))
+        if len(figures) == 2:
+            on, off = figures.values()
+            lines.append(f"  {'ratio on/off':16}" + "".join(
+                f"{on[k] / off[k]:9.2f}" if off[k] else f"{'n/a':>9}" for k in keys))
+    return "\n".join(lines)
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    names = ", ".join(switches())
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     epilog=f"optimisations: {names}")
+    parser.add_argument("--model", type=Path, default=MODELS_DIR / "assistant.tar.gz")
+    parser.add_argument("--conversations", type=int, default=8, help="measured conversations (default 8)")
+    parser.add_argument("--turns", type=int, default=50, help="turns per conversation (default 50)")
+    parser.add_argument("--warmup", type=int, default=1, help="conversations before measuring (default 1)")
+    parser.add_argument("--ab", metavar="NAME", help="alternate conversations with NAME on and off")
+    parser.add_argument("--off", metavar="NAME", action="append", default=[], help="NAME off for the run")
+    parser.add_argument("--profile", metavar="FILE", help="write a cProfile of the measured turns")
+    args = parser.parse_args(argv)
+    quiet_warnings()
+    for name in [*args.off, *([args.ab] if args.ab else [])]:
+        if name not in switches():
+            parser.error(f"unknown optimisation {name!r}; known: {names}")
+    with tempfile.TemporaryDirectory(prefix="turn-profile-") as tmp:
+        settings = isolated_settings(Path(tmp))
+        servers = Servers(settings, log_dir=Path(tmp) / "logs")
+        try:
+            servers.start_action_server()  # only the action server: Rasa runs here, in this process
+            os.environ.update(rasa_env(settings))  # DATABASE_URL, ACTION_SERVER_URL and its token
+            arms = asyncio.run(profile(args))
+        finally:
+            servers.stop()
+    print(report(arms, args.turns))
+
+
+if __name__ == "__main__":
+    main()
