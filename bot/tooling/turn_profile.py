@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from bot.tooling.bench import MESSAGES
+from bot.tooling.bench.clients import MESSAGES
 from bot.tooling.quiet import quiet_warnings
 from bot.tooling.servers import MODELS_DIR, PROJECT_ROOT, Servers, isolated_settings, rasa_env
 
