@@ -11,6 +11,13 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 
+# Before anything imports TensorFlow (spaCy and Rasa's components do): skops looks each of its
+# trusted types up across sys.modules when imported, ~5 s of CPU more after TensorFlow's thousands
+# of modules (bot/tooling/quiet.py does the same for every Rasa process).
+from bot.tooling.quiet import import_skops_before_tensorflow  # noqa: E402
+
+import_skops_before_tensorflow()
+
 from rasa_sdk import Tracker  # noqa: E402
 from rasa_sdk.executor import CollectingDispatcher  # noqa: E402
 
