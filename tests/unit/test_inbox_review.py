@@ -74,12 +74,12 @@ def test_what_cannot_be_a_clean_example_is_refused_with_the_reason(root, intent,
 def test_a_missed_red_flag_becomes_a_must_pass_corpus_case(root):
     written = review.missed_red_flag('my bits went dead "numb" since lunch', "saddle_numbness", root)
     assert written.changed
-    corpus = yaml.safe_load((root / "tests/red_flags/corpus.yml").read_text())
+    corpus = yaml.load((root / "tests/red_flags/corpus.yml").read_text(), Loader=yaml.CSafeLoader)
     assert corpus["positives"][-1] == {"text": 'my bits went dead "numb" since lunch', "tier": "emergency",
                                        "flag": "saddle_numbness"}
     assert review.missed_red_flag("my bits went dead numb since lunch", "saddle_numbness", root).changed is False
     review.missed_red_flag("no feeling when i wipe today", "saddle_numbness", root)
-    corpus = yaml.safe_load((root / "tests/red_flags/corpus.yml").read_text())
+    corpus = yaml.load((root / "tests/red_flags/corpus.yml").read_text(), Loader=yaml.CSafeLoader)
     assert [c["text"] for c in corpus["positives"][-2:]] == ['my bits went dead "numb" since lunch',
                                                             "no feeling when i wipe today"]
     assert corpus["mixed"] and corpus["lookalikes"]  # the other sections untouched

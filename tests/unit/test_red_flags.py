@@ -16,7 +16,7 @@ from bot.red_flags.catalogue import CatalogueError, load_catalogue
 from bot.red_flags.temperature import find_temperatures
 from bot.settings import PROJECT_ROOT
 
-CORPUS = yaml.safe_load((PROJECT_ROOT / "tests" / "red_flags" / "corpus.yml").read_text())
+CORPUS = yaml.load((PROJECT_ROOT / "tests" / "red_flags" / "corpus.yml").read_text(), Loader=yaml.CSafeLoader)
 SIGNS = CORPUS["positives"] + CORPUS["mixed"]
 LOOKALIKES = CORPUS["lookalikes"]
 MAX_FALSE_ESCALATION = 0.02
