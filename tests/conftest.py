@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -10,6 +11,13 @@ import pytest
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+
+# Before anything imports TensorFlow (spaCy and Rasa's components do): skops looks each of its
+# trusted types up across sys.modules when imported, ~5 s of CPU more after TensorFlow's thousands
+# of modules (bot/tooling/quiet.py does the same for every Rasa process).
+from bot.tooling.quiet import import_skops_before_tensorflow  # noqa: E402
+
+import_skops_before_tensorflow()
 
 from rasa_sdk import Tracker  # noqa: E402
 from rasa_sdk.executor import CollectingDispatcher  # noqa: E402
@@ -93,14 +101,32 @@ def make_tracker(
     )
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory) -> Path:
+    """An empty SQLite database at the schema's head, migrated once per test run: a copy of it
+    costs a fraction of running every migration again for each test."""
+    from bot.storage import create_engine, migrate
+
+    path = tmp_path_factory.mktemp("schema") / "assistant.db"
+    engine = create_engine(f"sqlite:///{path}")
+    migrate(engine)
+    engine.dispose()
+    return path
+
+
 @pytest.fixture
-def stores(tmp_path, monkeypatch):
-    """The actions' stores on a throw-away SQLite database."""
+def stores(tmp_path, monkeypatch, migrated_sqlite):
+    """The actions' stores on a throw-away SQLite database (a copy of the migrated one; Stores
+    still checks the schema is at the head on first use)."""
     from actions import database
     from bot.settings import Settings
-    from bot.storage import Stores
+    from bot.storage import Stores, database_url
 
-    built = Stores(Settings(var_dir=tmp_path, sender_hash_key="test-key"))
+    settings = Settings(var_dir=tmp_path, sender_hash_key="test-key")
+    url = database_url(settings)
+    if url.get_backend_name() == "sqlite" and url.database and Path(url.database).is_relative_to(tmp_path):
+        shutil.copyfile(migrated_sqlite, url.database)
+    built = Stores(settings)
     monkeypatch.setattr(database, "stores", lambda: built)
     yield built
     built.close()

@@ -1,6 +1,6 @@
 """`make run`'s servers stop with the launcher however it ends: SIGTERM to its process group
 (what a supervisor sends) or SIGHUP (its terminal closed), and the next start finds its ports
-free. (SIGKILL, when no cleanup runs: tests/unit/test_servers.py, without a model to load.)"""
+free. (SIGKILL, when no cleanup runs: test_launcher_killed.py, without a model to load.)"""
 from __future__ import annotations
 
 import os

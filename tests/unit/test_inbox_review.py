@@ -26,7 +26,7 @@ def examples_of(root, intent):
     return [Example(text, owner, path) for text, owner, path in review._examples(root, "data/nlu") if owner == intent]
 
 
-def test_an_assigned_example_goes_to_the_end_of_its_intents_block_in_the_file_style(root):
+def test_an_assigned_example_goes_to_the_end_of_its_intents_block_in_the_file_style(root, tmp_path_factory):
     before = (root / "data/nlu/duration.yml").read_text()
     written = review.assign("duration_overview", "  how many   weeks till my shin stops aching ", root)
     assert written == review.Written("data/nlu/duration.yml", changed=True)
@@ -36,7 +36,10 @@ def test_an_assigned_example_goes_to_the_end_of_its_intents_block_in_the_file_st
     in_file = [e for e in examples_of(root, "duration_overview") if e.path == "data/nlu/duration.yml"]
     assert in_file[-1].text == "how many weeks till my shin stops aching"
     assert yaml.safe_load(after)  # still YAML
-    assert [p for p in check_style(Project(root)) if p.path == "data/nlu/duration.yml"] == []
+    alone = tmp_path_factory.mktemp("style")  # the style is checked file by file: this file alone
+    (alone / "data/nlu").mkdir(parents=True)
+    shutil.copy(root / "data/nlu/duration.yml", alone / "data/nlu/duration.yml")
+    assert check_style(Project(alone)) == []
 
 
 def test_the_same_words_are_not_written_twice(root):
@@ -74,12 +77,12 @@ def test_what_cannot_be_a_clean_example_is_refused_with_the_reason(root, intent,
 def test_a_missed_red_flag_becomes_a_must_pass_corpus_case(root):
     written = review.missed_red_flag('my bits went dead "numb" since lunch', "saddle_numbness", root)
     assert written.changed
-    corpus = yaml.safe_load((root / "tests/red_flags/corpus.yml").read_text())
+    corpus = yaml.load((root / "tests/red_flags/corpus.yml").read_text(), Loader=yaml.CSafeLoader)
     assert corpus["positives"][-1] == {"text": 'my bits went dead "numb" since lunch', "tier": "emergency",
                                        "flag": "saddle_numbness"}
     assert review.missed_red_flag("my bits went dead numb since lunch", "saddle_numbness", root).changed is False
     review.missed_red_flag("no feeling when i wipe today", "saddle_numbness", root)
-    corpus = yaml.safe_load((root / "tests/red_flags/corpus.yml").read_text())
+    corpus = yaml.load((root / "tests/red_flags/corpus.yml").read_text(), Loader=yaml.CSafeLoader)
     assert [c["text"] for c in corpus["positives"][-2:]] == ['my bits went dead "numb" since lunch',
                                                             "no feeling when i wipe today"]
     assert corpus["mixed"] and corpus["lookalikes"]  # the other sections untouched

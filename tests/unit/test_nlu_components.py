@@ -95,10 +95,9 @@ class Tokenize:
 CONFIG: Dict[str, Any] = {**TfidfIntentClassifier.get_default_config(), "C": 30, "random_state": 42}
 
 
-@pytest.fixture
-def trained(tmp_path: Path):
+def train(folder: Path):
     """(model storage, resource, tokenizer, trained classifier): persisted as `rasa train` does."""
-    storage = LocalModelStorage(tmp_path)
+    storage = LocalModelStorage(folder)
     data = TrainingData([Message(data={TEXT: text, INTENT: intent})
                          for intent, texts in EXAMPLES.items() for text in texts])
     tokenize = Tokenize(storage)
@@ -107,6 +106,18 @@ def trained(tmp_path: Path):
     classifier = TfidfIntentClassifier.create(CONFIG, storage, resource, context("intent_classifier"))
     assert classifier.train(data) == resource
     return storage, resource, tokenize, classifier
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """One for the module's tests that only read it (training and persisting is the slow part)."""
+    return train(tmp_path_factory.mktemp("trained"))
+
+
+@pytest.fixture
+def trained_to_change(tmp_path: Path):
+    """A test's own, for a test that rewrites the persisted file."""
+    return train(tmp_path)
 
 
 def test_trained_classifier_predicts_the_intent(trained):
@@ -161,8 +172,8 @@ def test_the_persisted_file_needs_only_the_trusted_types(trained):
     assert untrusted <= TRUSTED_TYPES
 
 
-def test_loading_refuses_a_type_it_does_not_trust(trained):
-    storage, resource, _, classifier = trained
+def test_loading_refuses_a_type_it_does_not_trust(trained_to_change):
+    storage, resource, _, classifier = trained_to_change
     with storage.write_to(resource) as model_dir:  # the model file, with one unexpected object in it
         sio.dump({"classifier": classifier.clf, "extra": Fraction(1, 3)}, model_dir / f"{resource.name}.skops")
     with pytest.raises(ValueError, match=r"unexpected types in intent_classifier\.skops: \['fractions\.Fraction'\]"):
@@ -187,9 +198,10 @@ QUESTION_EXAMPLES = {
 }
 
 
-@pytest.fixture
-def question_classifier(tmp_path: Path):
-    storage = LocalModelStorage(tmp_path)
+@pytest.fixture(scope="module")
+def question_classifier(tmp_path_factory):
+    """Trained once for the module: its tests only read messages through it."""
+    storage = LocalModelStorage(tmp_path_factory.mktemp("questions"))
     data = TrainingData([Message(data={TEXT: text, INTENT: intent})
                          for intent, texts in QUESTION_EXAMPLES.items() for text in texts])
     tokenize = Tokenize(storage)

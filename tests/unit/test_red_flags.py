@@ -16,7 +16,7 @@ from bot.red_flags.catalogue import CatalogueError, load_catalogue
 from bot.red_flags.temperature import find_temperatures
 from bot.settings import PROJECT_ROOT
 
-CORPUS = yaml.safe_load((PROJECT_ROOT / "tests" / "red_flags" / "corpus.yml").read_text())
+CORPUS = yaml.load((PROJECT_ROOT / "tests" / "red_flags" / "corpus.yml").read_text(), Loader=yaml.CSafeLoader)
 SIGNS = CORPUS["positives"] + CORPUS["mixed"]
 LOOKALIKES = CORPUS["lookalikes"]
 MAX_FALSE_ESCALATION = 0.02
@@ -176,6 +176,7 @@ def test_detector_is_built_once_per_process():
 
 @pytest.mark.parametrize("broken, message", [
     ("flags: []", "not a red-flag catalogue"),
+    ("catalogue: red_flags\nflags: [{id: a, tier: urgent\n", "cannot read"),  # a YAML typo
     ("catalogue: red_flags\nflags:\n  - {id: a, tier: soon, description: x, phrases: [y]}", "tier"),
     ("catalogue: red_flags\nflags:\n  - {id: Bad-Id, tier: urgent, description: x, phrases: [y]}", "snake_case"),
     ("catalogue: red_flags\nflags:\n  - {id: a, tier: urgent, description: x, phrases: [y]}\n"

@@ -1,12 +1,9 @@
 """The command lines `make run` starts, whatever the machine's random API token looks like, and the
 quiet output of the dev commands (no library notices, a training summary)."""
-import subprocess
 import sys
 import warnings
 
-import psutil
-
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import Settings
 from bot.tooling.quiet import quiet_warnings
 from bot.tooling.servers import action_server_command, rasa_command, rasa_env, rasa_server_command
 from bot.tooling.training import Training, read_log
@@ -33,30 +30,6 @@ def test_the_servers_get_the_action_server_secret(tmp_path):
     assert env["ACTION_SERVER_TOKEN"] == "s3cret"
     made = rasa_env(Settings(var_dir=tmp_path))["ACTION_SERVER_TOKEN"]  # one per machine, kept
     assert len(made) >= 32 and made == rasa_env(Settings(var_dir=tmp_path))["ACTION_SERVER_TOKEN"]
-
-
-LAUNCHER = """
-import subprocess, sys, time
-from bot.tooling.servers import die_with_parent
-child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"],
-                         start_new_session=True, preexec_fn=die_with_parent)
-print(child.pid, flush=True)
-time.sleep(120)
-"""
-
-
-def test_a_server_dies_with_its_launcher_even_when_the_launcher_is_killed():
-    """SIGKILL runs no cleanup: the kernel tells the children (PR_SET_PDEATHSIG)."""
-    launcher = subprocess.Popen([sys.executable, "-c", LAUNCHER], cwd=PROJECT_ROOT,
-                                stdout=subprocess.PIPE, text=True)
-    server = psutil.Process(int(launcher.stdout.readline()))
-    assert server.is_running()
-    launcher.kill()
-    launcher.wait()
-    _, alive = psutil.wait_procs([server], timeout=10)
-    for process in alive:
-        process.kill()
-    assert not alive, "the server outlived its killed launcher"
 
 
 def test_action_server_port_comes_from_its_url():

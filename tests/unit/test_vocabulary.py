@@ -6,7 +6,7 @@ from bot.settings import PROJECT_ROOT
 from bot.vocabulary import (ADVICE_OF_TIER, DENIAL_INTENT, ESCALATION_TIERS, HEALING_INTENT, INTENT_OF_TIER,
                             QUESTION_INTENT, RED_FLAG_ENTITY, SCREENING_INTENT, tier_rank)
 
-DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
+DOMAIN = yaml.load((PROJECT_ROOT / "domain.yml").read_text(), Loader=yaml.CSafeLoader)
 RULES = (PROJECT_ROOT / "data" / "stories" / "rules" / "red_flags.yml").read_text()
 
 

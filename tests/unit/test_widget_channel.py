@@ -91,7 +91,7 @@ def test_without_configured_origins_only_the_demo_page_may_connect():
 
 
 def test_the_widget_says_the_bots_own_disclaimer():
-    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    domain = yaml.load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
     disclaimer = domain["responses"]["utter_disclaimer"][0]["text"]
     widget = (PROJECT_ROOT / "widget" / "widget.js").read_text(encoding="utf-8")
     assert re.search(r'disclaimer: "([^"]+)"', widget).group(1) == disclaimer
@@ -102,8 +102,10 @@ def test_the_widget_never_renders_html():
     assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(", widget)
 
 
-@pytest.fixture
-def demo(tmp_path):
+@pytest.fixture(scope="module")
+def demo():
+    """One demo page server for the module: it keeps no state between requests, and each stop
+    waits for its poll (0.5 s)."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(demo_site.DemoHandler, rasa_url="http://localhost:5005"))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -121,7 +123,8 @@ def test_the_demo_page_has_the_widget_its_config_and_a_strict_csp(demo):
     assert "frame-ancestors 'none'" in csp
     assert html.count("<script") == 1 and 'src="/widget/widget.js"' in html
     assert '"serverUrl": "http://localhost:5005"' in html
-    minutes = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())["session_config"]["session_expiration_time"]
+    domain = yaml.load((PROJECT_ROOT / "domain.yml").read_text(), Loader=yaml.CSafeLoader)
+    minutes = domain["session_config"]["session_expiration_time"]
     assert f'"sessionMinutes": {minutes}' in html and "__" not in html
 
 
