@@ -19,7 +19,7 @@ from bot.recovery import checkins
 from bot.recovery.diary import SEVERE, Entry, assess, chart_svg, read_score, trend_words
 from bot.recovery.surgery_date import FUTURE, IMPOSSIBLE, TOO_OLD, UNCLEAR, read_surgery_date
 from bot.recovery.timeline import SIX_WEEKS, clinic_today, stage_response, stage_words
-from bot.vocabulary import DIARY_ALERT_SLOT
+from bot.vocabulary import CONTACT_CHANNELS, CONTACT_KEY, DIARY_ALERT_SLOT
 
 logger = logging.getLogger(__name__)
 
@@ -250,7 +250,11 @@ class ActionStartCheckins(Action):
             dispatcher.utter_message(response="utter_recovery_unavailable")
             return events
         dates = ", ".join(f"{when:%B} {when.day}" for _, when in ahead)
-        dispatcher.utter_message(response="utter_checkins_scheduled", checkin_dates=dates)
+        # On a channel that can send first, the confirmation also asks the channel to keep the
+        # patient's address for these check-ins (bot/channels/contacts.py): the consent it serves.
+        keep = ({"json_message": {CONTACT_KEY: True}}
+                if tracker.get_latest_input_channel() in CONTACT_CHANNELS else {})
+        dispatcher.utter_message(response="utter_checkins_scheduled", checkin_dates=dates, **keep)
         reminders = [ReminderScheduled(checkins.INTENT, when, name=checkins.reminder_name(day, tracker.sender_id),
                                        kill_on_user_message=False) for day, when in ahead]
         return events + reminders + [SlotSet("checkins", True)]
@@ -276,7 +280,7 @@ class ActionCheckin(Action):
 
 
 class ActionStopCheckins(Action):
-    """ "Unsubscribe": no more check-ins, on every channel."""
+    """ "Unsubscribe": no more check-ins, on every channel; their kept address goes too."""
 
     def name(self) -> Text:
         return "action_stop_checkins"

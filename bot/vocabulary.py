@@ -60,6 +60,12 @@ DIARY_ALERT_SLOT = "pain_trend_alert"
 # never typed by a patient. The check-in reminder's intent is one.
 EXTERNAL_INTENT_PREFIX = "EXTERNAL_"
 CHECKIN_INTENT = f"{EXTERNAL_INTENT_PREFIX}checkin"
+# The channels that can send a check-in with no message of the patient's to answer, once they
+# keep the patient's address (bot/channels/contacts.py), by connector name: SMS, WhatsApp,
+# Messenger, Telegram. The answer that confirms check-ins on one of them carries CONTACT_KEY in
+# its custom payload, which tells the channel to keep the address (the consent it serves).
+CONTACT_CHANNELS = ("twilio", "whatsapp", "facebook", "telegram")
+CONTACT_KEY = "keep_checkin_contact"
 
 
 def tier_rank(tier: Optional[str]) -> int:

@@ -22,6 +22,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import settings as bot_settings
+from bot.channels.contacts import ContactOutput, keep_if_asked
 from bot.channels.plain_text import choice_buttons, split_message
 from bot.channels.retries import seen_messages
 from bot.channels.webhook import (Refusal, announce, bad_request, missing_settings, off_blueprint,
@@ -32,6 +33,10 @@ logger = logging.getLogger(__name__)
 MAX_CHARS = 2000  # Messenger's limit for one text message
 MAX_QUICK_REPLIES, MAX_TITLE = 13, 20
 TIMEOUT = 10  # seconds for one call to the Send API
+# A check-in sent with no message of the patient's to answer (after a restart): Meta allows a
+# message outside the 24 hours after the patient's last one only with a tag; the patient asked
+# for these check-ins at set dates (docs/RECOVERY.md).
+CHECKIN_TAG = "CONFIRMED_EVENT_UPDATE"
 
 
 def check_signature(app_secret: str, body: bytes, header: Optional[str]) -> Optional[Refusal]:
@@ -65,13 +70,16 @@ def messaging_events(payload: Dict[str, Any]) -> Iterator[Tuple[str, str, str]]:
 
 class MessengerOutput(MessengerBot):
     """Replies to one PSID through fbmessenger's client (off the event loop): text in messages
-    of at most 2000 characters, the choices as quick replies on the last one."""
+    of at most 2000 characters, the choices as quick replies on the last one. With a `tag`, a
+    message that answers none of the patient's (a check-in after a restart)."""
 
-    def __init__(self, settings: bot_settings.Settings, address: str) -> None:
+    def __init__(self, settings: bot_settings.Settings, address: str, tag: Optional[str] = None) -> None:
         client = MessengerClient(settings.messenger_page_token)
         client.graph_url = f"{settings.messenger_api_url.rstrip('/')}/v{client.api_version}"
         super().__init__(client)
+        self.settings = settings
         self.address = address
+        self.tag = tag
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
         parts = split_message(message.get("text") or "", MAX_CHARS)
@@ -83,11 +91,13 @@ class MessengerOutput(MessengerBot):
             if number == len(parts) and quick:
                 body["quick_replies"] = quick[:MAX_QUICK_REPLIES]
             await self._send(body)
+        await keep_if_asked(self.settings, self.name(), recipient_id, self.address, message)
 
     async def _send(self, body: Dict[str, Any]) -> None:
         try:
             answer = await asyncio.to_thread(self.messenger_client.send, body, self.address,
-                                             "RESPONSE", timeout=TIMEOUT)
+                                             "MESSAGE_TAG" if self.tag else "RESPONSE", timeout=TIMEOUT,
+                                             tag=self.tag)
         except Exception as error:  # noqa: BLE001 - one failed reply must not drop the others
             logger.error("Messenger did not take a reply (%s)", type(error).__name__)
             return
@@ -154,7 +164,12 @@ class MessengerInput(FacebookInput):
         return blueprint
 
     def get_output_channel(self) -> Optional[OutputChannel]:
-        return None  # replies go to the PSID of the message they answer
+        """Replies go to the PSID of the message they answer; what Rasa's API sends (the
+        check-ins a restart lost) to the PSID kept with the consent, tagged."""
+        if not self.on:
+            return None
+        return ContactOutput(self.name(), self.settings,
+                             lambda psid: MessengerOutput(self.settings, psid, tag=CHECKIN_TAG))
 
 
 __all__: List[str] = ["MessengerInput", "MessengerOutput", "check_signature"]

@@ -49,8 +49,15 @@ def with_numbered_choices(text: str, buttons: Sequence[Dict[str, Any]]) -> str:
     choices = choice_buttons(buttons)
     if not choices:
         return text
+    if _a_scale(choices):  # "0" to "10": the numbers are the answers, numbering them would mislead
+        return f"{text}\n\n" + " ".join(str(b.get("title")) for b in choices) + "\nReply with the number."
     lines = [f"{number} {button.get('title', '')}" for number, button in enumerate(choices, 1)]
     return f"{text}\n\n" + "\n".join(lines) + "\nReply with the number."
+
+
+def _a_scale(choices: Sequence[Dict[str, Any]]) -> bool:
+    """Every choice's title a number (the check-in's 0-10 pain scale)."""
+    return all(str(b.get("title", "")).strip().isdigit() for b in choices)
 
 
 def split_message(text: str, limit: int = MAX_CHARS) -> List[str]:
@@ -71,15 +78,15 @@ def _word(text: str) -> str:
 
 
 def chosen_payload(reply: str, buttons: Sequence[Dict[str, Any]]) -> Optional[str]:
-    """The payload a patient's reply picks among the choices just offered: its number ("2",
-    "2.") or its word ("No", "not sure"); None when the reply is something else."""
+    """The payload a patient's reply picks among the choices just offered: its word ("No", "not
+    sure", "4" on the pain scale) or its number ("2", "2."); None when the reply is something else."""
     choices = choice_buttons(buttons)
     answer = _word(reply)
-    if answer.isdigit() and 1 <= int(answer) <= len(choices):
-        return str(choices[int(answer) - 1]["payload"])
-    for button in choices:
+    for button in choices:  # a title first: on the 0-10 scale "4" is the title "4", not the 4th
         if answer and answer == _word(str(button.get("title", ""))):
             return str(button["payload"])
+    if answer.isdigit() and 1 <= int(answer) <= len(choices) and not _a_scale(choices):
+        return str(choices[int(answer) - 1]["payload"])
     return None
 
 

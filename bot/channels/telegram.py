@@ -23,6 +23,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import settings as bot_settings
+from bot.channels.contacts import ContactOutput, keep_if_asked
 from bot.channels.plain_text import choice_buttons, split_message
 from bot.channels.retries import seen_messages
 from bot.channels.webhook import (Refusal, announce, bad_request, missing_settings, off_blueprint,
@@ -86,6 +87,7 @@ class TelegramReplies(TelegramOutput):
     def __init__(self, settings: bot_settings.Settings, chat_id: str) -> None:
         Bot.__init__(self, settings.telegram_bot_token, timeout=TIMEOUT,
                      server=TelegramAPIServer.from_base(settings.telegram_api_url))
+        self.settings = settings
         self.chat_id = chat_id
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
@@ -102,6 +104,7 @@ class TelegramReplies(TelegramOutput):
             logger.error("Telegram did not take a reply (%s)", type(error).__name__)
         finally:
             await self.session.close()
+        await keep_if_asked(self.settings, self.name(), recipient_id, self.chat_id, message)
 
     async def end_button_press(self, query_id: str) -> None:
         """Telegram shows a button as busy until its press is answered."""
@@ -169,7 +172,11 @@ class TelegramVerifiedInput(TelegramInput):
             await replies.end_button_press(str(update["callback_query"]["id"]))
 
     def get_output_channel(self) -> Optional[OutputChannel]:
-        return None  # replies go to the chat of the message they answer; no setWebhook at start
+        """Replies go to the chat of the message they answer (no setWebhook at start); what
+        Rasa's API sends (the check-ins a restart lost) to the chat kept with the consent."""
+        if not self.on:
+            return None
+        return ContactOutput(self.name(), self.settings, lambda chat_id: TelegramReplies(self.settings, chat_id))
 
 
 __all__: List[str] = ["TelegramVerifiedInput", "TelegramReplies", "register_webhook", "check_secret"]

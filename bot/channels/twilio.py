@@ -3,7 +3,8 @@
 Rasa's TwilioInput answers a forged, unsigned request (and fails with a 500); here each
 request's X-Twilio-Signature is checked with Twilio's own RequestValidator against the public
 URL Twilio called (PUBLIC_URL, so it also works behind a proxy). Conversations are kept under
-a keyed hash of the phone number: the number itself lives only in the reply's address.
+a keyed hash of the phone number: the number itself lives only in the reply's address, and,
+with the patient's consent to check-ins, in their contact address (bot/channels/contacts.py).
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from twilio.request_validator import RequestValidator
 from bot import settings as bot_settings
 from bot.channels import keywords
 from bot.channels.choices import resolve_choice
+from bot.channels.contacts import ContactOutput, channel_stores, keep_if_asked
 from bot.channels.plain_text import sms_parts
 from bot.channels.retries import seen_messages
 from bot.channels.webhook import (Refusal, announce, bad_request, missing_settings, off_blueprint,
@@ -59,6 +61,7 @@ class SmsOutput(TwilioOutput):
         super().__init__(settings.twilio_account_sid, settings.twilio_auth_token, sender_number)
         self.http_client = TwilioHttpClient(timeout=TIMEOUT)  # the SDK's default never times out
         self.api.base_url = settings.twilio_api_url.rstrip("/")
+        self.settings = settings
         self.address = address
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
@@ -66,6 +69,7 @@ class SmsOutput(TwilioOutput):
         buttons = message.get("buttons") or message.get("quick_replies") or []
         for part in sms_parts(text, buttons):
             await self._send(part)
+        await keep_if_asked(self.settings, self.name(), recipient_id, self.address, message)
 
     async def _send(self, body: str) -> None:
         try:
@@ -111,7 +115,6 @@ class TwilioSmsInput(TwilioInput):
         self.on = announce(self.name(), self.missing)
         self.seen = seen_messages(settings)  # provider retries, shared by the replicas (retries.py)
         self.validator = RequestValidator(settings.twilio_auth_token)
-        self._stores: Any = None
 
     def signed_url(self, request: Request) -> str:
         """The URL Twilio signed: PUBLIC_URL (what Twilio called) with this path and query."""
@@ -121,11 +124,7 @@ class TwilioSmsInput(TwilioInput):
         return f"{self.settings.public_url.rstrip('/')}{request.path}{query}"
 
     def stores(self) -> Any:
-        if self._stores is None:
-            from bot.storage.stores import Stores  # one engine per process, made on first use
-
-            self._stores = Stores(self.settings)
-        return self._stores
+        return channel_stores(self.settings)  # one engine per process, made on first use
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         if not self.on:
@@ -160,6 +159,8 @@ class TwilioSmsInput(TwilioInput):
         output = self.output_for(address)
         if kind in ("stop", "start"):
             await self.opt_outs(kind, address)
+        if kind == "stop":  # no check-in goes to it any more, so its kept address goes too
+            await self.forget_contact(address)
         if kind:
             await output.send_response(address, {"text": keywords.reply(kind, self.settings)})
             return
@@ -180,11 +181,22 @@ class TwilioSmsInput(TwilioInput):
             logger.error("SMS opt-out store unreachable (%s)", type(error).__name__)
             return None
 
+    async def forget_contact(self, address: str) -> None:
+        sender_id = conversation_id(self.name(), address, self.settings.sender_hash_key)
+        try:
+            await asyncio.to_thread(self.stores().recovery.forget_contact, sender_id)
+        except SQLAlchemyError as error:
+            logger.error("Could not delete a %s check-in address on STOP (%s)", self.name(), type(error).__name__)
+
     def output_for(self, address: str) -> SmsOutput:
         return self.output_class(self.settings, self.twilio_number, address)
 
     def get_output_channel(self) -> Optional[OutputChannel]:
-        return None  # replies go to the address of the message they answer
+        """Replies go to the address of the message they answer; what Rasa's API sends (the
+        check-ins a restart lost) to the address kept with the consent, unless it sent STOP."""
+        if not self.on:
+            return None
+        return ContactOutput(self.name(), self.settings, self.output_for, opt_outs=True)
 
 
 class TwilioWhatsAppInput(TwilioSmsInput):

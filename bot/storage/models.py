@@ -216,3 +216,19 @@ class RecoveryCheckin(Base):
     day = sa.Column(sa.Integer, nullable=False)  # the milestone: days after surgery
     due_at = sa.Column(UTCDateTime, nullable=False, index=True)
     sent_at = sa.Column(UTCDateTime, nullable=True)
+
+
+class CheckinContact(Base):
+    """Where a patient's check-ins go when no message of theirs is being answered (after a
+    restart of the Rasa server): the channel and the provider's address on it (phone number,
+    WhatsApp number, Messenger PSID, Telegram chat id). Kept with the consent to check-ins and
+    only for them: deleted on "unsubscribe", an SMS STOP, "delete my data", and by the retention
+    purge once no check-in is left to send (bot/storage/recovery.py)."""
+
+    __tablename__ = "checkin_contacts"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    sender_hash = sa.Column(sa.String(64), nullable=False, unique=True)
+    channel = sa.Column(sa.String(64), nullable=False)
+    address = sa.Column(sa.String(128), nullable=False)

@@ -49,6 +49,13 @@ class OptOutRepository(Repository):
                 sa.update(SmsOptOut).where(self._where(channel, sender_id))
                 .values(updated_at=self._clock()), execution_options=NO_SYNC).rowcount > 0
 
+    def has_stopped(self, channel: str, sender_id: str) -> bool:
+        """Whether the number has stopped, read only: the bot writing to it (a check-in after a
+        restart, bot/channels/contacts.py) is not the number writing, so its date stays."""
+        ensure_schema(self._engine)
+        with session_scope(self._engine) as session:
+            return session.execute(sa.select(SmsOptOut.id).where(self._where(channel, sender_id))).first() is not None
+
     def purge(self, older_than: datetime) -> int:
         """Forget numbers silent since before `older_than`."""
         ensure_schema(self._engine)

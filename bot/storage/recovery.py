@@ -1,5 +1,6 @@
-"""A patient's recovery data: the surgery date, the check-in choice, the planned check-ins and
-the pain diary.
+"""A patient's recovery data: the surgery date, the check-in choice, the planned check-ins (and
+the contact address they go to after a restart, on the channels that can send first) and the
+pain diary.
 
 Kept only with the patient's consent, under the keyed hash of their sender id; deleted by the
 retention purge and, all of it at once, when the patient asks ("delete my data").
@@ -14,7 +15,8 @@ import sqlalchemy as sa
 
 from bot.recovery.diary import AREAS, Entry
 from bot.storage.database import NO_SYNC, ensure_schema, session_scope
-from bot.storage.models import PainScore, RecoveryCheckin, RecoveryProfile, hash_sender
+from bot.storage.models import (CheckinContact, PainScore, RecoveryCheckin, RecoveryProfile, clean_channel,
+                               hash_sender)
 from bot.storage.repository import Repository
 
 
@@ -107,12 +109,48 @@ class RecoveryRepository(Repository):
         return True
 
     def cancel_checkins(self, sender_id: str) -> int:
-        """Forget the check-ins not yet sent ("unsubscribe"); returns how many."""
+        """Forget the check-ins not yet sent, and the address they were for ("unsubscribe");
+        returns how many check-ins."""
+        ensure_schema(self._engine)
+        sender_hash = self._hash(sender_id)
+        with session_scope(self._engine) as session:
+            session.execute(sa.delete(CheckinContact).where(CheckinContact.sender_hash == sender_hash),
+                            execution_options=NO_SYNC)
+            return session.execute(sa.delete(RecoveryCheckin).where(
+                RecoveryCheckin.sender_hash == sender_hash, RecoveryCheckin.sent_at.is_(None)),
+                execution_options=NO_SYNC).rowcount
+
+    def keep_contact(self, sender_id: str, channel: str, address: str) -> bool:
+        """Keep the channel's address of the patient (phone number, PSID, chat id) so that a
+        check-in can reach them after a restart; only while they want check-ins and one is still
+        to be sent (the consent it serves). False (nothing kept) otherwise."""
+        ensure_schema(self._engine)
+        sender_hash = self._hash(sender_id)
+        with session_scope(self._engine) as session:
+            if session.execute(self._waiting().where(RecoveryCheckin.sender_hash == sender_hash)).first() is None:
+                return False
+            row = session.execute(sa.select(CheckinContact).where(
+                CheckinContact.sender_hash == sender_hash)).scalar_one_or_none()
+            if row is None:
+                row = CheckinContact(sender_hash=sender_hash)
+                session.add(row)
+            row.created_at, row.channel, row.address = self._clock(), clean_channel(channel), address
+        return True
+
+    def contact(self, sender_id: str, channel: str) -> Optional[str]:
+        """The address kept for the patient's check-ins on `channel`, if any."""
+        ensure_schema(self._engine)
+        query = sa.select(CheckinContact.address).where(CheckinContact.sender_hash == self._hash(sender_id),
+                                                        CheckinContact.channel == clean_channel(channel))
+        with session_scope(self._engine) as session:
+            return session.execute(query).scalar_one_or_none()
+
+    def forget_contact(self, sender_id: str) -> int:
+        """Delete the patient's kept address (an SMS STOP); how many rows."""
         ensure_schema(self._engine)
         with session_scope(self._engine) as session:
-            return session.execute(sa.delete(RecoveryCheckin).where(
-                RecoveryCheckin.sender_hash == self._hash(sender_id), RecoveryCheckin.sent_at.is_(None)),
-                execution_options=NO_SYNC).rowcount
+            return session.execute(sa.delete(CheckinContact).where(
+                CheckinContact.sender_hash == self._hash(sender_id)), execution_options=NO_SYNC).rowcount
 
     def planned_checkins(self, sender_id: str) -> List[Tuple[int, datetime, Optional[datetime]]]:
         """(day, due, sent or None) of the patient's check-ins, soonest first."""
@@ -122,12 +160,16 @@ class RecoveryRepository(Repository):
         with session_scope(self._engine) as session:
             return [tuple(row) for row in session.execute(query)]
 
-    def _due(self, now: datetime) -> sa.sql.Select:
-        """Check-ins due and not sent, of patients who still want them (a profile, checkins on)."""
+    @staticmethod
+    def _waiting() -> sa.sql.Select:
+        """Check-ins not sent, of patients who still want them (a profile, checkins on)."""
         return (sa.select(RecoveryCheckin.sender_hash)
                 .join(RecoveryProfile, RecoveryProfile.sender_hash == RecoveryCheckin.sender_hash)
-                .where(RecoveryCheckin.due_at <= now, RecoveryCheckin.sent_at.is_(None),
-                       RecoveryProfile.checkins.is_(True)))
+                .where(RecoveryCheckin.sent_at.is_(None), RecoveryProfile.checkins.is_(True)))
+
+    def _due(self, now: datetime) -> sa.sql.Select:
+        """Check-ins due and not sent, of patients who still want them."""
+        return self._waiting().where(RecoveryCheckin.due_at <= now)
 
     def due_checkins(self, now: datetime) -> List[str]:
         """The sender hashes with a check-in due at `now` (each once), for bot/recovery/delivery.py."""
@@ -151,7 +193,8 @@ class RecoveryRepository(Repository):
                 .values(sent_at=now), execution_options=NO_SYNC).rowcount
 
     def delete(self, sender_id: str) -> Dict[str, int]:
-        """Delete everything kept for the patient; rows deleted per kind (diary, check-ins, profile)."""
+        """Delete everything kept for the patient; rows deleted per kind (diary, check-ins, the
+        check-ins' contact address, profile)."""
         ensure_schema(self._engine)
         sender_hash = self._hash(sender_id)
         with session_scope(self._engine) as session:
@@ -159,17 +202,22 @@ class RecoveryRepository(Repository):
                                           execution_options=NO_SYNC).rowcount
                     for kind, model in self._KINDS}
 
-    _KINDS = (("pain scores", PainScore), ("check-ins", RecoveryCheckin), ("profile", RecoveryProfile))
+    _KINDS = (("pain scores", PainScore), ("check-ins", RecoveryCheckin), ("contact address", CheckinContact),
+              ("profile", RecoveryProfile))
 
     def purge(self, older_than: datetime) -> int:
-        """The retention rule over the three tables: profiles not saved since, entries and
-        check-ins made before, and whatever belongs to a profile that is gone."""
+        """The retention rule over the four tables: profiles not saved since, entries, check-ins
+        and contact addresses made before, whatever belongs to a profile that is gone, and an
+        address with no check-in left to send (all sent, or check-ins turned off)."""
         ensure_schema(self._engine)
         with session_scope(self._engine) as session:
             deleted = sum(session.execute(sa.delete(model).where(model.created_at < older_than),
                                           execution_options=NO_SYNC).rowcount
                           for _, model in self._KINDS)
             profiles = sa.select(RecoveryProfile.sender_hash)
-            return deleted + sum(session.execute(sa.delete(model).where(model.sender_hash.not_in(profiles)),
-                                                 execution_options=NO_SYNC).rowcount
-                                 for model in (PainScore, RecoveryCheckin))
+            deleted += sum(session.execute(sa.delete(model).where(model.sender_hash.not_in(profiles)),
+                                           execution_options=NO_SYNC).rowcount
+                           for model in (PainScore, RecoveryCheckin))
+            return deleted + session.execute(
+                sa.delete(CheckinContact).where(CheckinContact.sender_hash.not_in(self._waiting())),
+                execution_options=NO_SYNC).rowcount

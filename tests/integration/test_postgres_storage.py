@@ -186,8 +186,15 @@ def test_checkins_and_deleting_a_conversation_on_postgresql(postgres_url, monkey
         assert recovery.plan_checkins("sms-a", [(3, now), (14, now + timedelta(days=11))])
         assert recovery.due_checkins(now) == [hash_sender("sms-a", KEY)]
         assert conversations.senders(recovery.due_checkins(now)) == {hash_sender("sms-a", KEY): "sms-a"}
+        assert recovery.keep_contact("sms-a", "twilio", "+15555550180")  # the week-2 check-in is left
+        assert not recovery.keep_contact("sms-b", "twilio", "+15555550181")  # no consent, nothing kept
         assert [recovery.claim_checkins("sms-a", now), recovery.claim_checkins("sms-a", now)] == [1, 0]
         assert recovery.due_checkins(now) == []
+        assert recovery.purge(now - timedelta(days=90)) == 0  # still needed for week 2
+        assert recovery.contact("sms-a", "twilio") == "+15555550180"
+        recovery.claim_checkins("sms-a", now + timedelta(days=11))
+        assert recovery.purge(now - timedelta(days=90)) == 1  # none left to send: the number goes
+        assert recovery.contact("sms-a", "twilio") is None
 
         assert conversations.turn_end("sms-a", "action_delete_my_data") is not None
         assert conversations.delete("sms-a") == 3 and conversations.count("sms-a") == 0

@@ -12,10 +12,15 @@ import sqlalchemy as sa
 
 from bot.machine_secrets import api_token
 from bot.recovery import delivery
-from bot.storage import Stores, session_scope
+from bot.storage import Stores, conversation_id, session_scope
 from bot.storage.models import RecoveryCheckin
 
 pytestmark = [pytest.mark.servers, pytest.mark.model]
+
+
+def rasa_id(servers, sender: str) -> str:
+    """The id Rasa keeps a REST sender's conversation under: the keyed hash (docs/OPERATIONS.md)."""
+    return conversation_id("rest", sender, servers.settings.sender_hash_key)
 
 
 def test_date_consent_diary_trend_and_deletion(servers, capsys, monkeypatch):
@@ -42,19 +47,20 @@ def test_date_consent_diary_trend_and_deletion(servers, capsys, monkeypatch):
     trend = ask("recovering", "how am I doing?")
     assert "7, 5, 3, 6" in trend and "higher than last time" in trend
 
+    patient = rasa_id(servers, "recovering")
     with Stores(servers.settings) as stores:
-        assert stores.conversations.count("recovering") > 0
+        assert stores.conversations.count(patient) > 0
         assert "our conversation" in ask("recovering", "delete my data")
         deadline = time.monotonic() + 10  # the request's own turn goes once the Rasa server wrote it
-        while stores.conversations.count("recovering") and time.monotonic() < deadline:
+        while stores.conversations.count(patient) and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert stores.conversations.count("recovering") == 0
-        assert stores.recovery.profile("recovering") is None and stores.recovery.scores("recovering") == []
+        assert stores.conversations.count(patient) == 0
+        assert stores.recovery.profile(patient) is None and stores.recovery.scores(patient) == []
     assert "Your pain diary is empty" in ask("recovering", "how am I doing?")
 
 
 def bot_texts(servers, sender):
-    url = f"{servers.rasa_url}/conversations/{sender}/tracker?token={api_token(servers.settings)}"
+    url = f"{servers.rasa_url}/conversations/{rasa_id(servers, sender)}/tracker?token={api_token(servers.settings)}"
     with urllib.request.urlopen(url, timeout=30) as response:
         return [event.get("text") or "" for event in json.loads(response.read())["events"] if event["event"] == "bot"]
 
@@ -74,7 +80,7 @@ def test_a_due_checkin_goes_out_through_the_rasa_server_once(servers):
         # (the action server's own round, every minute, may be the one that sends it)
         delivery.send_due(stores, datetime.now(timezone.utc), trigger)
         assert delivery.send_due(stores, datetime.now(timezone.utc), trigger) == 0
-        trigger("checked-in")  # triggered once more (another action server): nothing is said
+        trigger(rasa_id(servers, "checked-in"))  # triggered once more (another action server): nothing is said
     checkins = [text for text in bot_texts(servers, "checked-in") if "quick check-in" in text]
     assert len(checkins) == 1 and "from 0 to 10" in checkins[0]
     assert "unsubscribe" in checkins[0]

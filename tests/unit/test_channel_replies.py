@@ -33,6 +33,15 @@ def test_other_replies_are_left_to_the_bot(reply):
     assert chosen_payload(reply, YES_NO) is None
 
 
+def test_the_checkins_pain_scale_is_answered_with_the_score_itself():
+    """The check-in's 0-10 buttons: "4" means a pain of 4, not the fourth choice (a pain of 3)."""
+    scale = [{"title": str(score), "payload": f"pain {score}/10"} for score in range(11)]
+    [message] = sms_parts("How bad is your leg pain today, from 0 to 10?", scale)
+    assert message.endswith("0 1 2 3 4 5 6 7 8 9 10\nReply with the number.")
+    assert chosen_payload("4", scale) == "pain 4/10" and chosen_payload("0", scale) == "pain 0/10"
+    assert chosen_payload("10.", scale) == "pain 10/10" and chosen_payload("11", scale) is None
+
+
 def test_the_answers_degree_signs_become_gsm7():
     text = "A fever of 38 °C (100.4 °F) or more \u2014 call today \u2019now\u2019"
     converted = to_gsm7(text)

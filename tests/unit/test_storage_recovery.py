@@ -61,7 +61,7 @@ def test_delete_removes_only_that_patients_data(engine):
         recovery.save_profile(patient, True, surgery_date=date(2026, 11, 20))
         recovery.add_score(patient, 3)
         recovery.add_score(patient, 4)
-    assert recovery.delete("p1") == {"pain scores": 2, "check-ins": 0, "profile": 1}
+    assert recovery.delete("p1") == {"pain scores": 2, "check-ins": 0, "contact address": 0, "profile": 1}
     assert recovery.profile("p1") is None and recovery.scores("p1") == []
     assert recovery.profile("p2") is not None and len(recovery.scores("p2")) == 2
     assert sum(recovery.delete("p1").values()) == 0
