@@ -75,7 +75,7 @@ def test_an_emergency_is_shown_as_one_with_a_working_911_link(page, shot):
 
 def test_an_urgent_reply_is_shown_as_urgent(page):
     open_chat(page)
-    answer = ask(page, "my pain is out of control")
+    answer = ask(page, "temp 38.5 and the wound is leaking")
     assert "today" in answer
     advice = page.locator(".cc-bot", has_text="doctor's attention today")
     expect(advice).to_have_class(re.compile("cc-urgent"))
