@@ -7,7 +7,7 @@ bot/storage/recovery.py. Nothing is stored without the patient's consent (slot
 """
 import asyncio
 import logging
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from typing import Any, Callable, Dict, List, Optional, Set, Text
 
 from rasa_sdk import Action, Tracker
@@ -18,7 +18,7 @@ from actions import database
 from bot.recovery import checkins
 from bot.recovery.diary import SEVERE, Entry, assess, chart_svg, read_score, trend_words
 from bot.recovery.surgery_date import FUTURE, IMPOSSIBLE, TOO_OLD, UNCLEAR, read_surgery_date
-from bot.recovery.timeline import SIX_WEEKS, clinic_today, stage_response, stage_words
+from bot.recovery.timeline import clinic_today, stage_messages
 from bot.vocabulary import CONTACT_CHANNELS, CONTACT_KEY, DIARY_ALERT_SLOT
 
 logger = logging.getLogger(__name__)
@@ -47,16 +47,6 @@ def surgery_date_of(tracker: Tracker) -> Optional[date]:
         return date.fromisoformat(value) if value else None
     except ValueError:
         return None
-
-
-def stage_messages(surgery: date, today: date) -> List[Dict[str, Any]]:
-    """The stage answer and the six-week mark, as dispatcher messages."""
-    days = (today - surgery).days
-    mark = surgery + timedelta(days=SIX_WEEKS)
-    messages = [{"response": stage_response(max(days, 1)), "time_since_surgery": stage_words(days)}]
-    if today <= mark:
-        messages.append({"response": "utter_six_week_mark", "six_week_date": f"{mark:%B} {mark.day}"})
-    return messages
 
 
 def _consented(tracker: Tracker) -> bool:

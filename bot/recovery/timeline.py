@@ -1,12 +1,14 @@
 """The article's stages of leg pain, by how long ago the operation was.
 
-Kept apart from the Rasa action so the rule (and later a stored surgery date) is plain Python.
+Kept apart from the Rasa action so the rule is plain Python: the action server answers with it
+(actions/recovery_timeline.py, with a returning patient's saved date), and so does the Rasa server
+when no action server answers (bot/action_fallbacks.py), from what the conversation holds.
 """
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, tzinfo
-from typing import Optional
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any, Dict, List, Optional
 
 # The article: discomfort right after surgery; residual pain in the following weeks;
 # most stop pain medicine within 4 to 6 weeks; pain beyond 6 weeks should be checked.
@@ -61,3 +63,38 @@ def stage_words(days: int) -> str:
     if days < 70:
         return f"{days // 7} weeks"
     return f"{days // 30} months"
+
+
+MEDICATION = "manage_medication"
+# The general answer of each stage question (its intent), when no time or date is known.
+GENERAL_ANSWERS = {"leg_pain_normal": "utter_leg_pain_normal",
+                   "duration_overview": "utter_duration_overview",
+                   MEDICATION: "utter_manage_medication"}
+# A message as the action's dispatcher takes it: a response name and its template values.
+Message = Dict[str, Any]
+
+
+def stage_messages(surgery: date, today: date) -> List[Message]:
+    """The stage answer and the six-week mark, for a known surgery date."""
+    days = (today - surgery).days
+    mark = surgery + timedelta(days=SIX_WEEKS)
+    messages: List[Message] = [{"response": stage_response(max(days, 1)),
+                                "time_since_surgery": stage_words(days)}]
+    if today <= mark:
+        messages.append({"response": "utter_six_week_mark", "six_week_date": f"{mark:%B} {mark.day}"})
+    return messages
+
+
+def stage_answer(intent: Optional[str], text: str, said: Optional[str], surgery: Optional[date],
+                 today: date) -> List[Message]:
+    """The answer to a stage question ("is this normal?", "how long?", "when do I stop my pain
+    medicine?"): the time said in the message (`said`, the entity, else found in `text`), else
+    the stage of the surgery date, else the general answer. The medicine question always gets
+    its own answer first, the stage after it."""
+    messages: List[Message] = [{"response": GENERAL_ANSWERS[MEDICATION]}] if intent == MEDICATION else []
+    days = days_since_surgery(said or text)
+    if days is not None:
+        return messages + [{"response": stage_response(days), "time_since_surgery": said}]
+    if surgery is not None:
+        return messages + stage_messages(surgery, today)
+    return messages or [{"response": GENERAL_ANSWERS.get(intent or "", "utter_duration_overview")}]

@@ -41,14 +41,16 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import rasa_patches, settings as bot_settings
+from bot import action_fallbacks, rasa_patches, settings as bot_settings
 from bot.storage.database import (create_engine, database_url, ensure_sqlite_dir, pool_options,
                                   safe_url)
 
 logger = logging.getLogger(__name__)
 # Rasa imports this module when it starts (endpoints.yml names the class below): the place where
-# the project's patches to Rasa's per-turn work are applied (bot/rasa_patches.py says why).
+# the project's patches to Rasa's per-turn work are applied (bot/rasa_patches.py says why), and
+# the answers given when no action server answers (bot/action_fallbacks.py).
 rasa_patches.apply()
+action_fallbacks.apply()
 
 # Connection arguments Rasa may pass from endpoints.yml; DATABASE_URL wins over all.
 _IGNORED = ("host", "url", "dialect", "port", "db", "username", "password", "login_db", "query")

@@ -47,3 +47,12 @@ def test_every_domain_action_is_registered_by_the_action_server(domain_actions, 
 def test_every_registered_action_is_in_the_domain(domain_actions, registered):
     unlisted = registered - domain_actions
     assert not unlisted, f"registered by actions/ but not under `actions:` in domain.yml: {sorted(unlisted)}"
+
+
+def test_every_action_says_what_the_patient_hears_when_no_action_server_answers(domain_actions):
+    """bot/action_fallbacks.py: each custom action has a fallback answer or a reason for none,
+    so a new action cannot silently turn an action-server outage into an empty reply."""
+    from bot.action_fallbacks import FALLBACKS, NO_FALLBACK
+
+    assert set(FALLBACKS) | set(NO_FALLBACK) == domain_actions
+    assert not set(FALLBACKS) & set(NO_FALLBACK)
