@@ -98,6 +98,10 @@ class Settings:
                                      "where Rasa reaches the custom actions")
     rasa_port: int = setting("RASA_PORT", 5005, "the Rasa server's port",
                              parse=_whole_number("RASA_PORT"))
+    rasa_url: str = setting("RASA_URL", "", "where the action server reaches the Rasa server's "
+                            "HTTP API to send due check-ins (a load balancer in front of the "
+                            "replicas will do); empty: `http://localhost:RASA_PORT`",
+                            example="http://rasa.internal:5005")
     demo_site_port: int = setting("DEMO_SITE_PORT", 5080, "the demo clinic page with the chat widget "
                                   "(`make run`, dev only)", parse=_whole_number("DEMO_SITE_PORT"))
     widget_origins: str = setting(
@@ -211,6 +215,11 @@ class Settings:
     def rest_cors_origins(self) -> List[str]:
         """Web origins that may call the REST channel from a browser: CORS_ORIGINS."""
         return _origins(self.cors_origins)
+
+    @property
+    def rasa_api_url(self) -> str:
+        """The Rasa server's HTTP API as the action server reaches it: RASA_URL, else this machine."""
+        return self.rasa_url.rstrip("/") or f"http://localhost:{self.rasa_port}"
 
     @property
     def clinic_zone(self) -> ZoneInfo:

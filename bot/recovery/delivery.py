@@ -49,9 +49,9 @@ def send_due(stores: Stores, now: datetime, trigger: Trigger) -> int:
 
 
 def rasa_trigger(settings: Settings) -> Trigger:
-    """Trigger the check-in intent through the Rasa server's HTTP API (on RASA_PORT of this
-    machine, with its token), answered on the channel the patient last wrote on."""
-    base = f"http://localhost:{settings.rasa_port}/conversations"
+    """Trigger the check-in intent through the Rasa server's HTTP API (RASA_URL, else RASA_PORT
+    of this machine, with its token), answered on the channel the patient last wrote on."""
+    base = f"{settings.rasa_api_url}/conversations"
     query = urllib.parse.urlencode({"output_channel": "latest", "token": api_token(settings)})
     body = json.dumps({"name": INTENT}).encode()
 

@@ -81,7 +81,9 @@ class Plan:
                        action_server_url=f"http://127.0.0.1:{self.action_port}/webhook")
 
     def action_server(self, port: int) -> Settings:
-        return replace(self.settings, action_server_url=f"http://127.0.0.1:{port}/webhook")
+        # Due check-ins go through the first replica's HTTP API (not public: nginx has no route).
+        return replace(self.settings, action_server_url=f"http://127.0.0.1:{port}/webhook",
+                       rasa_url=f"http://127.0.0.1:{self.rasa_ports[0]}")
 
 
 def production_settings(base: Settings, run_dir: Path) -> Settings:

@@ -89,3 +89,11 @@ def test_the_development_hash_key_is_refused_with_postgresql(monkeypatch, capsys
     assert "SENDER_HASH_KEY is the development key" in capsys.readouterr().err
     monkeypatch.setenv("SENDER_HASH_KEY", "a-long-random-production-key")
     assert settings.load().sender_hash_key == "a-long-random-production-key"
+
+
+def test_the_action_server_reaches_rasa_at_RASA_URL_else_on_this_machine(monkeypatch):
+    monkeypatch.delenv("RASA_URL", raising=False)
+    monkeypatch.setenv("RASA_PORT", "5111")
+    assert settings.load().rasa_api_url == "http://localhost:5111"
+    monkeypatch.setenv("RASA_URL", "http://rasa.internal:5005/")
+    assert settings.load().rasa_api_url == "http://rasa.internal:5005"
