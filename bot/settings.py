@@ -122,9 +122,10 @@ class Settings:
     max_body_bytes: int = setting("MAX_BODY_BYTES", 16384, "the largest request body the REST "
                                   "channel accepts (larger: 413)",
                                   parse=_whole_number("MAX_BODY_BYTES"))
-    messages_per_minute: int = setting("MESSAGES_PER_MINUTE", 30, "messages one REST sender may "
-                                       "send per minute, counted across the replicas in Redis with "
-                                       "`LOCK_STORE_URL`; more get a polite 429",
+    messages_per_minute: int = setting("MESSAGES_PER_MINUTE", 30, "messages one REST sender or "
+                                       "widget session may send per minute, counted across the "
+                                       "replicas in Redis with `LOCK_STORE_URL`; more are told "
+                                       "politely to wait (REST: 429)",
                                        parse=_whole_number("MESSAGES_PER_MINUTE"))
     sender_hash_key: str = setting("SENDER_HASH_KEY", DEV_SENDER_HASH_KEY,
                                    "secret key for hashing sender ids (Rasa's conversations are "

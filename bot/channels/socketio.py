@@ -10,6 +10,9 @@ credentials.yml names `bot.channels.socketio.ClinicSocketIOInput`. What it adds 
 - each bot response goes out as one message with its buttons' links (`tel:`) and the red-flag
   tier bot/responses.py marked (widget/widget.js styles emergency and urgent replies from it,
   never by guessing from the text);
+- a session sending more than MESSAGES_PER_MINUTE is told to slow down (with the emergency
+  number) in the acknowledgement, which the widget shows, as the REST channel does
+  (bot/channels/rate_limit.py);
 - Rasa gets the session id only as a keyed hash (bot/storage/models.py `conversation_id`), so
   the events table never holds the id that reads the replies; the output keeps the id itself,
   the socket.io room the widget joined, to send them. The same session id gives the same hash:
@@ -27,6 +30,7 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
 from bot import settings as bot_settings
+from bot.channels.rate_limit import SLOW_DOWN, limiter
 from bot.storage.models import conversation_id
 from bot.vocabulary import ESCALATION_TIERS, TIER_KEY
 
@@ -99,6 +103,7 @@ class ClinicSocketIOInput(SocketIOInput):
         # Rasa's server takes any origin (an empty list turns the check off); this one, the configured ones.
         settings = bot_settings.load()
         sio.eio.cors_allowed_origins = settings.allowed_origins
+        rate = limiter(settings)
 
         async def session_request(sid: Text, data: Any) -> Dict[Text, Any]:
             session_id = data.get("session_id") if isinstance(data, dict) else None
@@ -124,6 +129,9 @@ class ClinicSocketIOInput(SocketIOInput):
             session_id = data["session_id"]
             output = ClinicSocketIOOutput(sio, self.bot_message_evt, room=session_id)
             conversation = conversation_id(self.name(), session_id, settings.sender_hash_key)
+            allowed, wait = await rate.allow(conversation)
+            if not allowed:
+                return {"error": SLOW_DOWN, "retry_after": wait}
             await on_new_message(UserMessage(data["message"], output, conversation,
                                              input_channel=self.name(), metadata=metadata))
             return {"ok": True}

@@ -22,7 +22,8 @@ import redis
 from rasa.core.channels.channel import CollectingOutputChannel
 
 from bot.channels.messenger import MessengerInput
-from bot.channels.rest import StrictRestInput, SharedRateLimiter
+from bot.channels.rate_limit import SharedRateLimiter
+from bot.channels.rest import StrictRestInput
 from bot.channels.retries import SharedSeenMessages
 from bot.settings import Settings
 from bot.storage.shared_state import SharedRedis

@@ -3,7 +3,8 @@ import json
 
 import pytest
 
-from bot.channels.rest import BadRequest, RateLimiter, read_body
+from bot.channels.rate_limit import RateLimiter
+from bot.channels.rest import BadRequest, read_body
 
 
 class FakeRequest:

@@ -86,6 +86,25 @@ def test_only_configured_origins_may_connect(monkeypatch):
     assert channel.sio.eio.cors_allowed_origins == ["https://www.clinic.example", "https://clinic.example"]
 
 
+def test_a_session_sending_faster_than_a_person_types_is_told_to_wait(monkeypatch):
+    monkeypatch.setenv("MESSAGES_PER_MINUTE", "2")
+    monkeypatch.delenv("LOCK_STORE_URL", raising=False)
+    received = []
+
+    async def on_new_message(message):
+        received.append(message.text)
+
+    channel = ClinicSocketIOInput.from_credentials({"user_message_evt": "user_uttered"})
+    channel.blueprint(on_new_message)
+    handle = channel.sio.handlers[channel.namespace or "/"]["user_uttered"]
+    acks = [asyncio.run(handle("sid-1", {"message": f"question {n}", "session_id": SESSION})) for n in range(3)]
+    assert acks[:2] == [{"ok": True}, {"ok": True}]
+    assert "call 911" in acks[2]["error"] and acks[2]["retry_after"] > 0
+    assert received == ["question 0", "question 1"]
+    other = asyncio.run(handle("sid-2", {"message": "hi", "session_id": SESSION.replace("0f8f", "1f8f")}))
+    assert other == {"ok": True}  # per session, not for everyone
+
+
 def test_without_configured_origins_only_the_demo_page_may_connect():
     assert Settings(demo_site_port=5999).allowed_origins == ["http://localhost:5999", "http://127.0.0.1:5999"]
 
