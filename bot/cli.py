@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
-import subprocess
 import sys
 import time
+import uuid
 from dataclasses import replace
 from typing import List, Optional
 
@@ -13,7 +14,7 @@ from bot import settings as bot_settings
 from bot import staff
 from bot.inbox import commands as inbox_commands
 from bot.tooling import training
-from bot.tooling.servers import (MODELS_DIR, Servers, die_with_parent, free_port, log_dir,
+from bot.tooling.servers import (MODELS_DIR, Servers, free_port, log_dir,
                                  rasa_command, rasa_env, reload_model, stop_on_signals)
 
 HOW_TO_CHAT = """
@@ -48,35 +49,31 @@ def run(args: argparse.Namespace, settings: bot_settings.Settings) -> int:
 
 
 def shell(args: argparse.Namespace, settings: bot_settings.Settings) -> int:
-    """Terminal chat. Its own free ports, so it also works while `make run` is up; the servers'
-    logs go to var/logs/, never between a patient's message and the answer."""
+    """Terminal chat, through the REST channel as any client: Rasa's own `rasa shell` would use
+    its plain REST input, which keeps the session's id in the events table unhashed. Its own free
+    ports, so it also works while `make run` is up; the servers' logs go to var/logs/, never
+    between a patient's message and the answer."""
+    from rasa.core.channels import console  # the prompt, with the answers' buttons to pick from
+
     settings = replace(settings, rasa_port=free_port(), action_server_url=f"http://localhost:{free_port()}/webhook")
     logs = log_dir(settings)
     servers = Servers(settings, log_dir=logs)
-    log = logs / "shell.log"
-    stop_on_signals()  # closing the terminal (SIGHUP) stops the action server too
+    stop_on_signals()  # closing the terminal (SIGHUP) stops the servers too
     try:
         print("Starting the assistant (about half a minute)...", flush=True)
-        servers.start_action_server()
-        # --quiet: the Rasa server logs warnings only, to the screen and to the log.
-        command = [*rasa_command(), "shell", "--model", str(MODELS_DIR), "--endpoints", "endpoints.yml",
-                   "--port", str(settings.rasa_port), "--interface", settings.bind_host, "--quiet",
-                   "--log-file", str(log)]
-        started = log.stat().st_size if log.exists() else 0
-        code = subprocess.call(command, env=rasa_env(settings), preexec_fn=die_with_parent)
-        if code != 0:  # what went wrong, from the log
-            with log.open(encoding="utf-8", errors="replace") as handle:
-                handle.seek(started)
-                print(handle.read().rstrip(), file=sys.stderr)
-        print(f"(logs: {log} and {logs / 'action-server.log'})")
-        return code
+        servers.start()
+        asyncio.run(console.record_messages(sender_id=uuid.uuid4().hex, server_url=servers.rasa_url,
+                                            use_response_stream=False))
+        return 0
     except KeyboardInterrupt:
         return 0
     except RuntimeError as error:
-        print(f"The assistant did not start: {error}. See {logs / 'action-server.log'}.", file=sys.stderr)
+        print(f"The assistant did not start: {error}. See {logs}/rasa.log and action-server.log.",
+              file=sys.stderr)
         return 1
     finally:
         servers.stop()
+        print(f"(logs: {logs / 'rasa.log'} and {logs / 'action-server.log'})")
 
 
 def train(args: argparse.Namespace, settings: bot_settings.Settings) -> int:
