@@ -8,6 +8,12 @@ at the last turn, the growth per earlier turn (least-squares slope over turns 2.
 of all turns; wall time and this process's CPU time (the CPU time is the steadier on a shared
 machine: the action server's work is not in it).
 
+`--rest` sends each message as the REST channel's POST /webhooks/rest/webhook through the Rasa
+server's own Sanic app (built as `rasa run` builds it, with credentials.yml's channels and the
+HTTP API), driven in this process over ASGI: the channel's checks, the sender's keyed hash, the
+rate limit and Sanic's request and response are then in the figures and the profile; only the
+socket is not.
+
 `--ab NAME` compares an optimisation on and off in the same process: conversations alternate
 between the two arms (on, off, off, on, ...), and the output gives each figure's ratio on/off.
 `--off NAME` turns an optimisation off for the whole run. `--profile FILE` writes a cProfile of
@@ -21,14 +27,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import json
 import logging
 import os
 import statistics
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Awaitable, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from bot.tooling.bench.clients import MESSAGES
 from bot.tooling.quiet import quiet_warnings
@@ -117,25 +124,73 @@ def count_action_calls() -> None:
     RemoteAction.run = counted
 
 
-async def converse(agent: object, sender: str, turns: int) -> Tuple[List[float], List[float], List[int]]:
-    """One conversation of `turns` turns: ms per turn (wall, CPU) and the turns calling an action."""
+# One turn: (sender, text) -> the replies.
+Turn = Callable[[str, str], Awaitable[List[Dict[str, object]]]]
+
+
+def agent_turn(agent: object) -> Turn:
+    """A turn handed straight to the agent, as Rasa's channels hand it."""
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
+    async def turn(sender: str, text: str) -> List[Dict[str, object]]:
+        output = CollectingOutputChannel()
+        await agent.handle_message(UserMessage(text, output, sender))  # type: ignore[attr-defined]
+        return output.messages
+
+    return turn
+
+
+async def rest_turn(agent: object) -> Turn:
+    """A turn POSTed to the REST channel of the Rasa server's Sanic app, over ASGI in this process."""
+    from rasa.core.run import configure_app, create_http_input_channels
+
+    app = configure_app(create_http_input_channels(None, str(PROJECT_ROOT / "credentials.yml")),
+                        enable_api=True, auth_token="turn-profile", endpoints=None)
+    app.ctx.agent = agent
+    await app._startup()  # what Sanic does before serving: routes and signals finalised
+
+    async def turn(sender: str, text: str) -> List[Dict[str, object]]:
+        body = json.dumps({"sender": sender, "message": text}).encode()
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+                 "scheme": "http", "path": "/webhooks/rest/webhook", "raw_path": b"/webhooks/rest/webhook",
+                 "query_string": b"", "root_path": "", "client": ("127.0.0.1", 50000),
+                 "server": ("127.0.0.1", 5005),
+                 "headers": [(b"host", b"localhost"), (b"content-type", b"application/json"),
+                             (b"content-length", str(len(body)).encode())]}
+        sent: List[Dict[str, object]] = []
+        messages = [{"type": "http.request", "body": body, "more_body": False}]
+
+        async def receive() -> Dict[str, object]:
+            return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+        async def send(message: Dict[str, object]) -> None:
+            sent.append(message)
+
+        await app(scope, receive, send)
+        status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+        reply = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")  # type: ignore[misc]
+        if status != 200:
+            raise RuntimeError(f"REST turn answered {status}: {reply[:200]!r}")
+        return json.loads(reply)
+
+    return turn
+
+
+async def converse(turn: Turn, sender: str, turns: int) -> Tuple[List[float], List[float], List[int]]:
+    """One conversation of `turns` turns: ms per turn (wall, CPU) and the turns calling an action."""
     wall: List[float] = []
     cpu: List[float] = []
     action_turns: List[int] = []
-    for turn in range(turns):
-        output = CollectingOutputChannel()
-        message = UserMessage(MESSAGES[turn % len(MESSAGES)], output, sender)
+    for i in range(turns):
         calls = ACTION_CALLS[0]
         start, start_cpu = time.perf_counter(), time.process_time()
-        await agent.handle_message(message)  # type: ignore[attr-defined]
+        replies = await turn(sender, MESSAGES[i % len(MESSAGES)])
         wall.append((time.perf_counter() - start) * 1000)
         cpu.append((time.process_time() - start_cpu) * 1000)
         if ACTION_CALLS[0] > calls:
-            action_turns.append(turn)
-        if not any(m.get("text") for m in output.messages):
-            raise RuntimeError(f"turn {turn + 1} of {sender} got no answer")
+            action_turns.append(i)
+        if not any(m.get("text") for m in replies):
+            raise RuntimeError(f"turn {i + 1} of {sender} got no answer")
     return wall, cpu, action_turns
 
 
@@ -153,19 +208,20 @@ async def profile(args: argparse.Namespace) -> Dict[str, Arm]:
     configure_structlog(logging.WARNING)  # as `rasa run --quiet`: no line per turn to print
     count_action_calls()
     agent = await load_agent(args.model)
+    turn = await rest_turn(agent) if args.rest else agent_turn(agent)
     toggles = switches()
     for name in args.off:
         toggles[name][1](agent)
     arms = {True: Arm(f"{args.ab} on" if args.ab else "as configured"), False: Arm(f"{args.ab} off")}
     for i in range(args.warmup):
-        await converse(agent, f"warmup-{i}", min(args.turns, len(MESSAGES)))
+        await converse(turn, f"warmup-{i}", min(args.turns, len(MESSAGES)))
     profiler = cProfile.Profile() if args.profile else None
     for i, on in enumerate(order(args.conversations) if args.ab else [True] * args.conversations):
         if args.ab:
             toggles[args.ab][0 if on else 1](agent)
         if profiler:
             profiler.enable()
-        wall, cpu, action_turns = await converse(agent, f"profile-{i}-{'on' if on else 'off'}", args.turns)
+        wall, cpu, action_turns = await converse(turn, f"profile-{i}-{'on' if on else 'off'}", args.turns)
         if profiler:
             profiler.disable()
         arms[on].wall.append(wall)
@@ -205,6 +261,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--warmup", type=int, default=1, help="conversations before measuring (default 1)")
     parser.add_argument("--ab", metavar="NAME", help="alternate conversations with NAME on and off")
     parser.add_argument("--off", metavar="NAME", action="append", default=[], help="NAME off for the run")
+    parser.add_argument("--rest", action="store_true",
+                        help="each turn a POST to the REST channel of the server's Sanic app (over ASGI)")
     parser.add_argument("--profile", metavar="FILE", help="write a cProfile of the measured turns")
     args = parser.parse_args(argv)
     quiet_warnings()
@@ -212,7 +270,8 @@ def main(argv: Optional[List[str]] = None) -> None:
         if name not in switches():
             parser.error(f"unknown optimisation {name!r}; known: {names}")
     with tempfile.TemporaryDirectory(prefix="turn-profile-") as tmp:
-        settings = isolated_settings(Path(tmp))
+        # As make bench: the per-sender rate limit lifted (this loop is the flood it stops).
+        settings = replace(isolated_settings(Path(tmp)), messages_per_minute=10**6)
         servers = Servers(settings, log_dir=Path(tmp) / "logs")
         try:
             servers.start_action_server()  # only the action server: Rasa runs here, in this process
