@@ -14,6 +14,12 @@ HTTP API), driven in this process over ASGI: the channel's checks, the sender's 
 rate limit and Sanic's request and response are then in the figures and the profile; only the
 socket is not.
 
+`--phases` prints the CPU time per turn of each part of a turn (the tracker store's reads, marks,
+inserts and commits, each NLU component, each policy, the action server calls, ...): each part's
+functions timed with this process's CPU clock, a part called inside another counted in its own
+row only; what is not in a row is in "the rest of Rasa's turn" or, outside Rasa's
+handle_message, in Sanic, ASGI and the channel.
+
 `--ab NAME` compares an optimisation on and off in the same process: conversations alternate
 between the two arms (on, off, off, on, ...), and the output gives each figure's ratio on/off.
 `--off NAME` turns an optimisation off for the whole run. `--profile FILE` writes a cProfile of
@@ -27,6 +33,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import functools
+import inspect
 import json
 import logging
 import os
@@ -128,6 +136,94 @@ def count_action_calls() -> None:
 Turn = Callable[[str, str], Awaitable[List[Dict[str, object]]]]
 
 
+class Phases:
+    """CPU seconds per part of a turn; `time(owner, name, label)` wraps a function (before the
+    agent is loaded: Rasa's graph nodes keep the component functions they found)."""
+
+    def __init__(self) -> None:
+        self.seconds: Dict[str, float] = {}
+        self._inner: List[float] = []  # per open call, the time of the calls timed inside it
+
+    def _add(self, label: str, started: float) -> None:
+        spent = time.process_time() - started
+        self.seconds[label] = self.seconds.get(label, 0.0) + spent - self._inner.pop()
+        if self._inner:
+            self._inner[-1] += spent
+
+    def time(self, owner: object, name: str, label: str) -> None:
+        function = getattr(owner, name)
+        if inspect.iscoroutinefunction(function):
+            @functools.wraps(function)
+            async def timed_async(*args: object, **kwargs: object) -> object:
+                started = time.process_time()
+                self._inner.append(0.0)
+                try:
+                    return await function(*args, **kwargs)
+                finally:
+                    self._add(label, started)
+            wrapper: Callable[..., object] = timed_async
+        else:
+            @functools.wraps(function)
+            def timed(*args: object, **kwargs: object) -> object:
+                started = time.process_time()
+                self._inner.append(0.0)
+                try:
+                    return function(*args, **kwargs)
+                finally:
+                    self._add(label, started)
+            wrapper = timed
+        static = isinstance(vars(owner).get(name), staticmethod) if isinstance(owner, type) else False
+        setattr(owner, name, staticmethod(wrapper) if static else wrapper)
+
+    def wrap_turn_parts(self) -> None:
+        import sqlalchemy.orm
+        from rasa.core.actions.action import RemoteAction
+        from rasa.core.policies.ensemble import DefaultPolicyPredictionEnsemble
+        from rasa.core.policies.memoization import MemoizationPolicy
+        from rasa.core.policies.policy import Policy
+        from rasa.core.policies.rule_policy import RulePolicy
+        from rasa.core.processor import MessageProcessor
+        from rasa.shared.core.trackers import DialogueStateTracker
+
+        import bot.channels.rest as rest
+        from bot.nlu.intent_classifier import TfidfIntentClassifier
+        from bot.nlu.lemma_tokenizer import LemmaTokenizer
+        from bot.nlu.red_flag_detector import RedFlagDetector
+        from bot.responses import ClinicResponseGenerator
+        from bot.storage.tracker_store import ConfiguredSQLTrackerStore as Store
+
+        for owner, name, label in [
+            (Store, "retrieve", "tracker store: retrieve (the rest: kept tracker or read)"),
+            (Store, "_insert", "tracker store: save (the INSERT, the rest)"),
+            (Store, "_mark", "tracker store: the table's mark (3 a turn; opens the connection)"),
+            (Store, "_row", "tracker store: event rows (as_dict, json)"),
+            (sqlalchemy.orm.Session, "commit", "tracker store: commit"),
+            (TfidfIntentClassifier, "process", "NLU: TF-IDF intent classifier"),
+            (RedFlagDetector, "process", "NLU: red-flag detector"),
+            (LemmaTokenizer, "process", "NLU: lemma tokenizer"),
+            (RulePolicy, "predict_action_probabilities", "policy: RulePolicy (the rest)"),
+            (RulePolicy, "_get_possible_keys", "policy: RulePolicy's rule lookup"),
+            (Policy, "_prediction_states", "policy: states (both policies)"),
+            (MemoizationPolicy, "predict_action_probabilities", "policy: MemoizationPolicy"),
+            (DefaultPolicyPredictionEnsemble, "combine_predictions_from_kwargs", "policy: ensemble"),
+            (RemoteAction, "run", "action server calls"),
+            (ClinicResponseGenerator, "generate", "NLG (clinic responses)"),
+            (DialogueStateTracker, "copy", "tracker copy before each action"),
+            (rest, "conversation_id", "channel: sender hash"),
+            (MessageProcessor, "handle_message", "the rest of Rasa's turn (processor, graph, events, lock)"),
+        ]:
+            self.time(owner, name, label)
+
+    def report(self, turns: int, total: float) -> str:
+        lines = [f"{'CPU per turn':64} {'ms':>6} {'share':>6}"]
+        outside = total - sum(self.seconds.values())
+        for label, seconds in sorted([*self.seconds.items(), ("Sanic, ASGI, the channel", outside)],
+                                     key=lambda item: -item[1]):
+            lines.append(f"  {label:62} {seconds / turns * 1000:6.2f} {seconds / total:6.0%}")
+        lines.append(f"  {'total':62} {total / turns * 1000:6.2f}")
+        return "\n".join(lines)
+
+
 def agent_turn(agent: object) -> Turn:
     """A turn handed straight to the agent, as Rasa's channels hand it."""
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -207,6 +303,9 @@ async def profile(args: argparse.Namespace) -> Dict[str, Arm]:
 
     configure_structlog(logging.WARNING)  # as `rasa run --quiet`: no line per turn to print
     count_action_calls()
+    phases = Phases() if args.phases else None
+    if phases:
+        phases.wrap_turn_parts()
     agent = await load_agent(args.model)
     turn = await rest_turn(agent) if args.rest else agent_turn(agent)
     toggles = switches()
@@ -215,6 +314,8 @@ async def profile(args: argparse.Namespace) -> Dict[str, Arm]:
     arms = {True: Arm(f"{args.ab} on" if args.ab else "as configured"), False: Arm(f"{args.ab} off")}
     for i in range(args.warmup):
         await converse(turn, f"warmup-{i}", min(args.turns, len(MESSAGES)))
+    if phases:
+        phases.seconds.clear()
     profiler = cProfile.Profile() if args.profile else None
     for i, on in enumerate(order(args.conversations) if args.ab else [True] * args.conversations):
         if args.ab:
@@ -229,6 +330,9 @@ async def profile(args: argparse.Namespace) -> Dict[str, Arm]:
         arms[on].action_turns.append(action_turns)
     if profiler:
         profiler.dump_stats(args.profile)
+    if phases:
+        cpu = [t for arm in arms.values() for run in arm.cpu for t in run]
+        print(phases.report(len(cpu), sum(cpu) / 1000))
     return {arm.name: arm for arm in arms.values() if arm.wall}
 
 
@@ -263,6 +367,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--off", metavar="NAME", action="append", default=[], help="NAME off for the run")
     parser.add_argument("--rest", action="store_true",
                         help="each turn a POST to the REST channel of the server's Sanic app (over ASGI)")
+    parser.add_argument("--phases", action="store_true", help="print the CPU time per turn of each part of a turn")
     parser.add_argument("--profile", metavar="FILE", help="write a cProfile of the measured turns")
     args = parser.parse_args(argv)
     quiet_warnings()
