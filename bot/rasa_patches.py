@@ -289,6 +289,9 @@ def _applied_events_patch(original: Callable[..., List[Any]]) -> Callable[..., L
     return applied_events
 
 
+MAX_RULE_KEYS = 20_000  # rules whose reversed states `rule_keys` keeps (this model has ~400)
+
+
 def _rule_keys_patch(original: Callable[..., Any]) -> Callable[..., Any]:
     from rasa.core.policies.rule_policy import SHOULD_NOT_BE_SET, RulePolicy
     from rasa.shared.core.constants import PREVIOUS_ACTION, USER
@@ -308,6 +311,8 @@ def _rule_keys_patch(original: Callable[..., Any]) -> Callable[..., Any]:
     def rule_steps(key: Text) -> List[Step]:
         found = steps.get(key)
         if found is None:
+            if len(steps) >= MAX_RULE_KEYS:  # models reloaded with other rules: start again
+                steps.clear()
             found = steps[key] = [(rule_state, rule_state.get(PREVIOUS_ACTION), required(rule_state))
                                   for rule_state in reversed(RulePolicy._rule_key_to_state(key))]
         return found
