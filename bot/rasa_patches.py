@@ -34,6 +34,25 @@ Measured in docs/BENCHMARKS.md, "Per-turn cost (issue 17)"; `python -m bot.tooli
   continues it with the events appended since, with Rasa's own loop body; when the events were
   replaced or shifted, or a new form appears among the new events (its name changes how earlier
   ones read), it walks them all again, as Rasa does.
+- `rule_keys`: RulePolicy finds the rules that fit the conversation (`_get_possible_keys`) by
+  filtering all its ~370 rules against every past state, newest first, twice per prediction:
+  at turn 50 some 40,000 checks, nearly all of them on states older than any rule is long
+  (a check that always passes) or on no rule left at all. The patch stops when no rule is left
+  or when every rule left is shorter than the states already checked (from there Rasa's check
+  passes every rule unchanged), and reads each rule's states once reversed instead of at every
+  check, first comparing the action and intent names a rule state requires (where they differ,
+  Rasa's full comparison fails too); the rules found are the same set.
+- `graph_runner`: each turn Rasa runs its NLU graph once and its policy graph about twice, each
+  time through `dask.get`, which orders the graph, pickles each task's arguments and fires it
+  through a one-worker pool, all in Python: about a tenth of a turn. The patch runs the same
+  nodes, in the order dask's own `dask.order.order` gives (worked out once per graph, targets
+  and inputs), each once, with the same arguments (an output, or the name itself when nothing
+  provides it, as dask passes it), and returns the same results; errors propagate as from dask.
+- `debug_states`: before each rule lookup RulePolicy formats every past state of the conversation
+  as text (`format_tracker_states`) for one debug log entry, and deep-copies it, also when debug
+  logging is off and the entry is dropped. On RulePolicy only (Rasa's only caller), the patch
+  returns an empty text instead when Rasa's structlog set-up would drop the entry (its
+  `filter_by_level`, the rule policy's logger not at DEBUG); with `--debug` the text is the same.
 """
 from __future__ import annotations
 
@@ -55,14 +74,18 @@ TARGET_RASA = "3.6.21"
 class _Patch:
     """One function of Rasa replaced by a faster one; `revert` puts Rasa's back (for A/B runs)."""
 
-    def __init__(self, owner: type, attribute: str, make: Callable[[Any], Any]) -> None:
+    def __init__(self, owner: type, attribute: str, make: Callable[[Any], Any],
+                 inherited_from: Optional[type] = None) -> None:
+        # inherited_from: the class that defines the function, when the patch goes on a subclass
+        # (only that subclass's calls get it); revert then removes it from the subclass.
         self.owner, self.attribute, self.make = owner, attribute, make
-        self.original = owner.__dict__[attribute]
+        self.inherited = inherited_from is not None
+        self.original = (inherited_from or owner).__dict__[attribute]
         self.replacement: Optional[Any] = None
 
     @property
     def applied(self) -> bool:
-        return self.replacement is not None and self.owner.__dict__[self.attribute] is self.replacement
+        return self.replacement is not None and self.owner.__dict__.get(self.attribute) is self.replacement
 
     def apply(self) -> None:
         if not self.applied:
@@ -70,7 +93,10 @@ class _Patch:
             setattr(self.owner, self.attribute, self.replacement)
 
     def revert(self) -> None:
-        setattr(self.owner, self.attribute, self.original)
+        if not self.inherited:
+            setattr(self.owner, self.attribute, self.original)
+        elif self.attribute in self.owner.__dict__:
+            delattr(self.owner, self.attribute)
 
 
 def _validator_patch(original: Callable[..., bool]) -> Callable[..., bool]:
@@ -263,8 +289,123 @@ def _applied_events_patch(original: Callable[..., List[Any]]) -> Callable[..., L
     return applied_events
 
 
+MAX_RULE_KEYS = 20_000  # rules whose reversed states `rule_keys` keeps (this model has ~400)
+
+
+def _rule_keys_patch(original: Callable[..., Any]) -> Callable[..., Any]:
+    from rasa.core.policies.rule_policy import SHOULD_NOT_BE_SET, RulePolicy
+    from rasa.shared.core.constants import PREVIOUS_ACTION, USER
+
+    rasas_check = RulePolicy.__dict__["_is_rule_applicable"]
+    # Per rule, newest state first: (the state, its previous action, the names it requires).
+    Step = Tuple[Any, Any, Tuple[Tuple[Text, Text, Text], ...]]
+    steps: Dict[Text, List[Step]] = {}
+
+    def required(rule_state: Any) -> Tuple[Tuple[Text, Text, Text], ...]:
+        """The action and intent names the state must have: a rule state whose value is set (not
+        SHOULD_NOT_BE_SET) fails Rasa's `_does_rule_match_state` wherever the conversation's differs."""
+        return tuple((part, name, value) for part in (PREVIOUS_ACTION, USER)
+                     for name, value in rule_state.get(part, {}).items()
+                     if isinstance(value, str) and value and value != SHOULD_NOT_BE_SET)
+
+    def rule_steps(key: Text) -> List[Step]:
+        found = steps.get(key)
+        if found is None:
+            if len(steps) >= MAX_RULE_KEYS:  # models reloaded with other rules: start again
+                steps.clear()
+            found = steps[key] = [(rule_state, rule_state.get(PREVIOUS_ACTION), required(rule_state))
+                                  for rule_state in reversed(RulePolicy._rule_key_to_state(key))]
+        return found
+
+    @functools.wraps(original)
+    def _get_possible_keys(self: Any, lookup: Dict[Text, Text], states: List[Any]) -> Any:
+        if type(self)._is_rule_applicable is not rasas_check:  # a subclass's own check
+            return original(self, lookup, states)
+        match = self._does_rule_match_state
+        possible = {key: rule_steps(key) for key in lookup}
+        for i, state in enumerate(reversed(states)):
+            if not possible or all(i >= len(rule) for rule in possible.values()):
+                break  # nothing left, or Rasa's check passes every rule left from here on
+            current_previous_action = state.get(PREVIOUS_ACTION)
+            kept = {}
+            for key, rule in possible.items():  # Rasa's _is_rule_applicable (3.6.21), inline
+                if i >= len(rule):
+                    kept[key] = rule
+                    continue
+                rule_state, rule_previous_action, names = rule[i]
+                if not rule_previous_action and not current_previous_action:
+                    kept[key] = rule
+                elif not rule_previous_action or not current_previous_action:
+                    continue
+                elif all(state.get(part, {}).get(name) == value for part, name, value in names) \
+                        and match(rule_state, state):
+                    kept[key] = rule
+            possible = kept
+        return set(possible)
+
+    return _get_possible_keys
+
+
+def _graph_runner_patch(original: Callable[..., Dict[Text, Any]]) -> Callable[..., Dict[Text, Any]]:
+    import dask.order
+    from rasa.engine.exceptions import GraphRunError
+
+    rasas_logger = logging.getLogger("rasa.engine.runner.dask")
+
+    @functools.wraps(original)
+    def run(self: Any, inputs: Optional[Dict[Text, Any]] = None,
+            targets: Optional[List[Text]] = None) -> Dict[Text, Any]:
+        run_targets = targets if targets else self._graph_schema.target_names
+        plans = self.__dict__.setdefault("_rasa_patches_plans", {})
+        plan_key = (tuple(run_targets), tuple(inputs or ()))
+        plan = plans.get(plan_key)
+        if plan is None:
+            # The graph Rasa builds (with the inputs' names), in dask's order: each node's
+            # callable and what it needs.
+            graph = self._build_dask_graph(self._graph_schema.minimal_graph_schema(run_targets))
+            self._add_inputs_to_graph(dict.fromkeys(inputs or (), None), graph)
+            priority = dask.order.order(graph)
+            plan = plans[plan_key] = [
+                (name, graph[name][0], [(need, need in graph) for need in graph[name][1:]])
+                for name in sorted(graph, key=priority.__getitem__) if name not in (inputs or {})]
+        if inputs:
+            self._add_inputs_to_graph(inputs, {name: None for name, _, _ in plan})  # Rasa's clash check
+        rasas_logger.debug("Running graph with inputs: %s, targets: %s and %s.", inputs, targets,
+                           self._execution_context)
+        values: Dict[Text, Any] = {name: (name, value) for name, value in (inputs or {}).items()}
+        try:
+            for name, node, needs in plan:
+                values[name] = node(*[values[need] if known else need for need, known in needs])
+        except RuntimeError as e:
+            raise GraphRunError("Error running runner.") from e
+        return dict(values[target] for target in run_targets)
+
+    return run
+
+
+def _debug_states_patch(original: staticmethod) -> staticmethod:
+    import structlog
+
+    format_states = original.__func__
+    rule_policy_logger = logging.getLogger("rasa.core.policies.rule_policy")
+
+    @functools.wraps(format_states)
+    def format_tracker_states(states: List[Any]) -> Text:
+        # Rasa's structlog setup drops a debug entry when the calling module's logger is not
+        # enabled for DEBUG (`filter_by_level`); only then is the text not needed.
+        if structlog.stdlib.filter_by_level in structlog.get_config()["processors"] and \
+                not rule_policy_logger.isEnabledFor(logging.DEBUG):
+            return ""
+        return format_states(states)
+
+    return staticmethod(format_tracker_states)
+
+
 def _patches() -> Dict[str, _Patch]:
     from rasa.core.actions.action import RemoteAction
+    from rasa.core.policies.policy import Policy
+    from rasa.core.policies.rule_policy import RulePolicy
+    from rasa.engine.runner.dask import DaskGraphRunner
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import Event
     from rasa.shared.core.trackers import DialogueStateTracker
@@ -274,6 +415,9 @@ def _patches() -> Dict[str, _Patch]:
         "event_types": _Patch(Event, "resolve_by_type", _event_types_patch),
         "states": _Patch(Domain, "states_for_tracker_history", _states_patch),
         "applied_events": _Patch(DialogueStateTracker, "applied_events", _applied_events_patch),
+        "rule_keys": _Patch(RulePolicy, "_get_possible_keys", _rule_keys_patch),
+        "graph_runner": _Patch(DaskGraphRunner, "run", _graph_runner_patch),
+        "debug_states": _Patch(RulePolicy, "format_tracker_states", _debug_states_patch, inherited_from=Policy),
     }
 
 
@@ -282,7 +426,7 @@ def _all() -> Dict[str, _Patch]:
     return _patches()
 
 
-PATCHES = ("validator", "event_types", "states", "applied_events")
+PATCHES = ("validator", "event_types", "states", "applied_events", "rule_keys", "graph_runner", "debug_states")
 
 
 def signature(name: str) -> inspect.Signature:

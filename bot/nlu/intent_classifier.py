@@ -14,6 +14,7 @@ import re
 from typing import Any, Dict, List, Optional, Sequence, Text, Type
 
 import numpy as np
+from scipy import sparse
 import skops.io as sio
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -157,7 +158,11 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         return messages
 
     def _predict(self, texts: List[str]) -> np.ndarray:
-        return self.clf.predict_proba(texts)
+        """`self.clf.predict_proba(texts)`, the same computation without the FeatureUnion's
+        joblib round (a `Parallel` of one job for every message: ~0.2 of its ~0.95 ms)."""
+        features = self.clf.named_steps["features"]
+        matrix = sparse.hstack([vectorizer.transform(texts) for _, vectorizer in features.transformer_list])
+        return self.clf.named_steps["regression"].predict_proba(matrix.tocsr())
 
     def _set_intent(self, message: Message, probabilities: np.ndarray) -> None:
         order = np.argsort(-probabilities, kind="stable")

@@ -129,6 +129,18 @@ def test_trained_classifier_predicts_the_intent(trained):
     assert sum(r["confidence"] for r in ranking) == pytest.approx(1.0)
 
 
+def test_prediction_is_bit_for_bit_the_pipelines(trained):
+    """_predict stacks the two vectorizers itself (no joblib): exactly sklearn's Pipeline result."""
+    import numpy as np
+
+    _, _, tokenize, classifier = trained
+    texts = [classifier._lemmas(m) for m in tokenize("my leg is hurting", "hello there", "bye bye",
+                                                      "pain in my legs and hello", "zzz")]
+    assert np.array_equal(classifier._predict(texts), classifier.clf.predict_proba(texts))
+    for text in texts:
+        assert np.array_equal(classifier._predict([text]), classifier.clf.predict_proba([text]))
+
+
 def test_features_are_word_and_character_ngrams_of_the_lemmas(trained):
     _, _, _, classifier = trained
     words, chars = (vectorizer for _, vectorizer in classifier.clf.named_steps["features"].transformer_list)

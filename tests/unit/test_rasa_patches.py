@@ -96,6 +96,10 @@ SIGNATURES = {
               " ignore_rule_only_turns: bool = False, rule_only_data: Optional[Dict[str, Any]] = None)"
               " -> List[Dict[str, MutableMapping[str, Union[str, Tuple[Union[float, str], ...]]]]]",
     "applied_events": "(self) -> List[rasa.shared.core.events.Event]",
+    "rule_keys": "(self, lookup: 'Dict[Text, Text]', states: 'List[State]') -> 'Set[Text]'",
+    "graph_runner": "(self, inputs: 'Optional[Dict[Text, Any]]' = None,"
+                    " targets: 'Optional[List[Text]]' = None) -> 'Dict[Text, Any]'",
+    "debug_states": "(states: 'List[Dict]') -> 'Text'",
 }
 
 
@@ -215,3 +219,144 @@ def test_every_rasa_process_keeps_jax_out_before_rasa_starts(monkeypatch):
     monkeypatch.setattr(sys, "argv", list(sys.argv))
     quiet.main(["rasa", "run"])
     assert calls == ["jax out", "rasa"]
+
+
+def rules_from(states):
+    """Rule keys as RulePolicy stores them (json of its states), cut from a conversation's states:
+    every window of 1 to 4 states, also with a feature dropped, a slot that must not be set, and
+    a conversation start, so rules match, fail and run out at every depth."""
+    import json
+
+    from rasa.core.policies.rule_policy import SHOULD_NOT_BE_SET
+    from rasa.shared.core.constants import PREVIOUS_ACTION, SLOTS
+
+    rules = set()
+    for end in range(1, len(states) + 1):
+        for length in range(1, 5):
+            window = copy.deepcopy(states[max(0, end - length):end])
+            rules.add(json.dumps(window))
+            if window[0].get(PREVIOUS_ACTION):
+                rules.add(json.dumps([{}] + window[1:]))  # conversation_start: true
+            last = window[-1]
+            for part in list(last):
+                rules.add(json.dumps(window[:-1] + [{k: v for k, v in last.items() if k != part}]))
+            rules.add(json.dumps(window[:-1] + [{**last, SLOTS: {"emergency_advised": SHOULD_NOT_BE_SET}}]))
+    return sorted(rules)
+
+
+def test_the_rules_that_fit_are_the_same_after_every_event(patched, domain):
+    """RulePolicy's rules that fit the conversation, for every state history of a test
+    conversation against rules cut from it, equal Rasa's own filter's."""
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    tracker = DialogueStateTracker("patient", domain.slots)
+    histories = []
+    for event in conversation_events():
+        tracker.update(event, domain)
+        histories.append(tracker.past_states(domain))
+    lookup = dict.fromkeys(rules_from(histories[-1]), "utter_greet")
+    policy = RulePolicy.__new__(RulePolicy)  # the filter reads no configuration
+    found = []
+    for states in histories:
+        fast = policy._get_possible_keys(lookup, states)
+        rasa_patches.revert("rule_keys")
+        assert fast == policy._get_possible_keys(lookup, states)
+        rasa_patches.apply("rule_keys")
+        found.append(len(fast))
+    assert max(found) > 0 and min(found) < len(lookup)  # some rules fit, some do not
+
+
+def graph_runner(tmp_path):
+    """A small graph like Rasa's: an input, a chain, two branches joined, a node whose input is
+    not provided (dask passes its name)."""
+    from rasa.engine.graph import ExecutionContext, GraphComponent, GraphSchema, SchemaNode
+    from rasa.engine.runner.dask import DaskGraphRunner
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+
+    class Step(GraphComponent):
+        calls = []
+
+        @classmethod
+        def create(cls, config, model_storage, resource, execution_context):
+            return cls(config)
+
+        def __init__(self, config):
+            self.label = config["label"]
+
+        def run(self, **inputs):
+            Step.calls.append(self.label)
+            if inputs.get("x") == "fail":
+                raise RuntimeError("failed")
+            return [self.label, {k: inputs[k] for k in sorted(inputs)}]
+
+    def node(label, needs, target=False):
+        return SchemaNode(needs=needs, uses=Step, constructor_name="create", fn="run",
+                          config={"label": label}, is_target=target)
+
+    schema = GraphSchema({
+        "a": node("a", {"x": "__input__"}),
+        "b": node("b", {"x": "a"}),
+        "c": node("c", {"x": "a", "y": "__input__"}),
+        "d": node("d", {"x": "b", "y": "c"}, target=True),
+        "e": node("e", {"x": "missing"}, target=True),
+    })
+    return DaskGraphRunner(schema, LocalModelStorage(tmp_path), ExecutionContext(schema, "test")), Step
+
+
+def test_the_graph_runs_the_same_nodes_in_the_same_order_with_the_same_results(patched, tmp_path):
+    from rasa.engine.exceptions import GraphComponentException, GraphRunError
+
+    runner, step = graph_runner(tmp_path)
+    for inputs, targets in [({"__input__": 1}, ["d"]), ({"__input__": "two"}, None), ({"__input__": 3}, ["b", "c"])]:
+        results = []
+        for arm in ("patched", "rasa", "patched again"):
+            if arm == "rasa":
+                rasa_patches.revert("graph_runner")
+            step.calls.clear()
+            try:
+                outcome = runner.run(inputs, targets)
+            except GraphRunError as error:  # "missing" has no output: both refuse the same way
+                outcome = (type(error).__name__, str(error))
+            results.append((outcome, list(step.calls)))
+            rasa_patches.apply("graph_runner")
+        assert results[0] == results[1] == results[2], (inputs, targets)
+    for _arm in ("patched", "rasa"):  # an error in a node: the same exception, its cause kept
+        with pytest.raises(GraphComponentException, match="Error running graph component for node a") as raised:
+            runner.run({"__input__": "fail"}, ["b"])
+        assert str(raised.value.__cause__) == "failed"
+        rasa_patches.revert("graph_runner")
+    with pytest.raises(GraphRunError, match="clashes with a node name"):
+        runner.run({"__input__": "a"}, ["b"])
+    rasa_patches.apply("graph_runner")
+    with pytest.raises(GraphRunError, match="clashes with a node name"):
+        runner.run({"__input__": "a"}, ["b"])
+
+
+def test_rule_states_are_formatted_whenever_the_debug_entry_is_kept(patched):
+    """RulePolicy's states as text, for its debug entry: the same text whenever the entry is
+    logged; none when Rasa's structlog set-up drops it."""
+    import logging
+
+    import structlog
+    from rasa.core.policies.policy import Policy
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    states = [{}, {"prev_action": {"action_name": "action_listen"}, "user": {"intent": "greet"}}]
+    text = Policy.format_tracker_states(states)
+    assert text and "greet" in text
+    saved, logger = structlog.get_config(), logging.getLogger("rasa.core.policies.rule_policy")
+    level = logger.level
+    try:
+        structlog.reset_defaults()  # not configured: every entry is printed
+        assert RulePolicy.format_tracker_states(states) == text
+        structlog.configure(processors=[structlog.stdlib.filter_by_level, *saved["processors"]])
+        logger.setLevel(logging.DEBUG)  # `rasa run --debug`
+        assert RulePolicy.format_tracker_states(states) == text
+        logger.setLevel(logging.INFO)  # `rasa run`: the entry is dropped
+        assert RulePolicy.format_tracker_states(states) == ""
+        assert Policy.format_tracker_states(states) == text  # only RulePolicy's lookup changes
+        rasa_patches.revert("debug_states")
+        assert RulePolicy.format_tracker_states(states) == text
+    finally:
+        structlog.configure(**saved)
+        logger.setLevel(level)

@@ -157,3 +157,34 @@ def test_without_keeping_every_turn_reads_the_database(replicas):
     asyncio.run(conversation())
     assert reads == ["patient", "patient"]
     assert texts(stored("patient")) == ["hello", "thanks"]
+
+
+def test_the_rows_written_are_those_rasas_own_store_writes(tmp_path, monkeypatch):
+    """A turn's rows go in as one INSERT, with the columns and values Rasa's SQLTrackerStore
+    (3.6.21) writes row by row."""
+    import sqlalchemy as sa
+
+    def rows(store):
+        with store.engine.connect() as connection:
+            table = store.SQLEvent.__table__
+            return [tuple(row) for row in connection.execute(sa.select(table).order_by(table.c.id))]
+
+    events = [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
+              UserUttered("hi", {"name": "greet", "confidence": 1.0}), ActionExecuted("utter_greet"),
+              ActionExecuted("action_listen")]
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/ours.db")
+    ours = ConfiguredSQLTrackerStore(domain=DOMAIN)
+    rasas = SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "rasas.db"))
+    try:
+        for store in (ours, rasas):
+            tracker = store.init_tracker("patient")
+            for event in events:
+                tracker.update(event)
+            asyncio.run(store.save(tracker))
+        assert rows(ours) == rows(rasas)
+        assert len(rows(ours)) == len(events)
+        asyncio.run(ours.save(tracker))  # nothing new: no row, no empty INSERT
+        assert len(rows(ours)) == len(events)
+    finally:
+        ours.engine.dispose()
+        rasas.engine.dispose()
