@@ -23,6 +23,7 @@ from typing import Dict, List, Optional, Tuple
 import yaml
 
 from bot.inbox.redact import PLACEHOLDERS, redact
+from bot.red_flags.catalogue import load_catalogue
 from bot.tooling.content_checks.examples import normalise
 from bot.tooling.content_checks.loader import ENTITY
 
@@ -124,10 +125,6 @@ def _end_of_examples(lines: List[str], intent: str) -> int:
 
 def missed_red_flag(text: str, flag: str, root: Path = ROOT) -> Written:
     """Add `text` to the red-flag corpus as a must-pass case of `flag` (the flag's own tier)."""
-    # Here, not at the top: importing bot.red_flags loads spaCy (and with it TensorFlow, seconds)
-    # for every `python -m bot` command; only this one needs the catalogue.
-    from bot.red_flags.catalogue import load_catalogue
-
     text = _clean(text)
     catalogue = load_catalogue(root / "data" / "red_flags.yml")
     ids = [f.id for f in catalogue.flags]
