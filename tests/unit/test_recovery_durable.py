@@ -8,7 +8,6 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -16,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import database, recovery
 from actions.recovery import ActionCheckin, ActionDeleteMyData, ActionStartCheckins, ActionStopCheckins
 from bot.recovery import delivery
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import Settings
 from bot.storage import Stores
 
 KEY = "test-key"
@@ -31,11 +30,6 @@ def settings(tmp_path, monkeypatch):
     monkeypatch.setenv("SENDER_HASH_KEY", KEY)
     monkeypatch.setattr(database, "clinic_zone", lambda: ZoneInfo("America/New_York"))
     return Settings(var_dir=tmp_path, sender_hash_key=KEY)
-
-
-@pytest.fixture
-def domain():
-    return Domain.load(str(PROJECT_ROOT / "domain.yml"))
 
 
 @pytest.fixture

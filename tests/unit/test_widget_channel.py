@@ -12,7 +12,6 @@ from http.server import ThreadingHTTPServer
 
 import pytest
 import yaml
-from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -42,11 +41,6 @@ def test_bad_input_gets_a_clear_error(data, problem):
 
 def test_a_patients_message_is_accepted():
     assert input_error({"message": "how long will my leg hurt?", "session_id": SESSION}) is None
-
-
-@pytest.fixture(scope="module")
-def domain():
-    return Domain.load(str(PROJECT_ROOT / "domain.yml"))
 
 
 def generated(domain, name):
