@@ -122,6 +122,15 @@ def migrated_sqlite(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
+def migrated_db(tmp_path, migrated_sqlite) -> Path:
+    """tmp_path/assistant.db, the database `Settings(var_dir=tmp_path)` uses, as a copy of the
+    migrated one: for tests about what is stored, not about migrating (those start empty)."""
+    path = tmp_path / "assistant.db"
+    shutil.copyfile(migrated_sqlite, path)
+    return path
+
+
+@pytest.fixture
 def stores(tmp_path, monkeypatch, migrated_sqlite):
     """The actions' stores on a throw-away SQLite database (a copy of the migrated one; Stores
     still checks the schema is at the head on first use)."""

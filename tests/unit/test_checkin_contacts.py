@@ -28,7 +28,7 @@ CONSENTED = {"recovery_consent": True, "surgery_date": SURGERY.isoformat()}
 
 
 @pytest.fixture
-def settings(tmp_path, monkeypatch):
+def settings(tmp_path, monkeypatch, migrated_db):
     monkeypatch.setattr(database, "clinic_zone", lambda: ZoneInfo("America/New_York"))
     return Settings(var_dir=tmp_path, sender_hash_key=KEY, twilio_account_sid="AC1", twilio_auth_token="t",
                     twilio_sms_number="+18442880000")

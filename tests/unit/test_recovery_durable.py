@@ -25,7 +25,7 @@ DAY_3 = datetime(2026, 12, 3, 15, 0, tzinfo=timezone.utc)  # 10:00 in New York
 
 
 @pytest.fixture
-def settings(tmp_path, monkeypatch):
+def settings(tmp_path, monkeypatch, migrated_db):
     monkeypatch.setenv("BOT_VAR_DIR", str(tmp_path))  # the tracker store reads the environment
     monkeypatch.setenv("SENDER_HASH_KEY", KEY)
     monkeypatch.setattr(database, "clinic_zone", lambda: ZoneInfo("America/New_York"))
