@@ -149,5 +149,27 @@ def stores(tmp_path, monkeypatch, migrated_sqlite):
 
 
 @pytest.fixture
+def action_server(settings, monkeypatch):
+    """Starts a fresh action server process on the module's `settings`: `action_server(now)`
+    gives it its own stores and its clock at `now`, as a restart forgets everything else, and
+    returns those stores (each closed at the end of the test at the latest)."""
+    from actions import database, recovery
+    from bot.storage import Stores
+
+    started = []
+
+    def start(now):
+        stores = Stores(settings)
+        started.append(stores)
+        monkeypatch.setattr(database, "stores", lambda: stores)
+        monkeypatch.setattr(recovery, "now", lambda: now)
+        return stores
+
+    yield start
+    for stores in started:
+        stores.close()
+
+
+@pytest.fixture
 def tracker_for():
     return make_tracker
