@@ -12,11 +12,14 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 
-# Before anything imports TensorFlow (spaCy and Rasa's components do): skops looks each of its
-# trusted types up across sys.modules when imported, ~5 s of CPU more after TensorFlow's thousands
-# of modules (bot/tooling/quiet.py does the same for every Rasa process).
+# Before anything imports TensorFlow (spaCy and Rasa's components do), as bot/tooling/quiet.py does
+# for every Rasa process: skops looks each of its trusted types up across sys.modules when
+# imported, ~5 s of CPU more after TensorFlow's thousands of modules; and TensorFlow would import
+# jax (~0.25 s here, 65 MB), which neither Rasa nor the project runs.
+from bot.rasa_patches import keep_jax_out  # noqa: E402
 from bot.tooling.quiet import import_skops_before_tensorflow  # noqa: E402
 
+keep_jax_out()
 import_skops_before_tensorflow()
 
 from rasa_sdk import Tracker  # noqa: E402
