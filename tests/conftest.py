@@ -12,11 +12,14 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 
-# Before anything imports TensorFlow (spaCy and Rasa's components do): skops looks each of its
-# trusted types up across sys.modules when imported, ~5 s of CPU more after TensorFlow's thousands
-# of modules (bot/tooling/quiet.py does the same for every Rasa process).
+# Before anything imports TensorFlow (spaCy and Rasa's components do), as bot/tooling/quiet.py does
+# for every Rasa process: skops looks each of its trusted types up across sys.modules when
+# imported, ~5 s of CPU more after TensorFlow's thousands of modules; and TensorFlow would import
+# jax (~0.25 s here, 65 MB), which neither Rasa nor the project runs.
+from bot.rasa_patches import keep_jax_out  # noqa: E402
 from bot.tooling.quiet import import_skops_before_tensorflow  # noqa: E402
 
+keep_jax_out()
 import_skops_before_tensorflow()
 
 from rasa_sdk import Tracker  # noqa: E402
@@ -61,11 +64,18 @@ def pytest_terminal_summary(terminalreporter):
 
 
 @pytest.fixture(scope="session")
-def domain_dict() -> Dict[str, Any]:
-    """The domain as rasa_sdk actions receive it."""
+def domain():
+    """The project's domain.yml as Rasa loads it, read once per run: Rasa validates the file's
+    schema on every load (~0.3 s each), and no test changes a Domain."""
     from rasa.shared.core.domain import Domain
 
-    return Domain.load(str(PROJECT_ROOT / "domain.yml")).as_dict()
+    return Domain.load(str(PROJECT_ROOT / "domain.yml"))
+
+
+@pytest.fixture(scope="session")
+def domain_dict(domain) -> Dict[str, Any]:
+    """The domain as rasa_sdk actions receive it."""
+    return domain.as_dict()
 
 
 @pytest.fixture
@@ -115,6 +125,15 @@ def migrated_sqlite(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
+def migrated_db(tmp_path, migrated_sqlite) -> Path:
+    """tmp_path/assistant.db, the database `Settings(var_dir=tmp_path)` uses, as a copy of the
+    migrated one: for tests about what is stored, not about migrating (those start empty)."""
+    path = tmp_path / "assistant.db"
+    shutil.copyfile(migrated_sqlite, path)
+    return path
+
+
+@pytest.fixture
 def stores(tmp_path, monkeypatch, migrated_sqlite):
     """The actions' stores on a throw-away SQLite database (a copy of the migrated one; Stores
     still checks the schema is at the head on first use)."""
@@ -130,6 +149,28 @@ def stores(tmp_path, monkeypatch, migrated_sqlite):
     monkeypatch.setattr(database, "stores", lambda: built)
     yield built
     built.close()
+
+
+@pytest.fixture
+def action_server(settings, monkeypatch):
+    """Starts a fresh action server process on the module's `settings`: `action_server(now)`
+    gives it its own stores and its clock at `now`, as a restart forgets everything else, and
+    returns those stores (each closed at the end of the test at the latest)."""
+    from actions import database, recovery
+    from bot.storage import Stores
+
+    started = []
+
+    def start(now):
+        stores = Stores(settings)
+        started.append(stores)
+        monkeypatch.setattr(database, "stores", lambda: stores)
+        monkeypatch.setattr(recovery, "now", lambda: now)
+        return stores
+
+    yield start
+    for stores in started:
+        stores.close()
 
 
 @pytest.fixture

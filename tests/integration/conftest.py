@@ -7,7 +7,8 @@ for CREATE DATABASE) and TEST_REDIS_URL.
 """
 import os
 import uuid
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import replace
 
 import pytest
 from needs import unavailable  # tests/, on the path
@@ -95,15 +96,48 @@ def checked_redis_url() -> str:
 
 
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory):
-    """The action server and the Rasa server, as `make run` starts them, for one test module."""
+def start_servers(tmp_path_factory):
+    """Starts the action server and the Rasa server as `make run` does, each time on a var/ of
+    their own: `start_servers(**fields)` replaces those fields of the isolated settings. What it
+    starts stops at the end of the test module."""
     from bot.tooling.servers import MODELS_DIR, Servers, isolated_settings
 
     if not any(MODELS_DIR.glob("*.tar.gz")):
         pytest.fail("no trained model: run `make train` first")
-    var_dir = tmp_path_factory.mktemp("var")
-    with Servers(isolated_settings(var_dir), log_dir=var_dir / "logs") as running:
+    with ExitStack() as started:
+        def start(**fields):
+            var_dir = tmp_path_factory.mktemp("var")
+            settings = replace(isolated_settings(var_dir), **fields)
+            return started.enter_context(Servers(settings, log_dir=var_dir / "logs"))
+
+        yield start
+
+
+@pytest.fixture(scope="module")
+def servers(start_servers):
+    """The action server and the Rasa server, as `make run` starts them, for one test module."""
+    return start_servers()
+
+
+@pytest.fixture(scope="module")
+def fake():
+    """A local fake of the providers' APIs (fake_providers.py) for one test module."""
+    from fake_providers import FakeProviders  # tests/integration/, on the path as this file's folder
+
+    with FakeProviders() as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def channel_servers(fake, start_servers):
+    """Starts the real servers with messaging channels on, each against `fake`:
+    `channel_servers(sender_hash_key, "sms", "telegram")` (every channel when none is named)."""
+    from fake_providers import CHANNELS
+
+    def start(sender_hash_key: str, *channels: str):
+        return start_servers(sender_hash_key=sender_hash_key, **fake.channel_settings(*(channels or CHANNELS)))
+
+    return start
 
 
 @pytest.fixture(scope="module")

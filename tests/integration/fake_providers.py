@@ -13,6 +13,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Dict, List, Optional
 from urllib.parse import parse_qs, urlparse
 
+# The credentials the tests configure the channels with and sign their webhooks with.
+SID, TOKEN = "AC" + "1" * 32, "twilio-auth-token"
+SMS_NUMBER, WHATSAPP_NUMBER = "+18442880000", "+18442880001"
+APP_SECRET, VERIFY_TOKEN = "meta-app-secret", "meta-verify-token"
+TELEGRAM_TOKEN, TELEGRAM_SECRET = "123456:TEST-token_abc", "telegram-secret_1"
+SLACK_SECRET = "slack-signing-secret"
+CHANNELS = ("sms", "whatsapp", "messenger", "telegram", "slack")
+
 
 @dataclass
 class Sent:
@@ -55,6 +63,21 @@ class FakeProviders:
     def url(self, provider: str) -> str:
         return {"twilio": f"{self.base}/twilio", "messenger": f"{self.base}/graph",
                 "telegram": f"{self.base}/telegram", "slack": f"{self.base}/slack/api/"}[provider]
+
+    def channel_settings(self, *channels: str) -> Dict[str, str]:
+        """The Settings fields that turn `channels` (of CHANNELS) on, each provider's API at this fake."""
+        twilio = {"twilio_account_sid": SID, "twilio_auth_token": TOKEN, "twilio_api_url": self.url("twilio")}
+        fields = {
+            "sms": {**twilio, "twilio_sms_number": SMS_NUMBER},
+            "whatsapp": {**twilio, "twilio_whatsapp_number": WHATSAPP_NUMBER},
+            "messenger": {"messenger_page_token": "page-token", "messenger_app_secret": APP_SECRET,
+                          "messenger_verify_token": VERIFY_TOKEN, "messenger_api_url": self.url("messenger")},
+            "telegram": {"telegram_bot_token": TELEGRAM_TOKEN, "telegram_webhook_secret": TELEGRAM_SECRET,
+                         "telegram_api_url": self.url("telegram")},
+            "slack": {"slack_bot_token": "xoxb-test", "slack_signing_secret": SLACK_SECRET,
+                      "slack_api_url": self.url("slack")},
+        }
+        return {name: value for channel in channels for name, value in fields[channel].items()}
 
     def _record(self, sent: Sent) -> None:
         with self._lock:

@@ -12,7 +12,6 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import replace
 from typing import Dict, Optional, Tuple
 
 import pytest
@@ -21,43 +20,19 @@ from twilio.request_validator import RequestValidator
 
 from bot.channels.plain_text import MAX_CHARS, is_gsm7
 from bot.storage.models import conversation_id
-from fake_providers import FakeProviders  # tests/integration/, on the path as this file's folder
+from fake_providers import (APP_SECRET, SID, SLACK_SECRET, SMS_NUMBER, TELEGRAM_SECRET,  # tests/integration/
+                            TOKEN, VERIFY_TOKEN, WHATSAPP_NUMBER)
 
 pytestmark = [pytest.mark.servers, pytest.mark.model]
 
-SID, TOKEN = "AC" + "1" * 32, "twilio-auth-token"
-SMS_NUMBER, WHATSAPP_NUMBER = "+18442880000", "+18442880001"
-APP_SECRET, VERIFY_TOKEN = "meta-app-secret", "meta-verify-token"
-TELEGRAM_TOKEN, TELEGRAM_SECRET = "123456:TEST-token_abc", "telegram-secret_1"
-SLACK_SECRET = "slack-signing-secret"
 CLINIC = "844-288-7474"
 
 
 @pytest.fixture(scope="module")
-def fake():
-    with FakeProviders() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def bot(fake, tmp_path_factory):
-    from bot.tooling.servers import MODELS_DIR, Servers, isolated_settings
-
-    if not any(MODELS_DIR.glob("*.tar.gz")):
-        pytest.fail("no trained model: run `make train` first")
-    var_dir = tmp_path_factory.mktemp("var")
-    settings = replace(
-        isolated_settings(var_dir), sender_hash_key="channel-test-key",
-        twilio_account_sid=SID, twilio_auth_token=TOKEN, twilio_sms_number=SMS_NUMBER,
-        twilio_whatsapp_number=WHATSAPP_NUMBER, twilio_api_url=fake.url("twilio"),
-        messenger_page_token="page-token", messenger_app_secret=APP_SECRET,
-        messenger_verify_token=VERIFY_TOKEN, messenger_api_url=fake.url("messenger"),
-        telegram_bot_token=TELEGRAM_TOKEN,
-        telegram_webhook_secret=TELEGRAM_SECRET, telegram_api_url=fake.url("telegram"),
-        slack_bot_token="xoxb-test", slack_signing_secret=SLACK_SECRET, slack_api_url=fake.url("slack"))
-    with Servers(settings, log_dir=var_dir / "logs") as running:
-        running.provider_calls_at_start = list(fake.calls)
-        yield running
+def bot(fake, channel_servers):
+    running = channel_servers("channel-test-key")  # every channel
+    running.provider_calls_at_start = list(fake.calls)
+    return running
 
 
 def post(url: str, body: bytes, headers: Dict[str, str]) -> Tuple[int, bytes]:

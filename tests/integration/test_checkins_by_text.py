@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import urllib.parse
 import urllib.request
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -18,9 +17,8 @@ from bot.machine_secrets import api_token
 from bot.recovery import delivery
 from bot.storage import Stores, conversation_id, session_scope
 from bot.storage.models import RecoveryCheckin
-from fake_providers import FakeProviders  # tests/integration/, on the path as this file's folder
-from test_channels import (APP_SECRET, SID, SMS_NUMBER, TELEGRAM_SECRET, TELEGRAM_TOKEN, TOKEN, VERIFY_TOKEN,
-                           messenger_post, page_message, sms, telegram_message, telegram_post)
+from fake_providers import SMS_NUMBER  # tests/integration/, on the path as this file's folder
+from test_channels import messenger_post, page_message, sms, telegram_message, telegram_post
 
 pytestmark = [pytest.mark.servers, pytest.mark.model]
 
@@ -30,26 +28,8 @@ CHAT, PSID = 7070, "PSID-checkins"
 
 
 @pytest.fixture(scope="module")
-def fake():
-    with FakeProviders() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def bot(fake, tmp_path_factory):
-    from bot.tooling.servers import MODELS_DIR, Servers, isolated_settings
-
-    if not any(MODELS_DIR.glob("*.tar.gz")):
-        pytest.fail("no trained model: run `make train` first")
-    var_dir = tmp_path_factory.mktemp("var")
-    settings = replace(isolated_settings(var_dir), sender_hash_key=KEY, twilio_account_sid=SID,
-                       twilio_auth_token=TOKEN, twilio_sms_number=SMS_NUMBER, twilio_api_url=fake.url("twilio"),
-                       telegram_bot_token=TELEGRAM_TOKEN, telegram_webhook_secret=TELEGRAM_SECRET,
-                       telegram_api_url=fake.url("telegram"), messenger_page_token="page-token",
-                       messenger_app_secret=APP_SECRET, messenger_verify_token=VERIFY_TOKEN,
-                       messenger_api_url=fake.url("messenger"))
-    with Servers(settings, log_dir=var_dir / "logs") as running:
-        yield running
+def bot(channel_servers):
+    return channel_servers(KEY, "sms", "telegram", "messenger")
 
 
 def sender(number: str, channel: str = "twilio") -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from dataclasses import replace
 from email.message import Message
 from typing import Dict, Optional, Tuple
 
@@ -23,15 +22,8 @@ MARKER = "zebra-quokka-7731"  # a word no log line has any reason to contain
 
 
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory):
-    from bot.tooling.servers import MODELS_DIR, Servers, isolated_settings
-
-    if not any(MODELS_DIR.glob("*.tar.gz")):
-        pytest.fail("no trained model: run `make train` first")
-    var_dir = tmp_path_factory.mktemp("var")
-    settings = replace(isolated_settings(var_dir), cors_origins=ORIGIN, messages_per_minute=PER_MINUTE)
-    with Servers(settings, log_dir=var_dir / "logs") as running:
-        yield running
+def servers(start_servers):
+    return start_servers(cors_origins=ORIGIN, messages_per_minute=PER_MINUTE)
 
 
 def call(url: str, body: Optional[bytes] = None, method: str = "POST",

@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import database, recovery
+from actions import database
 from actions.recovery import ActionCheckin, ActionStartCheckins, ActionStopCheckins
 from bot.channels import contacts
 from bot.channels.twilio import SmsOutput, TwilioSmsInput
 from bot.settings import Settings
-from bot.storage import Stores, conversation_id
+from bot.storage import conversation_id
 from bot.vocabulary import CONTACT_KEY
 
 KEY = "test-key"
@@ -28,7 +28,7 @@ CONSENTED = {"recovery_consent": True, "surgery_date": SURGERY.isoformat()}
 
 
 @pytest.fixture
-def settings(tmp_path, monkeypatch):
+def settings(tmp_path, monkeypatch, migrated_db):
     monkeypatch.setattr(database, "clinic_zone", lambda: ZoneInfo("America/New_York"))
     return Settings(var_dir=tmp_path, sender_hash_key=KEY, twilio_account_sid="AC1", twilio_auth_token="t",
                     twilio_sms_number="+18442880000")
@@ -54,18 +54,10 @@ def channel(settings):
     contacts.channel_stores.cache_clear()
 
 
-def action_server(settings, monkeypatch, now):
-    """A fresh action server process: its own stores and clock."""
-    stores = Stores(settings)
-    monkeypatch.setattr(database, "stores", lambda: stores)
-    monkeypatch.setattr(recovery, "now", lambda: now)
-    return stores
-
-
-def ask_for_checkins(channel, settings, monkeypatch, tracker_for, domain_dict, number=NUMBER, name="twilio"):
+def ask_for_checkins(channel, action_server, tracker_for, domain_dict, number=NUMBER, name="twilio"):
     """ "Check in on me" by SMS: the action plans them, then the connector sends its answer."""
     sender = conversation_id(name, number, KEY)
-    stores = action_server(settings, monkeypatch, PLANNED)
+    stores = action_server(PLANNED)
     stores.recovery.save_profile(sender, True, surgery_date=SURGERY)
     dispatcher = CollectingDispatcher()
     ActionStartCheckins().run(dispatcher, tracker_for("check in on me", "checkins_start", sender_id=sender,
@@ -77,10 +69,10 @@ def ask_for_checkins(channel, settings, monkeypatch, tracker_for, domain_dict, n
     return sender
 
 
-def restart_and_deliver(channel, settings, monkeypatch, tracker_for, domain_dict, sender):
+def restart_and_deliver(channel, action_server, tracker_for, domain_dict, sender):
     """After a restart: the action server's round triggers the check-in through Rasa's API, whose
     `output_channel=latest` is the connector's get_output_channel()."""
-    stores = action_server(settings, monkeypatch, DAY_3)
+    stores = action_server(DAY_3)
     dispatcher = CollectingDispatcher()
     ActionCheckin().run(dispatcher, tracker_for("", "EXTERNAL_checkin", sender_id=sender), domain_dict)
     output = channel.get_output_channel()
@@ -92,21 +84,21 @@ def restart_and_deliver(channel, settings, monkeypatch, tracker_for, domain_dict
 
 
 def test_after_a_restart_the_sms_patients_checkin_reaches_their_phone_once(
-        channel, settings, texts, monkeypatch, tracker_for, domain_dict):
-    sender = ask_for_checkins(channel, settings, monkeypatch, tracker_for, domain_dict)
+        channel, texts, action_server, tracker_for, domain_dict):
+    sender = ask_for_checkins(channel, action_server, tracker_for, domain_dict)
     assert texts == [(NUMBER, "I will check in on you on December 3, ...")]  # the marker is never shown
-    assert restart_and_deliver(channel, settings, monkeypatch, tracker_for, domain_dict, sender) == ["utter_checkin"]
+    assert restart_and_deliver(channel, action_server, tracker_for, domain_dict, sender) == ["utter_checkin"]
     assert texts[1:] == [(NUMBER, "Here is a quick check-in ...")]
     # Triggered again (a second action server, the next round): marked sent, so nothing more.
-    assert restart_and_deliver(channel, settings, monkeypatch, tracker_for, domain_dict, sender) == []
+    assert restart_and_deliver(channel, action_server, tracker_for, domain_dict, sender) == []
     assert len(texts) == 2
 
 
 def test_a_number_that_sent_stop_gets_no_checkin_and_its_address_goes(
-        channel, settings, texts, monkeypatch, tracker_for, domain_dict):
-    sender = ask_for_checkins(channel, settings, monkeypatch, tracker_for, domain_dict)
+        channel, texts, action_server, tracker_for, domain_dict):
+    sender = ask_for_checkins(channel, action_server, tracker_for, domain_dict)
     channel.stores().opt_outs.stop("twilio", NUMBER)  # a STOP recorded while the address stayed
-    restart_and_deliver(channel, settings, monkeypatch, tracker_for, domain_dict, sender)
+    restart_and_deliver(channel, action_server, tracker_for, domain_dict, sender)
     assert len(texts) == 1  # only the confirmation, before the STOP
 
     async def no_bot(message):
@@ -117,9 +109,9 @@ def test_a_number_that_sent_stop_gets_no_checkin_and_its_address_goes(
     assert channel.stores().recovery.contact(sender, "twilio") is None
 
 
-def test_the_web_widget_and_rest_keep_no_address(channel, settings, monkeypatch, tracker_for, domain_dict):
+def test_the_web_widget_and_rest_keep_no_address(channel, action_server, tracker_for, domain_dict):
     for name in ("socketio", "rest"):
-        stores = action_server(settings, monkeypatch, PLANNED)
+        stores = action_server(PLANNED)
         stores.recovery.save_profile(f"{name}-patient", True, surgery_date=SURGERY)
         dispatcher = CollectingDispatcher()
         ActionStartCheckins().run(dispatcher, tracker_for("check in on me", "checkins_start",
@@ -139,15 +131,15 @@ def test_no_address_is_kept_without_checkins_to_send(channel, settings, texts):
     assert channel.stores().recovery.contact(sender, "twilio") is None
 
 
-def test_unsubscribe_and_delete_my_data_delete_the_address(channel, settings, texts, monkeypatch, tracker_for,
+def test_unsubscribe_and_delete_my_data_delete_the_address(channel, texts, action_server, tracker_for,
                                                            domain_dict):
-    first = ask_for_checkins(channel, settings, monkeypatch, tracker_for, domain_dict)
-    second = ask_for_checkins(channel, settings, monkeypatch, tracker_for, domain_dict, number="+15555550151")
+    first = ask_for_checkins(channel, action_server, tracker_for, domain_dict)
+    second = ask_for_checkins(channel, action_server, tracker_for, domain_dict, number="+15555550151")
     repository = channel.stores().recovery
     assert repository.contact(first, "twilio") == NUMBER and repository.contact(second, "twilio") == "+15555550151"
     assert repository.contact(first, "whatsapp") is None  # an address serves its own channel only
 
-    stores = action_server(settings, monkeypatch, PLANNED)
+    stores = action_server(PLANNED)
     ActionStopCheckins().run(CollectingDispatcher(), tracker_for("unsubscribe", "checkins_stop", sender_id=first),
                              domain_dict)
     assert repository.contact(first, "twilio") is None
@@ -156,9 +148,9 @@ def test_unsubscribe_and_delete_my_data_delete_the_address(channel, settings, te
     stores.close()
 
 
-def test_retention_deletes_the_address_once_no_checkin_is_left(channel, settings, texts, monkeypatch,
+def test_retention_deletes_the_address_once_no_checkin_is_left(channel, texts, action_server,
                                                                tracker_for, domain_dict):
-    sender = ask_for_checkins(channel, settings, monkeypatch, tracker_for, domain_dict)
+    sender = ask_for_checkins(channel, action_server, tracker_for, domain_dict)
     repository = channel.stores().recovery
     assert repository.purge(PLANNED - timedelta(days=90)) == 0  # check-ins still ahead: kept
     assert repository.contact(sender, "twilio") == NUMBER
@@ -166,6 +158,6 @@ def test_retention_deletes_the_address_once_no_checkin_is_left(channel, settings
     assert repository.purge(PLANNED - timedelta(days=90)) == 1
     assert repository.contact(sender, "twilio") is None
     # Check-ins still ahead or not, kept no longer than RETENTION_DAYS (the channel's clock is real).
-    sender = ask_for_checkins(channel, settings, monkeypatch, tracker_for, domain_dict, number="+15555550152")
+    sender = ask_for_checkins(channel, action_server, tracker_for, domain_dict, number="+15555550152")
     repository.purge(datetime.now(timezone.utc) + timedelta(seconds=1))
     assert repository.contact(sender, "twilio") is None

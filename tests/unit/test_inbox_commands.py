@@ -15,7 +15,7 @@ NOW = datetime.now(timezone.utc)
 
 
 @pytest.fixture
-def settings(tmp_path):
+def settings(tmp_path, migrated_db):
     settings = Settings(var_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/assistant.db", sender_hash_key="cli")
     with Stores(settings) as stores:
         stores.inbox.add([

@@ -21,8 +21,8 @@ def seen(text, *reasons, minutes=0, sender="patient-1", suggested="duration_over
 
 
 @pytest.fixture
-def engine(tmp_path):
-    engine = create_engine(f"sqlite:///{tmp_path}/assistant.db")
+def engine(migrated_db):
+    engine = create_engine(f"sqlite:///{migrated_db}")
     yield engine
     engine.dispose()
 

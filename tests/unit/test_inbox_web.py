@@ -34,7 +34,7 @@ def root(tmp_path):
 
 
 @pytest.fixture
-def page(tmp_path, root):
+def page(tmp_path, root, migrated_db):
     settings = Settings(var_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/assistant.db",
                         sender_hash_key="web-test", inbox_password_hash=HASH, inbox_session_minutes=30)
     clock = Clock()

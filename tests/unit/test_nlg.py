@@ -3,17 +3,10 @@ response of a turn answers the message's other questions."""
 import asyncio
 
 import pytest
-from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.responses import ClinicResponseGenerator, other_answers
-from bot.settings import PROJECT_ROOT
-
-
-@pytest.fixture(scope="module")
-def domain():
-    return Domain.load(str(PROJECT_ROOT / "domain.yml"))
 
 
 def tracker(domain, *events):

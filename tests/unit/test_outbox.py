@@ -25,7 +25,7 @@ def closed_port() -> int:
 
 
 @pytest.fixture
-def up(tmp_path):
+def up(tmp_path, migrated_db):
     """Settings whose database answers."""
     return Settings(var_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/assistant.db", sender_hash_key=KEY)
 

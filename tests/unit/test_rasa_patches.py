@@ -5,7 +5,6 @@ import inspect
 import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
-from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (ActionExecuted, ActionReverted, ActiveLoop, Event, FollowupAction, Restarted,
                                      SessionStarted, SlotSet, UserUttered, UserUtteranceReverted)
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -115,13 +114,6 @@ def test_every_patch_is_pinned_here():
 
 def test_a_patch_keeps_the_signature_of_rasas_function(patched):
     assert inspect.signature(RemoteAction._validate_action_result) == rasa_patches.signature("validator")
-
-
-@pytest.fixture(scope="module")
-def domain():
-    from bot.settings import PROJECT_ROOT
-
-    return Domain.load(str(PROJECT_ROOT / "domain.yml"))
 
 
 def conversation_events():

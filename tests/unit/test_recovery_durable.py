@@ -8,7 +8,6 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -16,8 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import database, recovery
 from actions.recovery import ActionCheckin, ActionDeleteMyData, ActionStartCheckins, ActionStopCheckins
 from bot.recovery import delivery
-from bot.settings import PROJECT_ROOT, Settings
-from bot.storage import Stores
+from bot.settings import Settings
 
 KEY = "test-key"
 SURGERY = date(2026, 11, 30)
@@ -26,16 +24,11 @@ DAY_3 = datetime(2026, 12, 3, 15, 0, tzinfo=timezone.utc)  # 10:00 in New York
 
 
 @pytest.fixture
-def settings(tmp_path, monkeypatch):
+def settings(tmp_path, monkeypatch, migrated_db):
     monkeypatch.setenv("BOT_VAR_DIR", str(tmp_path))  # the tracker store reads the environment
     monkeypatch.setenv("SENDER_HASH_KEY", KEY)
     monkeypatch.setattr(database, "clinic_zone", lambda: ZoneInfo("America/New_York"))
     return Settings(var_dir=tmp_path, sender_hash_key=KEY)
-
-
-@pytest.fixture
-def domain():
-    return Domain.load(str(PROJECT_ROOT / "domain.yml"))
 
 
 @pytest.fixture
@@ -45,14 +38,6 @@ def tracker_store(settings, domain):
     store = ConfiguredSQLTrackerStore(domain)
     yield store
     store.engine.dispose()
-
-
-def process(settings, monkeypatch, now):
-    """A fresh action server process: its own stores and clock (a restart forgets everything else)."""
-    stores = Stores(settings)
-    monkeypatch.setattr(database, "stores", lambda: stores)
-    monkeypatch.setattr(recovery, "now", lambda: now)
-    return stores
 
 
 def chat(tracker_store, domain, sender, *texts):
@@ -70,12 +55,12 @@ def action_tracker(tracker_for, sender, text, intent, **slots):
 
 # --- check-ins survive a restart -------------------------------------------------------------
 
-def test_a_planned_checkin_survives_a_restart_and_goes_out_once(settings, monkeypatch, tracker_store, domain,
+def test_a_planned_checkin_survives_a_restart_and_goes_out_once(action_server, tracker_store, domain,
                                                                tracker_for, domain_dict):
     consented = {"recovery_consent": True, "surgery_date": SURGERY.isoformat()}
     for sender in ("whatsapp:+15550001111", "telegram:42"):
         chat(tracker_store, domain, sender, "I had surgery yesterday")
-        stores = process(settings, monkeypatch, PLANNED)
+        stores = action_server(PLANNED)
         stores.recovery.save_profile(sender, True, surgery_date=SURGERY)
         ActionStartCheckins().run(CollectingDispatcher(), action_tracker(tracker_for, sender, "check in on me",
                                                                          "checkins_start", **consented), domain_dict)
@@ -94,16 +79,16 @@ def test_a_planned_checkin_survives_a_restart_and_goes_out_once(settings, monkey
     # Both servers restarted: their Rasa reminders are gone. Just after its time, the reminder of
     # a Rasa server that kept it may still be firing: nothing goes out from the database yet.
     late = DAY_3 + delivery.GRACE
-    stores = process(settings, monkeypatch, late - timedelta(minutes=1))
+    stores = action_server(late - timedelta(minutes=1))
     assert delivery.send_due(stores, late - timedelta(minutes=1), trigger) == 0
     # Then the new process finds it in the database and sends it, to the patient who still
     # wants check-ins only (the one who said "unsubscribe" gets nothing).
-    stores = process(settings, monkeypatch, late)
+    stores = action_server(late)
     assert delivery.send_due(stores, late, trigger) == 1
     assert sent == [("whatsapp:+15550001111", "utter_checkin")]
     # Triggered again (its Rasa reminder after all, the next round, a second action server): once only.
     trigger("whatsapp:+15550001111")
-    stores = process(settings, monkeypatch, late + timedelta(minutes=1))
+    stores = action_server(late + timedelta(minutes=1))
     assert delivery.send_due(stores, late + timedelta(minutes=1), trigger) == 0
     assert sent == [("whatsapp:+15550001111", "utter_checkin")]
     [day_3, day_14, day_42] = stores.recovery.planned_checkins("whatsapp:+15550001111")
@@ -111,10 +96,10 @@ def test_a_planned_checkin_survives_a_restart_and_goes_out_once(settings, monkey
     stores.close()
 
 
-def test_a_checkin_the_rasa_server_could_not_take_is_sent_next_round(settings, monkeypatch, tracker_store,
+def test_a_checkin_the_rasa_server_could_not_take_is_sent_next_round(action_server, tracker_store,
                                                                      domain, tracker_for, domain_dict):
     chat(tracker_store, domain, "sms-patient", "I had surgery yesterday")
-    stores = process(settings, monkeypatch, PLANNED)
+    stores = action_server(PLANNED)
     stores.recovery.save_profile("sms-patient", True, surgery_date=SURGERY, checkins=True)
     stores.recovery.plan_checkins("sms-patient", [(3, DAY_3)])
 
@@ -130,11 +115,11 @@ def test_a_checkin_the_rasa_server_could_not_take_is_sent_next_round(settings, m
 
 # --- delete my data deletes the conversation too --------------------------------------------
 
-def test_delete_my_data_leaves_no_event_of_the_patient(settings, monkeypatch, tracker_store, domain,
+def test_delete_my_data_leaves_no_event_of_the_patient(action_server, tracker_store, domain,
                                                       tracker_for, domain_dict):
     for sender in ("patient-a", "patient-b"):
         chat(tracker_store, domain, sender, "I had surgery on November 30", "my pain is 6/10, my leg is numb")
-        stores = process(settings, monkeypatch, PLANNED)
+        stores = action_server(PLANNED)
         stores.recovery.save_profile(sender, True, surgery_date=SURGERY, checkins=True)
         stores.recovery.add_score(sender, 6)
         stores.recovery.plan_checkins(sender, [(3, DAY_3)])

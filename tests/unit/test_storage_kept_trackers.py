@@ -41,6 +41,13 @@ def say(tracker, text):
     tracker.update(ActionExecuted("action_listen"))
 
 
+async def turn(replica, text):
+    """One turn of the patient's on `replica`: read the tracker, the message and its answer, save."""
+    tracker = await replica.get_or_create_tracker("patient")
+    say(tracker, text)
+    await replica.save(tracker)
+
+
 def texts(tracker):
     return [e.text for e in tracker.events if isinstance(e, UserUttered)]
 
@@ -61,9 +68,7 @@ def test_a_replica_continues_its_conversation_without_reading_every_event_again(
 
     async def conversation():
         for text in ("hello", "my leg hurts", "thanks"):
-            tracker = await a.get_or_create_tracker("patient")
-            say(tracker, text)
-            await a.save(tracker)
+            await turn(a, text)
         return await a.retrieve("patient")
 
     assert texts(asyncio.run(conversation())) == ["hello", "my leg hurts", "thanks"]
@@ -75,12 +80,8 @@ def test_a_turn_another_replica_wrote_is_seen_by_the_next_turn(replicas):
     a, b, _ = replicas
 
     async def conversation():
-        first = await a.get_or_create_tracker("patient")
-        say(first, "hello")
-        await a.save(first)
-        other = await b.get_or_create_tracker("patient")  # the next turn went to replica B
-        say(other, "my leg is numb")
-        await b.save(other)
+        await turn(a, "hello")
+        await turn(b, "my leg is numb")  # the next turn went to replica B
         back = await a.get_or_create_tracker("patient")  # and the one after to A again
         seen = texts(back)
         say(back, "thanks")
@@ -95,15 +96,11 @@ def test_a_turn_written_by_another_replica_during_this_turn_is_seen_by_the_next(
     a, b, _ = replicas
 
     async def conversation():
-        first = await a.get_or_create_tracker("patient")
-        say(first, "hello")
-        await a.save(first)
-        turn = await a.get_or_create_tracker("patient")
-        held = await b.get_or_create_tracker("patient")  # B writes what it held (an outage)
-        say(held, "during the outage")
-        await b.save(held)
-        say(turn, "after it")
-        await a.save(turn)
+        await turn(a, "hello")
+        this_turn = await a.get_or_create_tracker("patient")
+        await turn(b, "during the outage")  # B writes what it held (an outage)
+        say(this_turn, "after it")
+        await a.save(this_turn)
         return texts(await a.get_or_create_tracker("patient"))
 
     expected = ["hello", "during the outage", "after it"]
@@ -115,9 +112,7 @@ def test_what_a_failed_turn_did_not_save_is_not_seen_by_the_next_turn(replicas):
     a, _, _ = replicas
 
     async def conversation():
-        first = await a.get_or_create_tracker("patient")
-        say(first, "hello")
-        await a.save(first)
+        await turn(a, "hello")
         failed = await a.get_or_create_tracker("patient")
         say(failed, "a turn that failed before it was saved")
         return texts(await a.get_or_create_tracker("patient"))
@@ -130,9 +125,7 @@ def test_a_new_session_is_read_like_rasa_reads_it(replicas):
     a, _, _ = replicas
 
     async def conversation():
-        first = await a.get_or_create_tracker("patient")
-        say(first, "yesterday")
-        await a.save(first)
+        await turn(a, "yesterday")
         later = await a.get_or_create_tracker("patient")
         later.update(ActionExecuted("action_session_start"))
         later.update(SessionStarted())
@@ -150,9 +143,7 @@ def test_without_keeping_every_turn_reads_the_database(replicas):
 
     async def conversation():
         for text in ("hello", "thanks"):
-            tracker = await a.get_or_create_tracker("patient")
-            say(tracker, text)
-            await a.save(tracker)
+            await turn(a, text)
 
     asyncio.run(conversation())
     assert reads == ["patient", "patient"]

@@ -11,8 +11,8 @@ NOW = datetime(2026, 12, 2, 12, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def engine(tmp_path):
-    engine = create_engine(f"sqlite:///{tmp_path}/assistant.db")
+def engine(migrated_db):
+    engine = create_engine(f"sqlite:///{migrated_db}")
     yield engine
     engine.dispose()
 
