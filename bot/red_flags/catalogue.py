@@ -23,7 +23,8 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 CATALOGUE_PATH = PROJECT_ROOT / "data" / "red_flags.yml"
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _FLAG_KEYS = {"id", "tier", "description", "phrases", "exact", "near", "patterns",
-              "temperature", "normal_reading_cancels", "cancelled_by_normal_temperature"}
+              "temperature", "normal_reading_cancels", "cancelled_by_normal_temperature",
+              "explained_by", "explained_unless"}
 _NEAR_KEYS = {"any_of", "near", "within", "exact", "across_but", "also", "sentences", "in_order"}
 
 
@@ -57,6 +58,11 @@ class Flag:
     # A sign that needs a fever to be possible: a message that gives only normal temperatures
     # ("temperature 36.9") does not affirm it.
     cancelled_by_normal_temperature: bool = False
+    # Another cause told in the hit's sentence ("the codeine has bunged me up": constipation)
+    # explains words that could be either ("sat on the toilet for ages, can't go"), unless
+    # the hit's own words name the sign (`explained_unless`: "can't pee").
+    explained_by: Tuple[str, ...] = ()
+    explained_unless: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -119,7 +125,11 @@ def _flag(raw: Any, index: int) -> Flag:
         temperature=bool(raw.get("temperature")),
         normal_reading_cancels=_words(raw.get("normal_reading_cancels"), where),
         cancelled_by_normal_temperature=bool(raw.get("cancelled_by_normal_temperature")),
+        explained_by=_words(raw.get("explained_by"), where),
+        explained_unless=_words(raw.get("explained_unless"), where),
     )
+    if flag.explained_by and not flag.explained_unless:
+        raise CatalogueError(f"{where}: explained_by needs explained_unless (the words that name the sign)")
     if not flag.description:
         raise CatalogueError(f"{where}: needs a one-line description")
     if not (flag.phrases or flag.exact or flag.near or flag.patterns or flag.temperature):

@@ -35,6 +35,8 @@ K_CONTRAST = context_key("contrast")
 K_HEAL_BETTER = context_key("heal_better")
 K_HEAL_EXPECTED = context_key("heal_expected")
 K_HEAL_NOW = context_key("heal_now")
+K_HEAL_RETURNING = context_key("heal_returning")
+K_ALL_WELL = context_key("all_well")
 K_HEAL_SAME = context_key("heal_same")
 K_HEAL_WORDS = context_key("heal_words")
 K_HEAL_WORSE = context_key("heal_worse")
@@ -102,6 +104,8 @@ class Context:
         analyser.add_terms(K_HEAL_SAME, _list(heal.get("unchanged")))
         analyser.add_terms(K_HEAL_WORSE, _list(heal.get("new")))
         analyser.add_terms(K_HEAL_NOW, _list(heal.get("now")))
+        analyser.add_terms(K_HEAL_RETURNING, _list(heal.get("returning_better")))
+        analyser.add_terms(K_ALL_WELL, _list(neg.get("all_well")))
         self.heal_questions = _first_words(analyser, heal.get("question_starts"))
         analyser.add_terms(K_RES, _list(res.get("triggers")), exact=True)
         self.res_window = int(res.get("window", 6))
@@ -152,10 +156,11 @@ class Context:
         reaffirmed = any(s >= cand.end and sent_of[s] == sent_of[cand.start]
                          for s, _ in terms.get(K_REAFFIRM, ()))
         negations = self._negations(doc, live(K_NEG), terms, unit_of)
-        if self._before(negations, cand, self.neg_window, unit_of, own, stops) and \
+        if (self._before(negations, cand, self.neg_window, unit_of, own, stops)
+                or self._denied_then_well(cand, negations, terms, unit_of, own, stops)) and \
                 not reaffirmed:
             return NEGATED
-        if self._before(live(K_HYPO), cand, self.hypo_window, unit_of, own, stops) or \
+        if self._before(live(K_HYPO), cand, self.hypo_window, unit_of, own, stops, last_enough=True) or \
                 self._before(live(K_SHORT), cand, self.short_window, unit_of, own) or \
                 self._general_question(doc, cand, live(K_FOLLOW), unit_of):
             return HYPOTHETICAL
@@ -183,6 +188,21 @@ class Context:
                         doc, start, cand, terms, unit_of, sent_of, others, negations)):
                 return RESOLVED
         return AFFIRMED
+
+    def _denied_then_well(self, cand: Candidate, negations: Sequence[Span], terms: Terms,
+                          unit_of: Sequence[int], own: Set[int], stops: Sequence[int]) -> bool:
+        """A pair over two clauses whose first word is denied and whose later clause only says
+        all is well: "no headache when I sit up or stand, I feel fine lying down too" (but "no
+        headache lying down, only when I sit up" is the sign: its later clause says no such thing)."""
+        first, later = cand.terms[0], [t for t in cand.terms[1:] if unit_of[t[0]] != unit_of[cand.terms[0][0]]]
+        if not later or not self._before(negations, Candidate(cand.flag, first[0], first[1], (first,)),
+                                         self.neg_window, unit_of, own, stops):
+            return False
+        well = terms.get(K_ALL_WELL, ())
+        return all(any(unit_of[s] == unit_of[t[0]] for s, _ in well) and
+                   not any(unit_of[n[0]] == unit_of[t[0]] for n in negations) and
+                   not any(unit_of[p] == unit_of[t[0]] for p in stops)
+                   for t in later)
 
     def _later_in_past(self, doc: Doc, marker: int, cand: Candidate, terms: Terms,
                        unit_of: Sequence[int], sent_of: Sequence[int],
@@ -236,10 +256,13 @@ class Context:
 
     @staticmethod
     def _before(triggers: Sequence[Span], cand: Candidate, window: int,
-                unit_of: Sequence[int], own: Set[int], stops: Sequence[int] = ()) -> bool:
+                unit_of: Sequence[int], own: Set[int], stops: Sequence[int] = (),
+                last_enough: bool = False) -> bool:
         """A trigger shortly before a word of the hit, in its clause, with no `stops` word
         between ("no fever, just my groin feels numb"). A pair that spans clauses ("no
-        headache lying down, only when I sit up") needs every word covered."""
+        headache lying down, only when I sit up") needs every word covered, except that for a
+        question or a hope (`last_enough`) its last word is enough: "I'm pain free, will it
+        come back?", "getting better, I hope it never gets worse" ask about what may come."""
         covered = [any(end <= term_start and term_start - end <= window
                        and unit_of[start] == unit_of[term_start]
                        and not own.intersection(range(start, end))
@@ -247,6 +270,9 @@ class Context:
                        for start, end in triggers)
                    for term_start, _ in cand.terms]
         one_clause = len({unit_of[s] for s, _ in cand.terms}) == 1
+        if last_enough and not one_clause and covered[-1] and \
+                max(s for s, _ in cand.terms) == cand.terms[-1][0]:
+            return True
         # A sign of three words (headache, neck, stiff) is absent when one of them is denied:
         # "a mild headache but no fever and my neck isn't stiff".
         return any(covered) if one_clause or len(cand.terms) > 2 else all(covered)
@@ -306,9 +332,16 @@ class Context:
         # "... numb. Now some is back.", "not the same as before": new, whatever else it says;
         # but "not caused by any new impingement" says it is not new.
         better = terms.get(K_HEAL_BETTER, ())
-        worse, not_new = [], []
+        # "the foot drop ... is slowly coming back, I can lift my toes higher every week":
+        # "coming back" followed in its sentence by strength returning is recovery, not new.
+        returning_better = [s for s, _ in terms.get(K_HEAL_RETURNING, ())]
+        worse, not_new, recovering = [], [], []
         for t in terms.get(K_HEAL_WORSE, ()):
             if _inside(t[0], better):
+                continue
+            if any(r > t[0] and sent_of[r] == sent_of[t[0]] for r in returning_better) and \
+                    not _negated(t, negs):
+                recovering.append(t)
                 continue
             if _negated(t, negs) or any(e <= t[0] and t[0] - e <= self.neg_window and
                                         unit_of[s] == unit_of[t[0]] for s, e in negs):
@@ -328,7 +361,8 @@ class Context:
         if said(K_HEAL_EXPECTED, near, sent_of) or any(
                 unit_of[s] in units and sent_of[s] not in asked for s, _ in not_new):
             return True
-        if said(K_HEAL_BETTER, units, unit_of):
+        if said(K_HEAL_BETTER, units, unit_of) or any(
+                unit_of[s] in units and sent_of[s] not in asked for s, _ in recovering):
             return True
         if strict:
             return False

@@ -25,7 +25,7 @@ from spacy.tokens import Doc
 
 from bot.red_flags.catalogue import CATALOGUE_PATH, Catalogue, CatalogueError, load_catalogue
 from bot.red_flags.context import AFFIRMED, HEALING, Context
-from bot.red_flags.matching import Analyser, Candidate, Terms
+from bot.red_flags.matching import Analyser, Candidate, Terms, explain_key
 from bot.vocabulary import NONE, cancel_key, tier_rank
 
 __all__ = ["CatalogueError", "Detection", "Hit", "RedFlagDetector", "detect",
@@ -34,6 +34,10 @@ __all__ = ["CatalogueError", "Detection", "Hit", "RedFlagDetector", "detect",
 logger = logging.getLogger(__name__)
 MAX_CHARS = 20_000  # longer messages are read up to here (about 4 pages of text)
 NORMAL_TEMPERATURE = "normal_temperature"
+# Words that could be the sign or something else, with the other cause told in their sentence
+# ("can't go, I think the codeine has bunged me up"): not a report of the sign; the adapter
+# asks the screening questions when the classifier still hears a red flag.
+EXPLAINED = "explained"
 _MARKUP = re.compile(r"<[^<>]{0,200}>|&#?\w{1,8};")
 # spaCy's tokenizer is quadratic on long runs of punctuation or emoji ("!!!!..." x 10,000
 # takes seconds), so inside any run of 41+ non-space characters, symbols become spaces.
@@ -126,6 +130,8 @@ class RedFlagDetector:
                 status = NORMAL_TEMPERATURE
             else:
                 status = context_status
+            if status == AFFIRMED and _explained(cand, terms, sent_of):
+                status = EXPLAINED
             if cand.flag not in best or status == AFFIRMED:
                 best[cand.flag] = (status, cand)
         strict = self.context.strict_healing_flags
@@ -154,6 +160,17 @@ class RedFlagDetector:
         if where is not None:  # back to the offsets of the text as the patient sent it
             start, end = where[start], where[end] if end < len(where) else len(original)
         return Hit(flag, self._tier[flag], status, original[start:end], start, end)
+
+
+def _explained(cand: Candidate, terms: Terms, sent_of: Sequence[int]) -> bool:
+    """Another cause (the flag's `explained_by`) told in the hit's sentence, and none of the hit's
+    own words names the sign (`explained_unless`)."""
+    sentence = sent_of[cand.start]
+    if not any(sent_of[s] == sentence for s, _ in terms.get(explain_key(cand.flag, "by"), ())):
+        return False
+    own = [(s, e) for s, e in terms.get(explain_key(cand.flag, "unless"), ())
+           if cand.start <= s and e <= cand.end]
+    return not own
 
 
 def _without_markup(text: str) -> Tuple[str, Optional[List[int]]]:

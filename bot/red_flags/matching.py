@@ -28,6 +28,12 @@ Terms = Dict[str, List[Span]]  # matcher key -> where it occurs
 MAX_CANDIDATES_PER_FLAG = 200  # bounds the work on pathological input
 
 
+def explain_key(flag: str, side: str) -> str:
+    """Matcher key of a flag's `explained_by` words (side "by") and `explained_unless` words
+    (side "unless")."""
+    return f"x{side}|{flag}"
+
+
 @dataclass(frozen=True)
 class Candidate:
     """One place a flag's words occur; `terms` are the words that made it."""
@@ -62,6 +68,8 @@ class Analyser:
             self.add_terms(phrase_key(flag.id), flag.phrases)
             self.add_terms(exact_key(flag.id), flag.exact, exact=True)
             self.add_terms(cancel_key(flag.id), flag.normal_reading_cancels)
+            self.add_terms(explain_key(flag.id, "by"), flag.explained_by)
+            self.add_terms(explain_key(flag.id, "unless"), flag.explained_unless)
             for i, rule in enumerate(flag.near):
                 self.add_terms(near_key(flag.id, i, "a"), rule.any_of, exact=rule.exact)
                 self.add_terms(near_key(flag.id, i, "b"), rule.near, exact=rule.exact)
