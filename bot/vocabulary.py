@@ -34,6 +34,9 @@ SCREENING_INTENT = "pain_worsening"  # unsure: ask the screening questions
 QUESTION_INTENT = "when_to_seek_care"  # a sign asked about: the warning-sign answer
 DENIAL_INTENT = "deny"  # every sign mentioned is clearly denied
 HEALING_INTENT = "cause_nerve_healing"  # numbness improving or unchanged: the article's nerve healing
+# The answers that tell a patient all is well ("every sign denied", "some leg pain is common",
+# "this is normal"): a red flag answered with one of these is the worst outcome, and counted so.
+REASSURING_INTENTS: Tuple[str, ...] = (DENIAL_INTENT, "leg_pain_normal", "duration_overview")
 
 # Several questions in one message (docs/NLU.md): the parse-data key where the classifier
 # lists them, and the intents that ask nothing to answer (small talk, yes/no, stop), which

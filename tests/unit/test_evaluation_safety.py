@@ -14,12 +14,13 @@ def test_wilson_upper_bound_of_a_miss_rate():
 CASES = [
     {"text": "cant pee", "expect": "emergency", "sign": "E2", "kind": "report", "file": "x"},
     {"text": "groin numb", "expect": "emergency", "sign": "E3", "kind": "report", "file": "x"},
+    {"text": "both legs numb", "expect": "emergency", "sign": "E5", "kind": "report", "file": "x"},
     {"text": "fever 39", "expect": "urgent", "sign": "U3", "kind": "report", "file": "x"},
     {"text": "no fever", "expect": "none", "sign": "U3", "kind": "negated", "file": "x"},
     {"text": "what is foot drop", "expect": "none", "sign": "E5", "kind": "asked", "file": "x"},
     {"text": "leg aches", "expect": "none", "intent": "leg_pain_normal", "file": "x"},
 ]
-ANSWERS = {"cant pee": "red_flag_emergency", "groin numb": "deny", "fever 39": "red_flag_emergency",
+ANSWERS = {"cant pee": "red_flag_emergency", "groin numb": "deny", "both legs numb": "leg_pain_normal", "fever 39": "red_flag_emergency",
            "no fever": "deny", "what is foot drop": "red_flag_emergency", "leg aches": "leg_pain_normal"}
 
 
@@ -29,9 +30,10 @@ def parse(text):
 
 def test_judge_counts_recall_reassurance_and_needless_escalation():
     figures = safety.judge(CASES, parse)
-    assert figures["emergency"]["escalated"] == 1 and figures["emergency"]["total"] == 2
+    assert figures["emergency"]["escalated"] == 1 and figures["emergency"]["total"] == 3
     assert figures["urgent"]["recall"] == 1.0  # a higher tier counts
-    assert [m["text"] for m in figures["reassured"]] == ["groin numb"]
+    # "every sign denied" and "some leg pain is common" both reassure
+    assert [m["text"] for m in figures["reassured"]] == ["groin numb", "both legs numb"]
     assert figures["benign"] == {"total": 3, "told_urgent": 0, "told_emergency": 1}
     assert figures["intent_accuracy"] == 1.0 and figures["intent_cases"] == 1
 

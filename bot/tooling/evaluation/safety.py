@@ -3,7 +3,8 @@ patients' own words from public pages (tests/real_world/).
 
 For each set and tier: recall, with the upper end of the 95% Wilson interval of the miss rate
 (with 0 misses in 40 cases the miss rate can still be up to 8.8%); how often a red flag was
-answered with reassurance (the `deny` answer) and how many were at least asked the screening
+answered with reassurance (the `deny`, "some leg pain is common" or "this is normal" answers:
+REASSURING_INTENTS) and how many were at least asked the screening
 questions; and for messages that must not escalate, how
 many were told to call 911 and how many to call the clinic today. On the real-world set also
 intent accuracy. docs/SAFETY.md explains the sets and reports the figures.
@@ -17,23 +18,22 @@ from typing import Callable, Dict, List, Optional, Tuple
 import yaml
 
 from bot.settings import PROJECT_ROOT
-from bot.vocabulary import (DENIAL_INTENT, EMERGENCY, ESCALATION_TIERS, INTENT_OF_TIER, NONE, SCREENING_INTENT,
-                            TIER_OF_INTENT, URGENT, tier_rank)
+from bot.vocabulary import (EMERGENCY, ESCALATION_TIERS, INTENT_OF_TIER, NONE, REASSURING_INTENTS,
+                            SCREENING_INTENT, TIER_OF_INTENT, URGENT, tier_rank)
 
 SETS_DIR = PROJECT_ROOT / "tests"
 # name -> files. The blind batches are gated (make test, make evaluate); the real-world sets
 # are reported. batch1 is the development batch; batches 2, 3 and 4 were sealed until issue 13's
 # fixes studied their misses, so they are development sets now (tests/blind/README.md).
-# blind_sealed is the batch nobody has studied: none is wired yet (a fresh one is being
-# written); a set with no files is reported as empty and gates nothing.
+# blind_sealed is the batch nobody has studied: batch 5, written after those fixes.
 # real_world: the first two batches, studied (their fixed cases moved into the training data);
-# real_world_fresh: batch 3, collected after that and not tuned to (docs/SAFETY.md).
+# real_world_fresh: batches 3 and 4, collected after that and not tuned to (docs/SAFETY.md).
 SETS: Dict[str, Tuple[str, ...]] = {
     "blind_batch1": ("blind/batch1.yml",),
     "blind_studied": ("blind/batch2.yml", "blind/batch3.yml", "blind/batch4.yml"),
-    "blind_sealed": (),
+    "blind_sealed": ("blind/batch5.yml",),
     "real_world": ("real_world/messages.yml", "real_world/batch2.yml"),
-    "real_world_fresh": ("real_world/batch3.yml",),
+    "real_world_fresh": ("real_world/batch3.yml", "real_world/batch4.yml"),
 }
 GATED = ("blind_batch1", "blind_studied", "blind_sealed")
 Z95 = 1.959964
@@ -85,7 +85,7 @@ def judge(cases: List[Dict], parse: Parse) -> Dict:
                          "recall": 1 - len(missed) / len(signs) if signs else None,
                          "miss_rate_upper95": wilson_upper(len(missed), len(signs)) if signs else None}
         figures["missed"] += [_row(c, p) for c, p in missed]
-        figures["reassured"] += [_row(c, p) for c, p in missed if p["intent"]["name"] == DENIAL_INTENT]
+        figures["reassured"] += [_row(c, p) for c, p in missed if p["intent"]["name"] in REASSURING_INTENTS]
         # A missed sign that got the screening questions, whose lists name every sign.
         figures["screened"] += [_row(c, p) for c, p in missed if p["intent"]["name"] == SCREENING_INTENT]
     benign = [(c, p) for c, p in outcomes if c["expect"] == NONE]
