@@ -223,6 +223,9 @@ def test_axe_finds_no_serious_violations(new_context, stack, size, shot, phone_w
         shot(page, "widget-phone")
         # the on-screen keyboard takes half the screen: the message box stays in sight
         page.set_viewport_size({"width": phone_width, "height": 380})
+        # widget.js refits on the visual viewport's resize event, which fires after the resize
+        page.wait_for_function("() => document.querySelector('#cc-input').getBoundingClientRect().bottom <= 380",
+                               timeout=5000)
         box = page.locator("#cc-input").bounding_box()
         assert box and box["y"] + box["height"] <= 380
 
