@@ -61,12 +61,14 @@ def test_benign_messages_asked_the_screening_questions_are_counted_apart():
     cases = [{"text": "walked 3km, pain barely there", "expect": "none", "file": "x"},
              {"text": "feeling great today", "expect": "none", "file": "x"},
              {"text": "leg aches", "expect": "none", "file": "x"},
+             {"text": "pain worse today", "expect": "none", "intent": "pain_worsening", "file": "x"},
              {"text": "cant pee", "expect": "emergency", "file": "x"}]
     answers = {"walked 3km, pain barely there": "pain_worsening", "feeling great today": "greet",
-               "leg aches": "red_flag_urgent", "cant pee": "pain_worsening"}
+               "leg aches": "red_flag_urgent", "pain worse today": "pain_worsening", "cant pee": "pain_worsening"}
     figures = safety.judge(cases, lambda t: {"intent": {"name": answers[t]}})
-    assert figures["benign"] == {"total": 3, "told_urgent": 1, "told_emergency": 0, "screened": 1}
+    # "pain worse today" asks for the screening (its reviewer's intent): not counted
+    assert figures["benign"] == {"total": 4, "told_urgent": 1, "told_emergency": 0, "screened": 1}
     assert [r["text"] for r in figures["benign_screened"]] == ["walked 3km, pain barely there"]
     assert [r["text"] for r in figures["screened"]] == ["cant pee"]  # the missed sign, asked
-    line = next(line for line in safety.summary_lines("real_world", figures) if "benign 3" in line)
-    assert "asked the screening questions 1 (33.3%)" in line
+    line = next(line for line in safety.summary_lines("real_world", figures) if "benign 4" in line)
+    assert "asked the screening questions 1 (25.0%)" in line

@@ -96,8 +96,10 @@ def judge(cases: List[Dict], parse: Parse) -> Dict:
     benign = [(c, p) for c, p in outcomes if c["expect"] == NONE]
     told = {tier: [(c, p) for c, p in benign if tier_of(p) == tier] for tier in ESCALATION_TIERS}
     # Benign messages asked the screening questions: no escalation, but a patient who said nothing
-    # worrying is interrogated about every warning sign (a happy update, a resolved worry).
-    screened = [(c, p) for c, p in benign if p["intent"]["name"] == SCREENING_INTENT]
+    # worrying is interrogated about every warning sign (a happy update, a resolved worry); not
+    # counted when the reviewer's intent is the screening itself (pain worse, no sign named).
+    screened = [(c, p) for c, p in benign
+                if p["intent"]["name"] == SCREENING_INTENT and c.get("intent") != SCREENING_INTENT]
     figures["benign"] = {"total": len(benign), **{f"told_{tier}": len(told[tier]) for tier in ESCALATION_TIERS},
                          "screened": len(screened)}
     figures["benign_escalated"] = [_row(c, p) for tier in ESCALATION_TIERS for c, p in told[tier]]
