@@ -229,8 +229,10 @@ _CLAUSE_BREAK = re.compile(r"[.!?;,:\n]+|\b(?:but|and|just|only|apart from|excep
                            r"however|also|plus|then|now)\b", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]{2,}")
 # A part that only says all is well ("the wound looks fine") explains itself.
-_ALL_WELL = re.compile(r"\b(?:fine|ok|okay|good|great|normal|clean|dry|healing (?:well|nicely)|no problems?)\b"
-                       r"[\s.!]*$", re.IGNORECASE)
+# So does one that only says it keeps improving ("and keeps getting better every day").
+_ALL_WELL = re.compile(r"\b(?:fine|ok|okay|good|great|normal|clean|dry|healing (?:well|nicely)|no problems?|"
+                       r"(?:getting|a bit|a little|much|a lot) better(?: (?:every|each) (?:day|week))?|"
+                       r"(?:less|better) (?:every|each) (?:day|week))\b[\s.!]*$", re.IGNORECASE)
 CLEARLY_DENIED = {NEGATED, NORMAL_TEMPERATURE}
 
 

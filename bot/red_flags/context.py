@@ -35,6 +35,8 @@ K_CONTRAST = context_key("contrast")
 K_HEAL_BETTER = context_key("heal_better")
 K_HEAL_EXPECTED = context_key("heal_expected")
 K_HEAL_NOW = context_key("heal_now")
+K_HEAL_NOT_NOW = context_key("heal_not_now")
+K_NO_BREAK = context_key("no_break")
 K_HEAL_RETURNING = context_key("heal_returning")
 K_ALL_WELL = context_key("all_well")
 K_HEAL_SAME = context_key("heal_same")
@@ -104,6 +106,7 @@ class Context:
         analyser.add_terms(K_HEAL_SAME, _list(heal.get("unchanged")))
         analyser.add_terms(K_HEAL_WORSE, _list(heal.get("new")))
         analyser.add_terms(K_HEAL_NOW, _list(heal.get("now")))
+        analyser.add_terms(K_HEAL_NOT_NOW, _list(heal.get("not_now")))
         analyser.add_terms(K_HEAL_RETURNING, _list(heal.get("returning_better")))
         analyser.add_terms(K_ALL_WELL, _list(neg.get("all_well")))
         self.heal_questions = _first_words(analyser, heal.get("question_starts"))
@@ -112,6 +115,7 @@ class Context:
         analyser.add_terms(K_PAST, _list(res.get("past_cues")), exact=True)
         analyser.add_terms(K_RECUR, _list(language.get("recurrence")))
         analyser.add_terms(K_BREAK, _list(clauses.get("breaks")))
+        analyser.add_terms(K_NO_BREAK, _list(clauses.get("idioms")))
         self.refers_back = _first_words(analyser, res.get("refers_back"))
         self.soft_breaks = _first_words(analyser, clauses.get("soft_breaks"))
         self.subjects = _first_words(analyser, clauses.get("subjects"))
@@ -120,8 +124,11 @@ class Context:
         """Clause number and sentence number of every token."""
         sent_starts = {sent.start for sent in doc.sents}
         starts = set(sent_starts) | {s for s, _ in terms.get(K_BREAK, ())}
+        # (not inside an idiom such as "now and then": "tingly now and then, less than last week")
+        idioms = terms.get(K_NO_BREAK, ())
         for i in range(len(doc) - 1):
-            if doc[i].lower_ in self.soft_breaks and doc[i + 1].lower_ in self.subjects:
+            if doc[i].lower_ in self.soft_breaks and doc[i + 1].lower_ in self.subjects and \
+                    not any(s < i < e - 1 for s, e in idioms):
                 starts.add(i)
         unit_of, sent_of, unit, sent = [], [], -1, -1
         for i in range(len(doc)):
@@ -173,7 +180,8 @@ class Context:
         if len(units) == 1 and not any(sent_of[r] == sentence for r in recur) and \
                 not any(unit_of[s] in units for s, _ in terms.get(K_HIST_NEW, ())):
             contrast = [s for s, _ in terms.get(K_CONTRAST, ())]
-            if any(unit_of[start] in units and not any(
+            # (a trigger may reach into the hit's clause from the one before: "surgery because I")
+            if any((unit_of[start] in units or unit_of[end - 1] in units) and not any(
                     start - 4 <= e <= start and unit_of[e - 1] == unit_of[start] for e in compare)
                    and not any(end <= c <= end + 2 for c in contrast)
                    for start, end in live(K_HIST)):
@@ -368,7 +376,9 @@ class Context:
             return False
         if said(K_HEAL_SAME, units, unit_of):
             return True
-        if said(K_HEAL_NOW, sentences, sent_of):
+        # ("now and then" says how often, not that it is there now)
+        not_now = terms.get(K_HEAL_NOT_NOW, ())
+        if any(sent_of[s] in sentences and not _inside(s, not_now) for s, _ in terms.get(K_HEAL_NOW, ())):
             return False  # "now my leg is numb, will this go away?" is a report
         for number, sent in enumerate(doc.sents):  # "will it go away?", "... Is it normal?"
             words = [t.lower_ for t in sent if t.is_alpha]

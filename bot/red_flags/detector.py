@@ -24,7 +24,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 from spacy.tokens import Doc
 
 from bot.red_flags.catalogue import CATALOGUE_PATH, Catalogue, CatalogueError, load_catalogue
-from bot.red_flags.context import AFFIRMED, HEALING, Context
+from bot.red_flags.context import AFFIRMED, HEALING, HISTORICAL, RESOLVED, Context
 from bot.red_flags.matching import Analyser, Candidate, Terms, explain_key
 from bot.vocabulary import NONE, cancel_key, tier_rank
 
@@ -135,8 +135,11 @@ class RedFlagDetector:
             if cand.flag not in best or status == AFFIRMED:
                 best[cand.flag] = (status, cand)
         strict = self.context.strict_healing_flags
+        # Numbness read as past or gone but told as improving or unchanged ("the tingling I had
+        # before the op comes and goes, but it's less every week") is nerve healing too, so the
+        # patient gets the nerve-healing answer (which says when numbness is a warning sign).
         for flag in (self.context.healing_flags | strict) & {
-                f for f, (s, _) in best.items() if s == AFFIRMED}:
+                f for f, (s, _) in best.items() if s in (AFFIRMED, RESOLVED, HISTORICAL)}:
             if self.context.expected_healing(doc, [c for c in candidates if c.flag == flag],
                                              terms, unit_of, sent_of, strict=flag in strict):
                 best[flag] = (HEALING, best[flag][1])

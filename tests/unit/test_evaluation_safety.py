@@ -20,7 +20,8 @@ CASES = [
     {"text": "what is foot drop", "expect": "none", "sign": "E5", "kind": "asked", "file": "x"},
     {"text": "leg aches", "expect": "none", "intent": "leg_pain_normal", "file": "x"},
 ]
-ANSWERS = {"cant pee": "red_flag_emergency", "groin numb": "deny", "both legs numb": "leg_pain_normal", "fever 39": "red_flag_emergency",
+ANSWERS = {"cant pee": "red_flag_emergency", "groin numb": "deny", "both legs numb": "leg_pain_normal",
+           "fever 39": "red_flag_emergency",
            "no fever": "deny", "what is foot drop": "red_flag_emergency", "leg aches": "leg_pain_normal"}
 
 
@@ -34,7 +35,7 @@ def test_judge_counts_recall_reassurance_and_needless_escalation():
     assert figures["urgent"]["recall"] == 1.0  # a higher tier counts
     # "every sign denied" and "some leg pain is common" both reassure
     assert [m["text"] for m in figures["reassured"]] == ["groin numb", "both legs numb"]
-    assert figures["benign"] == {"total": 3, "told_urgent": 0, "told_emergency": 1}
+    assert figures["benign"] == {"total": 3, "told_urgent": 0, "told_emergency": 1, "screened": 0}
     assert figures["intent_accuracy"] == 1.0 and figures["intent_cases"] == 1
 
 
@@ -52,3 +53,22 @@ def test_too_many_call_today_answers_to_benign_messages_fail():
     assert any("told to call today" in p for p in safety.problems("real_world", figures,
                                                                   max_benign_urgent=safety.MAX_BENIGN_URGENT))
     assert not any("told to call today" in p for p in safety.problems("blind_batch1", figures))
+
+
+def test_benign_messages_asked_the_screening_questions_are_counted_apart():
+    """A happy update answered with the screening questions is no escalation, but it is counted and
+    listed (docs/SAFETY.md), and a missed sign that got them is not counted among the benign."""
+    cases = [{"text": "walked 3km, pain barely there", "expect": "none", "file": "x"},
+             {"text": "feeling great today", "expect": "none", "file": "x"},
+             {"text": "leg aches", "expect": "none", "file": "x"},
+             {"text": "pain worse today", "expect": "none", "intent": "pain_worsening", "file": "x"},
+             {"text": "cant pee", "expect": "emergency", "file": "x"}]
+    answers = {"walked 3km, pain barely there": "pain_worsening", "feeling great today": "greet",
+               "leg aches": "red_flag_urgent", "pain worse today": "pain_worsening", "cant pee": "pain_worsening"}
+    figures = safety.judge(cases, lambda t: {"intent": {"name": answers[t]}})
+    # "pain worse today" asks for the screening (its reviewer's intent): not counted
+    assert figures["benign"] == {"total": 4, "told_urgent": 1, "told_emergency": 0, "screened": 1}
+    assert [r["text"] for r in figures["benign_screened"]] == ["walked 3km, pain barely there"]
+    assert [r["text"] for r in figures["screened"]] == ["cant pee"]  # the missed sign, asked
+    line = next(line for line in safety.summary_lines("real_world", figures) if "benign 4" in line)
+    assert "asked the screening questions 1 (25.0%)" in line

@@ -94,7 +94,8 @@ def safety_sets_markdown(sets: Dict) -> List[str]:
         lines += ["", f"## Set `{name}` ({figures['cases']} messages; docs/SAFETY.md)", ""]
         lines += [f"- {line.split(': ', 1)[1]}" for line in safety.summary_lines(name, figures)]
         lines += ["", "| what | expected | got | sign | kind | text |", "| --- | --- | --- | --- | --- | --- |"]
-        for what, rows in (("missed", figures["missed"]), ("needless escalation", figures["benign_escalated"])):
+        for what, rows in (("missed", figures["missed"]), ("needless escalation", figures["benign_escalated"]),
+                           ("benign asked the screening questions", figures.get("benign_screened", []))):
             lines += [f"| {what} | {r['expect']} | {r['got']} | {r['sign'] or ''} | {r['kind'] or ''} | {r['text']} |"
                       for r in rows]
     return lines

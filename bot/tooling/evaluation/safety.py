@@ -6,8 +6,10 @@ For each set and tier: recall, with the upper end of the 95% Wilson interval of 
 answered with reassurance (the `deny`, "some leg pain is common" or "this is normal" answers:
 REASSURING_INTENTS) and how many were at least asked the screening
 questions; and for messages that must not escalate, how
-many were told to call 911 and how many to call the clinic today. On the real-world set also
-intent accuracy. docs/SAFETY.md explains the sets and reports the figures.
+many were told to call 911, how many to call the clinic today, and how many were asked the
+screening questions (`pain_worsening`: not an escalation, but a needless interrogation of a
+patient who said nothing worrying). On the real-world set also intent accuracy. docs/SAFETY.md
+explains the sets and reports the figures.
 """
 from __future__ import annotations
 
@@ -26,14 +28,16 @@ SETS_DIR = PROJECT_ROOT / "tests"
 # are reported. batch1 is the development batch; batches 2, 3 and 4 were sealed until issue 13's
 # fixes studied their misses, so they are development sets now (tests/blind/README.md).
 # blind_sealed is the batch nobody has studied: batch 5, written after those fixes.
-# real_world: the first two batches, studied (their fixed cases moved into the training data);
-# real_world_fresh: batches 3 and 4, collected after that and not tuned to (docs/SAFETY.md).
+# real_world: batches 1 to 3, studied (batches 1 and 2: fixed cases moved into the training data
+# and the corpus; batch 3: its 5 failures fixed and moved into the corpus in issue 13's second
+# round), so their figures are optimistic; real_world_fresh: batch 4, collected after batch 3's
+# measurement and not tuned to (docs/SAFETY.md).
 SETS: Dict[str, Tuple[str, ...]] = {
     "blind_batch1": ("blind/batch1.yml",),
     "blind_studied": ("blind/batch2.yml", "blind/batch3.yml", "blind/batch4.yml"),
     "blind_sealed": ("blind/batch5.yml",),
-    "real_world": ("real_world/messages.yml", "real_world/batch2.yml"),
-    "real_world_fresh": ("real_world/batch3.yml", "real_world/batch4.yml"),
+    "real_world": ("real_world/messages.yml", "real_world/batch2.yml", "real_world/batch3.yml"),
+    "real_world_fresh": ("real_world/batch4.yml",),
 }
 GATED = ("blind_batch1", "blind_studied", "blind_sealed")
 Z95 = 1.959964
@@ -75,7 +79,8 @@ def tier_of(parse_data: Dict) -> str:
 
 def judge(cases: List[Dict], parse: Parse) -> Dict:
     """Every figure of one set. A case escalates correctly at its tier or higher."""
-    figures: Dict = {"cases": len(cases), "missed": [], "reassured": [], "screened": [], "benign_escalated": []}
+    figures: Dict = {"cases": len(cases), "missed": [], "reassured": [], "screened": [], "benign_escalated": [],
+                     "benign_screened": []}
     intents_right = intents_total = 0
     outcomes = [(case, parse(case["text"])) for case in cases]
     for tier in reversed(ESCALATION_TIERS):
@@ -90,8 +95,15 @@ def judge(cases: List[Dict], parse: Parse) -> Dict:
         figures["screened"] += [_row(c, p) for c, p in missed if p["intent"]["name"] == SCREENING_INTENT]
     benign = [(c, p) for c, p in outcomes if c["expect"] == NONE]
     told = {tier: [(c, p) for c, p in benign if tier_of(p) == tier] for tier in ESCALATION_TIERS}
-    figures["benign"] = {"total": len(benign), **{f"told_{tier}": len(told[tier]) for tier in ESCALATION_TIERS}}
+    # Benign messages asked the screening questions: no escalation, but a patient who said nothing
+    # worrying is interrogated about every warning sign (a happy update, a resolved worry); not
+    # counted when the reviewer's intent is the screening itself (pain worse, no sign named).
+    screened = [(c, p) for c, p in benign
+                if p["intent"]["name"] == SCREENING_INTENT and c.get("intent") != SCREENING_INTENT]
+    figures["benign"] = {"total": len(benign), **{f"told_{tier}": len(told[tier]) for tier in ESCALATION_TIERS},
+                         "screened": len(screened)}
     figures["benign_escalated"] = [_row(c, p) for tier in ESCALATION_TIERS for c, p in told[tier]]
+    figures["benign_screened"] = [_row(c, p) for c, p in screened]
     for case, parsed in outcomes:
         if case.get("intent"):
             intents_total += 1
@@ -141,7 +153,9 @@ def summary_lines(name: str, figures: Dict) -> List[str]:
                          f"(miss rate <= {f['miss_rate_upper95']:.1%} at 95%)")
     b = figures["benign"]
     lines.append(f"{name}: benign {b['total']}: told 911 {b['told_emergency']}, told call today {b['told_urgent']} "
-                 f"({b['told_urgent'] / max(1, b['total']):.1%}; real-world target <= {MAX_BENIGN_URGENT:.0%}); "
+                 f"({b['told_urgent'] / max(1, b['total']):.1%}; real-world target <= {MAX_BENIGN_URGENT:.0%}), "
+                 f"asked the screening questions {b.get('screened', 0)} "
+                 f"({b.get('screened', 0) / max(1, b['total']):.1%}); "
                  f"missed red flags asked the screening questions {len(figures['screened'])}, "
                  f"answered with reassurance {len(figures['reassured'])}")
     if "intent_accuracy" in figures:
