@@ -164,7 +164,8 @@ class Context:
                          for s, _ in terms.get(K_REAFFIRM, ()))
         negations = self._negations(doc, live(K_NEG), terms, unit_of)
         if (self._before(negations, cand, self.neg_window, unit_of, own, stops)
-                or self._denied_then_well(cand, negations, terms, unit_of, own, stops)) and \
+                or self._denied_then_well(cand, negations, terms, unit_of, own, stops)
+                or _later_word_denied(cand, negations, unit_of)) and \
                 not reaffirmed:
             return NEGATED
         if self._before(live(K_HYPO), cand, self.hypo_window, unit_of, own, stops, last_enough=True) or \
@@ -405,6 +406,18 @@ class Context:
             first += 1
             skipped += 1
         return first < len(doc) and (doc[first].lower_ in self.refers_back or first in cues)
+
+
+def _later_word_denied(cand: Candidate, negations: Sequence[Span], unit_of: Sequence[int]) -> bool:
+    """A pair over two clauses whose later word, the one that makes it the sign, is denied right
+    before it: "a bit of a cough with a cold but no blood" (blind batch 5 E8). Only right
+    before: "no headache lying down, only when I sit up" keeps its later word, and a pair in one
+    clause ("headache when I sit up but not lying down") is another candidate."""
+    if len(cand.terms) != 2:
+        return False
+    first, later = cand.terms
+    return unit_of[first[0]] != unit_of[later[0]] and any(
+        end == later[0] and unit_of[start] == unit_of[later[0]] for start, end in negations)
 
 
 def _overlaps(a: Span, b: Span) -> bool:
