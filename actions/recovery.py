@@ -18,7 +18,7 @@ from actions import database
 from bot.recovery import checkins
 from bot.recovery.diary import SEVERE, Entry, assess, chart_svg, read_score, trend_words
 from bot.recovery.surgery_date import FUTURE, IMPOSSIBLE, TOO_OLD, UNCLEAR, read_surgery_date
-from bot.recovery.timeline import clinic_today, stage_messages
+from bot.recovery.timeline import clinic_today, stage_messages, surgery_date_of
 from bot.vocabulary import CONTACT_CHANNELS, CONTACT_KEY, DIARY_ALERT_SLOT
 
 logger = logging.getLogger(__name__)
@@ -39,14 +39,6 @@ TREND_RESPONSES = {"better": "utter_pain_trend_better", "worse": "utter_pain_tre
                    "same": "utter_pain_trend_same", "one": "utter_pain_trend_one"}
 # Channels that draw the diary chart (the web widget); text channels get words only.
 CHART_CHANNELS = ("socketio",)
-
-
-def surgery_date_of(tracker: Tracker) -> Optional[date]:
-    value = tracker.get_slot("surgery_date")
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 def _consented(tracker: Tracker) -> bool:

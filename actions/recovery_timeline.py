@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import recovery
-from bot.recovery.timeline import days_since_surgery, stage_answer
+from bot.recovery.timeline import days_since_surgery, stage_answer, surgery_date_of
 
 
 class ActionAnswerRecoveryStage(Action):
@@ -23,8 +23,8 @@ class ActionAnswerRecoveryStage(Action):
         text = tracker.latest_message.get("text", "")
         said = next(tracker.get_latest_entity_values("time_since_surgery"), None)
         events = []
-        if days_since_surgery(said or text) is None and recovery.surgery_date_of(tracker) is None:
+        if days_since_surgery(said or text) is None and surgery_date_of(tracker) is None:
             events = recovery.restore(tracker)  # the saved date, looked for once a session
-        for message in stage_answer(intent, text, said, recovery.surgery_date_of(tracker), recovery.today()):
+        for message in stage_answer(intent, text, said, surgery_date_of(tracker), recovery.today()):
             dispatcher.utter_message(**message)
         return events

@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Optional, Union
 
 from bot import settings as bot_settings
-from bot.recovery.timeline import Message, clinic_today, stage_answer
+from bot.recovery.timeline import Message, clinic_today, stage_answer, surgery_date_of
 
 logger = logging.getLogger(__name__)
 
@@ -37,12 +37,9 @@ def _stage(tracker: Any) -> List[Message]:
     """The stage answer from the conversation alone (no saved date: that needs the database)."""
     message = tracker.latest_message
     said = next(tracker.get_latest_entity_values("time_since_surgery"), None)
-    try:
-        surgery: Optional[date] = date.fromisoformat(tracker.get_slot("surgery_date") or "")
-    except ValueError:
-        surgery = None
     today = clinic_today(datetime.now(timezone.utc), bot_settings.load().clinic_zone)
-    return stage_answer((message.intent or {}).get("name"), message.text or "", said, surgery, today)
+    return stage_answer((message.intent or {}).get("name"), message.text or "", said,
+                        surgery_date_of(tracker), today)
 
 
 def _record_escalation(tracker: Any) -> List[Message]:

@@ -4,8 +4,8 @@ Rasa's RestInput answered a 2 MB message, a numeric message or a body that is no
 `200 []`, took the channel name from the request, shared one "default" conversation among
 clients that sent no sender, and logged the message text when a turn failed. Here bad input
 gets a JSON error a client can act on (400, 413), a sender who sends faster than a person
-types gets a polite 429 (bot/channels/rate_limit.py), and a failed turn a 503, with no text in the log. Rasa
-sees the sender only as a keyed hash (bot/storage/models.py `conversation_id`); the client's
+types gets a polite 429 (bot/channels/rate_limit.py), and a failed turn a 503, with no text
+in the log. Rasa sees the sender only as a keyed hash (bot/storage/models.py `conversation_id`); the client's
 own id is put back in the replies' `recipient_id`. Typed commands are handled for every
 channel by bot/nlu/typed_commands.py.
 
@@ -32,6 +32,8 @@ from bot.storage.models import conversation_id
 logger = logging.getLogger(__name__)
 
 MAX_SENDER_CHARS = 128
+
+
 class BadRequest(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)

@@ -74,6 +74,16 @@ GENERAL_ANSWERS = {"leg_pain_normal": "utter_leg_pain_normal",
 Message = Dict[str, Any]
 
 
+def surgery_date_of(tracker: Any) -> Optional[date]:
+    """The conversation's surgery date (slot `surgery_date`, ISO), from a rasa-sdk or a Rasa
+    tracker alike (both have `get_slot`); None when unset or unreadable."""
+    value = tracker.get_slot("surgery_date")
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
 def stage_messages(surgery: date, today: date) -> List[Message]:
     """The stage answer and the six-week mark, for a known surgery date."""
     days = (today - surgery).days
