@@ -182,6 +182,9 @@ def test_detector_is_built_once_per_process():
     ("catalogue: red_flags\nflags:\n  - {id: a, tier: urgent, description: x, phrases: [y]}\n"
      "  - {id: a, tier: urgent, description: x, phrases: [z]}", "duplicate"),
     ("catalogue: red_flags\nflags:\n  - {id: a, tier: urgent, description: x}", "nothing to match"),
+    # a second `patterns:` in one flag would silently replace the first (issue 13 round 4)
+    ("catalogue: red_flags\nflags:\n  - {id: a, tier: urgent, description: x, phrases: [y],\n"
+     "     phrases: [z]}", "phrases given twice"),
     ("catalogue: red_flags\nflags:\n  - {id: a, tier: urgent, description: x, phrase: [y]}", "unknown keys"),
     ("catalogue: red_flags\nflags:\n  - {id: a, tier: urgent, description: x, phrases: [y]}\n"
      "language: {negation: {triggers: [no, not]}}", "quotes"),
