@@ -240,7 +240,8 @@ _OVER = re.compile(r"\b(?:(?:all |completely |totally )?gone(?: now| since)?|non
                    r"(?:has ?n[o']t|have ?n[o']t|never) (?:happened|come back|came back)(?: once| again)?(?: since)?|"
                    r"(?:it |that )?(?:settled|cleared|stopped|eased|went)(?: up| down| off| away)?(?: completely| "
                    r"(?:by|within|after|the) [a-z ]{1,20})?|back on track|back to normal|"
-                   r"(?:been|felt|feel|am|i'm|im) (?:fine|normal|ok|okay|good|great|alert|well)(?: (?:ever )?since(?: then)?)?|"
+                   r"(?:been|felt|feel|am|i'm|im) (?:fine|normal|ok|okay|good|great|alert|well)"
+                   r"(?: (?:ever )?since(?: then)?)?|"
                    r"(?:fine|normal|ok|okay) (?:now|since|ever since)|(?:walk|walking|pee|peeing|wee|weeing) normally)"
                    r"\b[\s.!]*$", re.IGNORECASE)
 # Readings of a sign that is over: told before the operation, or resolved since.
