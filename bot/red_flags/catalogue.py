@@ -132,6 +132,12 @@ def _flag(raw: Any, index: int) -> Flag:
         isinstance(p, list) and p and all(isinstance(t, dict) for t in p) for p in patterns
     ):
         raise CatalogueError(f"{where}: patterns must be lists of token dicts")
+    for pattern in patterns:
+        context = [bool(t.get("CONTEXT")) for t in pattern]
+        # CONTEXT: only leading words of a fixed count, and never the whole pattern
+        if any(context) and (all(context) or context[context.index(False):].count(True)
+                             or any("OP" in t for t in pattern if t.get("CONTEXT"))):
+            raise CatalogueError(f"{where}: CONTEXT marks only the first words of a pattern, without OP")
     flag = Flag(
         id=flag_id,
         tier=raw["tier"],
