@@ -239,9 +239,9 @@ CLEARLY_DENIED = {NEGATED, NORMAL_TEMPERATURE}
 _OVER = re.compile(r"\b(?:(?:all |completely |totally )?gone(?: now| since)?|none since|nothing since|"
                    r"(?:has ?n[o']t|have ?n[o']t|never) (?:happened|come back|came back)(?: once| again)?(?: since)?|"
                    r"(?:it |that )?(?:settled|cleared|stopped|eased|went)(?: up| down| off| away)?(?: completely| "
-                   r"(?:by|within|after|the) [a-z ]{1,20})?|back on track|back to normal|"
-                   r"(?:been|felt|feel|am|i'm|im) (?:fine|normal|ok|okay|good|great|alert|well)"
-                   r"(?: (?:ever )?since(?: then)?)?|"
+                   r"(?:by|within|after|in|the) [a-z0-9 ]{1,20})?|back on track|back to normal|"
+                   r"(?:been|felt|feel|am|i'm|im) (?:\w+ )?(?:fine|normal|ok|okay|good|great|alert|well|dry|clean)"
+                   r"(?: \w+)?(?: (?:ever )?since(?: then)?)?|"
                    r"(?:fine|normal|ok|okay) (?:now|since|ever since)|(?:walk|walking|pee|peeing|wee|weeing) normally)"
                    r"\b[\s.!]*$", re.IGNORECASE)
 # Readings of a sign that is over: told before the operation, or resolved since.
@@ -263,13 +263,16 @@ def read_unconfirmed(text: str, hits: Sequence[Hit], confident: bool) -> Optiona
         # "What is foot drop and how would I notice it?": only questions about signs; the
         # warning-sign answer names every sign and when to call (issue 13 round 4)
         return QUESTION_INTENT
-    if not confident and all(hit.status in CLEARLY_DENIED | PAST_READINGS for hit in hits) and \
-            any(hit.status in PAST_READINGS for hit in hits) and \
+    if not confident and all(hit.status in CLEARLY_DENIED | PAST_READINGS | {HEALING} for hit in hits) and \
+            any(hit.status in PAST_READINGS | {HEALING} for hit in hits) and \
             all(_OVER.search(part) for part in unexplained):
         # A sign told only as over ("I had chills the first night home, but none since"), nothing
         # else left unread and the classifier unsure: the warning-sign answer, which names every
-        # sign and when to call, instead of questioning a patient who is better (never `deny`)
-        return QUESTION_INTENT
+        # sign and when to call, instead of questioning a patient who is better (never `deny`);
+        # numbness improving, with the rest over ("... that's completely gone now"): nerve healing
+        if any(hit.status in PAST_READINGS for hit in hits):
+            return QUESTION_INTENT
+        return HEALING_INTENT
     if unexplained:
         return SCREENING_INTENT
     if all(hit.status in CLEARLY_DENIED for hit in hits):

@@ -140,7 +140,12 @@ def test_an_unconfirmed_red_flag_is_never_read_down_to_reassurance_on_a_doubt(te
     ("i had chills the first night, none since", "chills", "resolved", False, "when_to_seek_care"),
     ("before the op my foot dragged, since surgery I walk normally", "foot dragged", "historical", False,
      "when_to_seek_care"),
+    ("there was clear fluid on the dressing the first day, but it's been dry ever since", "clear fluid", "resolved",
+     False, "when_to_seek_care"),
+    ("my legs used to go numb when I stood, that's completely gone now", "legs used to go numb", "healing", False,
+     "cause_nerve_healing"),
     # ... but a part that says something else, or a confident classifier: the screening questions
+    ("i had chills the first night, I've been really sore since", "chills", "resolved", False, "pain_worsening"),
     ("i had chills the first night, my leg feels heavy today", "chills", "resolved", False, "pain_worsening"),
     ("i had chills the first night, none since", "chills", "resolved", True, "pain_worsening"),
 ])
