@@ -14,9 +14,10 @@ foot drop?", so the detector's reading may lower it, but never to reassurance on
 (`read_unconfirmed`): the answer "no" (deny, which reassures) only when every sign mentioned
 is clearly denied and no other part of the message is left unexplained; the warning-sign
 answer when every sign is only asked about; the nerve-healing answer (which says when
-numbness is a warning sign) for numbness the patient says is improving or unchanged;
-otherwise (past or resolved signs too) the screening questions. docs/SAFETY.md has the
-measurements.
+numbness is a warning sign) for numbness the patient says is improving or unchanged; the
+warning-sign answer, too, for signs told only as over when the rest of the message only says so
+and the classifier is unsure; otherwise (past or resolved signs with a confident classifier, or
+anything left unread) the screening questions. docs/SAFETY.md has the measurements.
 
 A message that asks several things is read part by part too: a part the classifier reads as a
 red flag (`red_flag_parts`, set by the intent classifier) gets the same reading as a whole
