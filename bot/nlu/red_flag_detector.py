@@ -14,9 +14,10 @@ foot drop?", so the detector's reading may lower it, but never to reassurance on
 (`read_unconfirmed`): the answer "no" (deny, which reassures) only when every sign mentioned
 is clearly denied and no other part of the message is left unexplained; the warning-sign
 answer when every sign is only asked about; the nerve-healing answer (which says when
-numbness is a warning sign) for numbness the patient says is improving or unchanged;
-otherwise (past or resolved signs too) the screening questions. docs/SAFETY.md has the
-measurements.
+numbness is a warning sign) for numbness the patient says is improving or unchanged; the
+warning-sign answer, too, for signs told only as over when the rest of the message only says so
+and the classifier is unsure; otherwise (past or resolved signs with a confident classifier, or
+anything left unread) the screening questions. docs/SAFETY.md has the measurements.
 
 A message that asks several things is read part by part too: a part the classifier reads as a
 red flag (`red_flag_parts`, set by the intent classifier) gets the same reading as a whole
@@ -43,7 +44,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.red_flags import Detection, RedFlagDetector as Detector, get_detector
-from bot.red_flags.context import HEALING, HYPOTHETICAL, NEGATED
+from bot.red_flags.context import HEALING, HISTORICAL, HYPOTHETICAL, NEGATED, RESOLVED
 from bot.red_flags.detector import NORMAL_TEMPERATURE, Hit
 from bot.vocabulary import (DENIAL_INTENT, HEALING_INTENT, INTENT_OF_TIER, NONE, QUESTION_INTENT, READING_KEY,
                             RED_FLAG_ENTITY, RED_FLAG_PARTS_KEY, SCREENING_INTENT, TIER_OF_INTENT,
@@ -234,6 +235,18 @@ _ALL_WELL = re.compile(r"\b(?:fine|ok|okay|good|great|normal|clean|dry|healing (
                        r"(?:getting|a bit|a little|much|a lot) better(?: (?:every|each) (?:day|week))?|"
                        r"(?:less|better) (?:every|each) (?:day|week))\b[\s.!]*$", re.IGNORECASE)
 CLEARLY_DENIED = {NEGATED, NORMAL_TEMPERATURE}
+# A part that says a sign is over ("none since", "all gone now", "it settled the next day") or that
+# the patient is back to normal: read only for a sign the detector reads as past or resolved.
+_OVER = re.compile(r"\b(?:(?:all |completely |totally )?gone(?: now| since)?|none since|nothing since|"
+                   r"(?:has ?n[o']t|have ?n[o']t|never) (?:happened|come back|came back)(?: once| again)?(?: since)?|"
+                   r"(?:it |that )?(?:settled|cleared|stopped|eased|went)(?: up| down| off| away)?(?: completely| "
+                   r"(?:by|within|after|in|the) [a-z0-9 ]{1,20})?|back on track|back to normal|"
+                   r"(?:been|felt|feel|am|i'm|im) (?:\w+ )?(?:fine|normal|ok|okay|good|great|alert|well|dry|clean)"
+                   r"(?: \w+)?(?: (?:ever )?since(?: then)?)?|"
+                   r"(?:fine|normal|ok|okay) (?:now|since|ever since)|(?:walk|walking|pee|peeing|wee|weeing) normally)"
+                   r"\b[\s.!]*$", re.IGNORECASE)
+# Readings of a sign that is over: told before the operation, or resolved since.
+PAST_READINGS = {HISTORICAL, RESOLVED}
 
 
 def read_unconfirmed(text: str, hits: Sequence[Hit], confident: bool) -> Optional[str]:
@@ -245,7 +258,23 @@ def read_unconfirmed(text: str, hits: Sequence[Hit], confident: bool) -> Optiona
     """
     if not hits:
         return None if confident else SCREENING_INTENT
-    if unexplained_parts(text, hits):
+    unexplained = unexplained_parts(text, hits)
+    if unexplained and all(hit.status in CLEARLY_DENIED | {HYPOTHETICAL} for hit in hits) and \
+            any(hit.status == HYPOTHETICAL for hit in hits) and all(map(_is_question, unexplained)):
+        # "What is foot drop and how would I notice it?": only questions about signs; the
+        # warning-sign answer names every sign and when to call (issue 13 round 4)
+        return QUESTION_INTENT
+    if not confident and all(hit.status in CLEARLY_DENIED | PAST_READINGS | {HEALING} for hit in hits) and \
+            any(hit.status in PAST_READINGS | {HEALING} for hit in hits) and \
+            all(_OVER.search(part) for part in unexplained):
+        # A sign told only as over ("I had chills the first night home, but none since"), nothing
+        # else left unread and the classifier unsure: the warning-sign answer, which names every
+        # sign and when to call, instead of questioning a patient who is better (never `deny`);
+        # numbness improving, with the rest over ("... that's completely gone now"): nerve healing
+        if any(hit.status in PAST_READINGS for hit in hits):
+            return QUESTION_INTENT
+        return HEALING_INTENT
+    if unexplained:
         return SCREENING_INTENT
     if all(hit.status in CLEARLY_DENIED for hit in hits):
         return DENIAL_INTENT
@@ -254,6 +283,14 @@ def read_unconfirmed(text: str, hits: Sequence[Hit], confident: bool) -> Optiona
     if all(hit.status in CLEARLY_DENIED | {HEALING} for hit in hits):
         return HEALING_INTENT  # the nerve-healing answer, which says when numbness is a warning sign
     return SCREENING_INTENT  # past, resolved, or a reading we are unsure of: ask
+
+
+_QUESTION_START = re.compile(r"^\W*(?:what|how|why|when|which|is|are|does|do|can|could|would|will|should)\b",
+                             re.IGNORECASE)
+
+
+def _is_question(part: str) -> bool:
+    return bool(_QUESTION_START.search(part)) or part.rstrip().endswith("?")
 
 
 def unexplained_parts(text: str, hits: Sequence[Hit]) -> List[str]:

@@ -58,6 +58,11 @@ class Analyser:
         self._lemmas = PhraseMatcher(self.nlp.vocab, attr="LEMMA")
         self._lowers = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self._patterns = Matcher(self.nlp.vocab)
+        # Patterns that start with words that must be there but are not the sign's own words
+        # (`CONTEXT: true`): "I" in "I faint", "n't" in "I didn't faint", which must stay outside
+        # the hit so that a negation before the sign is read as one. Key -> (flag, how many).
+        self._lead_patterns = Matcher(self.nlp.vocab)
+        self._leads: Dict[str, Tuple[str, int]] = {}
         self._flags = catalogue.flags
         # The matcher keys of each flag, built once: formatting them per message was most
         # of the detector's time.
@@ -74,8 +79,15 @@ class Analyser:
                 self.add_terms(near_key(flag.id, i, "a"), rule.any_of, exact=rule.exact)
                 self.add_terms(near_key(flag.id, i, "b"), rule.near, exact=rule.exact)
                 self.add_terms(near_key(flag.id, i, "c"), rule.also, exact=rule.exact)
-            if flag.patterns:
-                self._patterns.add(pattern_key(flag.id), [list(p) for p in flag.patterns])
+            plain = [list(p) for p in flag.patterns if not p[0].get("CONTEXT")]
+            if plain:
+                self._patterns.add(pattern_key(flag.id), plain)
+            for n, pattern in enumerate(p for p in flag.patterns if p[0].get("CONTEXT")):
+                lead = next(i for i, token in enumerate(pattern) if not token.get("CONTEXT"))
+                key = f"{pattern_key(flag.id)}|lead{n}"
+                self._leads[key] = (pattern_key(flag.id), lead)
+                self._lead_patterns.add(key, [[{k: v for k, v in token.items() if k != "CONTEXT"}
+                                               for token in pattern]])
 
     def lemma(self, lower: str) -> str:
         if lower not in self._cache:
@@ -115,6 +127,9 @@ class Analyser:
         for matcher in (self._lemmas, self._lowers, self._patterns):
             for key, start, end in matcher(doc):
                 found[strings[key]].append((start, end))
+        for key, start, end in self._lead_patterns(doc):
+            flag_key, lead = self._leads[strings[key]]
+            found[flag_key].append((start + lead, end))
         for spans in found.values():
             spans.sort()
         return found

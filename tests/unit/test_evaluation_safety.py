@@ -72,3 +72,18 @@ def test_benign_messages_asked_the_screening_questions_are_counted_apart():
     assert [r["text"] for r in figures["screened"]] == ["cant pee"]  # the missed sign, asked
     line = next(line for line in safety.summary_lines("real_world", figures) if "benign 4" in line)
     assert "asked the screening questions 1 (25.0%)" in line
+
+
+def test_an_empty_sealed_set_is_reported_and_gated_without_cases():
+    """blind_sealed is empty between batches (tests/blind/README.md): nothing fails on it."""
+    assert safety.SETS["blind_sealed"] == () and "blind_sealed" in safety.GATED
+    figures = safety.judge(safety.load_cases("blind_sealed"), parse)
+    assert figures["cases"] == 0 and safety.problems("blind_sealed", figures) == []
+    assert any("benign 0" in line for line in safety.summary_lines("blind_sealed", figures))
+
+
+def test_a_sealed_sets_texts_are_never_shown():
+    figures = safety.judge(CASES, parse)
+    found = safety.problems("blind_sealed", figures)
+    assert found and not any(case["text"] in p for p in found for case in CASES)
+    assert any("sign E3, report" in p for p in found)

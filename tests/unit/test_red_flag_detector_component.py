@@ -132,6 +132,28 @@ def test_an_unconfirmed_red_flag_is_never_read_down_to_reassurance_on_a_doubt(te
     assert read_unconfirmed(text, [hit(text, words, status)], confident=True) == expected
 
 
+@pytest.mark.parametrize("text, words, status, confident, expected", [
+    # (issue 13 round 4) only questions about a sign, over several parts: the warning signs
+    ("what is foot drop and how would I notice it?", "foot drop", "hypothetical", True, "when_to_seek_care"),
+    ("what is foot drop and my foot feels strange", "foot drop", "hypothetical", True, "pain_worsening"),
+    # a sign told only as over, the classifier unsure: the warning signs, never `deny`
+    ("i had chills the first night, none since", "chills", "resolved", False, "when_to_seek_care"),
+    ("before the op my foot dragged, since surgery I walk normally", "foot dragged", "historical", False,
+     "when_to_seek_care"),
+    ("there was clear fluid on the dressing the first day, but it's been dry ever since", "clear fluid", "resolved",
+     False, "when_to_seek_care"),
+    ("my legs used to go numb when I stood, that's completely gone now", "legs used to go numb", "healing", False,
+     "cause_nerve_healing"),
+    # ... but a part that says something else, or a confident classifier: the screening questions
+    ("i had chills the first night, I've been really sore since", "chills", "resolved", False, "pain_worsening"),
+    ("i had chills the first night, my leg feels heavy today", "chills", "resolved", False, "pain_worsening"),
+    ("i had chills the first night, none since", "chills", "resolved", True, "pain_worsening"),
+])
+def test_questions_and_signs_that_are_over_get_the_warning_signs_not_the_screening(
+        text, words, status, confident, expected):
+    assert read_unconfirmed(text, [hit(text, words, status)], confident=confident) == expected
+
+
 def test_without_sign_words_a_confident_red_flag_stands_and_an_unsure_one_is_screened():
     assert read_unconfirmed("my whole body feels wrong", [], confident=True) is None
     assert read_unconfirmed("my whole body feels wrong", [], confident=False) == "pain_worsening"

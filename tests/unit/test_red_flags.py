@@ -182,6 +182,11 @@ def test_detector_is_built_once_per_process():
     ("catalogue: red_flags\nflags:\n  - {id: a, tier: urgent, description: x, phrases: [y]}\n"
      "  - {id: a, tier: urgent, description: x, phrases: [z]}", "duplicate"),
     ("catalogue: red_flags\nflags:\n  - {id: a, tier: urgent, description: x}", "nothing to match"),
+    ("catalogue: red_flags\nflags:\n  - {id: a, tier: urgent, description: x,\n"
+     "     patterns: [[{LOWER: a}, {LOWER: b, CONTEXT: true}]]}", "CONTEXT marks only the first"),
+    # a second `patterns:` in one flag would silently replace the first (issue 13 round 4)
+    ("catalogue: red_flags\nflags:\n  - {id: a, tier: urgent, description: x, phrases: [y],\n"
+     "     phrases: [z]}", "phrases given twice"),
     ("catalogue: red_flags\nflags:\n  - {id: a, tier: urgent, description: x, phrase: [y]}", "unknown keys"),
     ("catalogue: red_flags\nflags:\n  - {id: a, tier: urgent, description: x, phrases: [y]}\n"
      "language: {negation: {triggers: [no, not]}}", "quotes"),
@@ -191,6 +196,14 @@ def test_a_broken_catalogue_fails_loudly(tmp_path: Path, broken, message):
     path.write_text(broken)
     with pytest.raises(CatalogueError, match=message):
         load_catalogue(path)
+
+
+def test_a_patterns_context_words_stay_outside_the_hit(detector):
+    """`CONTEXT: true` words must match but are not the sign's words, so "didn't" denies it."""
+    assert detector.detect("I didn't faint when I stood up").negated[0].status == "negated"
+    hit = detector.detect("I faint when I stand up").affirmed[0]
+    assert hit.flag == "coughing_blood_or_fainting" and hit.text.startswith("faint")
+    assert detector.detect("a faint pink line along the scar").tier == "none"
 
 
 def test_flag_descriptions_are_one_line():

@@ -96,8 +96,8 @@ def safety_sets_markdown(sets: Dict) -> List[str]:
         lines += ["", "| what | expected | got | sign | kind | text |", "| --- | --- | --- | --- | --- | --- |"]
         for what, rows in (("missed", figures["missed"]), ("needless escalation", figures["benign_escalated"]),
                            ("benign asked the screening questions", figures.get("benign_screened", []))):
-            lines += [f"| {what} | {r['expect']} | {r['got']} | {r['sign'] or ''} | {r['kind'] or ''} | {r['text']} |"
-                      for r in rows]
+            lines += [f"| {what} | {r['expect']} | {r['got']} | {r['sign'] or ''} | {r['kind'] or ''} | "
+                      f"{safety.shown(name, r) if name in safety.SEALED else r['text']} |" for r in rows]
     return lines
 
 

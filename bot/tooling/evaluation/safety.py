@@ -25,11 +25,11 @@ from bot.vocabulary import (EMERGENCY, ESCALATION_TIERS, INTENT_OF_TIER, NONE, R
 
 SETS_DIR = PROJECT_ROOT / "tests"
 # name -> files. The blind batches are gated (make test, make evaluate); the real-world sets
-# are reported. batch1 is the development batch; batches 2 to 5 were each sealed until their
+# are reported. batch1 is the development batch; batches 2 to 6 were each sealed until their
 # first figures, then issue 13's rounds studied and fixed their misses, so they are development
-# sets now (tests/blind/README.md; batch 5 in round 3).
-# blind_sealed is the batch nobody has studied: batch 6, written after round 2 by a sixth writer
-# from the sign table and the article only, and not run while batch 5 was fixed.
+# sets now (tests/blind/README.md; batch 5 in round 3, batch 6 in round 4).
+# blind_sealed is the batch nobody has studied: empty until a fresh batch is written (every
+# figure and test copes with an empty set: it is reported as having no cases, and skipped).
 # real_world: batches 1 to 3, studied (batches 1 and 2: fixed cases moved into the training data
 # and the corpus; batch 3: its 5 failures fixed and moved into the corpus in issue 13's second
 # round), so their figures are optimistic; real_world_fresh: batch 4, collected after batch 3's
@@ -37,12 +37,14 @@ SETS_DIR = PROJECT_ROOT / "tests"
 SETS: Dict[str, Tuple[str, ...]] = {
     "blind_batch1": ("blind/batch1.yml",),
     "blind_studied": ("blind/batch2.yml", "blind/batch3.yml", "blind/batch4.yml",
-                      "blind/batch5.yml"),
-    "blind_sealed": ("blind/batch6.yml",),
+                      "blind/batch5.yml", "blind/batch6.yml"),
+    "blind_sealed": (),
     "real_world": ("real_world/messages.yml", "real_world/batch2.yml", "real_world/batch3.yml"),
     "real_world_fresh": ("real_world/batch4.yml",),
 }
 GATED = ("blind_batch1", "blind_studied", "blind_sealed")
+# Sets whose texts are never printed (gate messages, reports): nobody may read them yet.
+SEALED = ("blind_sealed",)
 Z95 = 1.959964
 # The targets of docs/SAFETY.md.
 MAX_BENIGN_URGENT = 0.05
@@ -134,9 +136,9 @@ def problems(name: str, figures: Dict, known: Optional[Dict[str, str]] = None,
              max_benign_urgent: Optional[float] = None) -> List[str]:
     """What fails the gate on a set: a missed sign or a benign message told to call 911 (unless
     known), and, when a limit is given (the real-world target), too many told to call today."""
-    found = [f"{name}: {m['expect']} not escalated ({m['got']}): {m['text']!r}" for m in figures["missed"]
+    found = [f"{name}: {m['expect']} not escalated ({m['got']}): {shown(name, m)}" for m in figures["missed"]
              if m["text"] not in (known or {})]
-    found += [f"{name}: benign message told to call 911: {m['text']!r}"
+    found += [f"{name}: benign message told to call 911: {shown(name, m)}"
               for m in figures["benign_escalated"]
               if m["got"] == INTENT_OF_TIER[EMERGENCY] and m["text"] not in (known or {})]
     benign = figures["benign"]
@@ -145,6 +147,14 @@ def problems(name: str, figures: Dict, known: Optional[Dict[str, str]] = None,
         found.append(f"{name}: {benign[f'told_{URGENT}']} of {benign['total']} benign messages told to call "
                      f"today (max {max_benign_urgent:.0%})")
     return found
+
+
+def shown(name: str, row: Dict) -> str:
+    """A case as gate messages and reports show it: its text, or for a sealed set only its file,
+    sign and kind (tests/model/test_safety_sets.py names sealed cases the same way)."""
+    if name in SEALED:
+        return f"[sealed: {row['file'].split('/')[-1]}, sign {row.get('sign')}, {row.get('kind')}]"
+    return repr(row["text"])
 
 
 def summary_lines(name: str, figures: Dict) -> List[str]:
