@@ -28,23 +28,24 @@ SETS_DIR = PROJECT_ROOT / "tests"
 # are reported. batch1 is the development batch; batches 2 to 6 were each sealed until their
 # first figures, then issue 13's rounds studied and fixed their misses, so they are development
 # sets now (tests/blind/README.md; batch 5 in round 3, batch 6 in round 4).
-# blind_sealed is the batch nobody has studied: empty until a fresh batch is written (every
-# figure and test copes with an empty set: it is reported as having no cases, and skipped).
-# real_world: batches 1 to 3, studied (batches 1 and 2: fixed cases moved into the training data
-# and the corpus; batch 3: its 5 failures fixed and moved into the corpus in issue 13's second
-# round), so their figures are optimistic; real_world_fresh: batch 4, collected after batch 3's
-# measurement and not tuned to (docs/SAFETY.md).
+# blind_sealed is the batch nobody has studied: batch 7, written during round 4 by a seventh
+# writer from the sign table and the article only (every figure and test also copes with an
+# empty set, between a round's study and the next batch: reported as having no cases, skipped).
+# real_world: batches 1 to 4, studied (fixed cases moved into the training data and the corpus;
+# batch 4 in round 4), so their figures are optimistic; real_world_fresh: batch 5, collected
+# during round 4 from pages no earlier set used, and not tuned to (docs/SAFETY.md).
 SETS: Dict[str, Tuple[str, ...]] = {
     "blind_batch1": ("blind/batch1.yml",),
     "blind_studied": ("blind/batch2.yml", "blind/batch3.yml", "blind/batch4.yml",
                       "blind/batch5.yml", "blind/batch6.yml"),
-    "blind_sealed": (),
-    "real_world": ("real_world/messages.yml", "real_world/batch2.yml", "real_world/batch3.yml"),
-    "real_world_fresh": ("real_world/batch4.yml",),
+    "blind_sealed": ("blind/batch7.yml",),
+    "real_world": ("real_world/messages.yml", "real_world/batch2.yml", "real_world/batch3.yml",
+                   "real_world/batch4.yml"),
+    "real_world_fresh": ("real_world/batch5.yml",),
 }
 GATED = ("blind_batch1", "blind_studied", "blind_sealed")
 # Sets whose texts are never printed (gate messages, reports): nobody may read them yet.
-SEALED = ("blind_sealed",)
+SEALED = ("blind_sealed", "real_world_fresh")
 Z95 = 1.959964
 # The targets of docs/SAFETY.md.
 MAX_BENIGN_URGENT = 0.05
