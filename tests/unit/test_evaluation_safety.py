@@ -39,6 +39,18 @@ def test_judge_counts_recall_reassurance_and_needless_escalation():
     assert figures["intent_accuracy"] == 1.0 and figures["intent_cases"] == 1
 
 
+def test_a_reviewers_alternative_intent_is_reported_beside_the_strict_accuracy():
+    cases = [{"text": "two months on, still sore", "expect": "none", "intent": "duration_overview",
+              "also": ["duration_beyond_six_weeks"], "file": "x"},
+             {"text": "can I drive", "expect": "none", "intent": "lifestyle_driving", "file": "x"}]
+    got = {"two months on, still sore": "duration_beyond_six_weeks", "can I drive": "lifestyle_sitting"}
+    figures = safety.judge(cases, lambda t: {"intent": {"name": got[t]}})
+    assert figures["intent_accuracy"] == 0.0
+    assert figures["intent_accuracy_with_also"] == 0.5
+    assert "50.0% with the reviewer's alternatives" in safety.summary_lines("x", figures)[-1]
+    assert "intent_accuracy_with_also" not in safety.judge(CASES, parse)  # no alternatives written
+
+
 def test_gate_fails_a_missed_sign_unless_known_and_always_a_needless_911():
     figures = safety.judge(CASES, parse)
     found = safety.problems("blind_batch1", figures)
@@ -74,9 +86,10 @@ def test_benign_messages_asked_the_screening_questions_are_counted_apart():
     assert "asked the screening questions 1 (25.0%)" in line
 
 
-def test_an_empty_sealed_set_is_reported_and_gated_without_cases():
+def test_an_empty_sealed_set_is_reported_and_gated_without_cases(monkeypatch):
     """blind_sealed is empty between batches (tests/blind/README.md): nothing fails on it."""
-    assert safety.SETS["blind_sealed"] == () and "blind_sealed" in safety.GATED
+    monkeypatch.setitem(safety.SETS, "blind_sealed", ())
+    assert "blind_sealed" in safety.GATED
     figures = safety.judge(safety.load_cases("blind_sealed"), parse)
     assert figures["cases"] == 0 and safety.problems("blind_sealed", figures) == []
     assert any("benign 0" in line for line in safety.summary_lines("blind_sealed", figures))

@@ -87,7 +87,7 @@ def judge(cases: List[Dict], parse: Parse) -> Dict:
     """Every figure of one set. A case escalates correctly at its tier or higher."""
     figures: Dict = {"cases": len(cases), "missed": [], "reassured": [], "screened": [], "benign_escalated": [],
                      "benign_screened": []}
-    intents_right = intents_total = 0
+    intents_right = intents_total = intents_also = 0
     outcomes = [(case, parse(case["text"])) for case in cases]
     for tier in reversed(ESCALATION_TIERS):
         signs = [(c, p) for c, p in outcomes if c["expect"] == tier]
@@ -113,10 +113,16 @@ def judge(cases: List[Dict], parse: Parse) -> Dict:
     for case, parsed in outcomes:
         if case.get("intent"):
             intents_total += 1
-            intents_right += _intent_matches(case, parsed)
+            right = _intent_matches(case, parsed)
+            intents_right += right
+            intents_also += right or parsed["intent"]["name"] in (case.get("also") or [])
     if intents_total:
         figures["intent_accuracy"] = intents_right / intents_total
         figures["intent_cases"] = intents_total
+        if any(case.get("also") for case in cases):
+            # The reviewer's own alternatives, written while labelling (never after a run): an
+            # answer that serves the patient as well. Reported beside the strict figure.
+            figures["intent_accuracy_with_also"] = intents_also / intents_total
     return figures
 
 
@@ -173,7 +179,9 @@ def summary_lines(name: str, figures: Dict) -> List[str]:
                  f"missed red flags asked the screening questions {len(figures['screened'])}, "
                  f"answered with reassurance {len(figures['reassured'])}")
     if "intent_accuracy" in figures:
-        lines.append(f"{name}: intent accuracy {figures['intent_accuracy']:.1%} of {figures['intent_cases']}")
+        lines.append(f"{name}: intent accuracy {figures['intent_accuracy']:.1%} of {figures['intent_cases']}"
+                     + (f" ({figures['intent_accuracy_with_also']:.1%} with the reviewer's alternatives)"
+                        if "intent_accuracy_with_also" in figures else ""))
     return lines
 
 
