@@ -47,7 +47,8 @@ from bot.red_flags import Detection, RedFlagDetector as Detector, get_detector
 from bot.red_flags.context import HEALING, HISTORICAL, HYPOTHETICAL, NEGATED, RESOLVED
 from bot.red_flags.detector import NORMAL_TEMPERATURE, Hit
 from bot.vocabulary import (DENIAL_INTENT, HEALING_INTENT, INTENT_OF_TIER, NONE, QUESTION_INTENT, READING_KEY,
-                            RED_FLAG_ENTITY, RED_FLAG_PARTS_KEY, SCREENING_INTENT, TIER_OF_INTENT,
+                            RED_FLAG_ENTITY, RED_FLAG_PARTS_KEY, REASSURING_INTENTS, SCREENING_INTENT,
+                            TIER_OF_INTENT,
                             is_red_flag_intent, tier_rank)
 
 logger = logging.getLogger(__name__)
