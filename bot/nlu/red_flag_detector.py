@@ -47,7 +47,8 @@ from bot.red_flags import Detection, RedFlagDetector as Detector, get_detector
 from bot.red_flags.context import HEALING, HISTORICAL, HYPOTHETICAL, NEGATED, RESOLVED
 from bot.red_flags.detector import NORMAL_TEMPERATURE, Hit
 from bot.vocabulary import (DENIAL_INTENT, HEALING_INTENT, INTENT_OF_TIER, NONE, QUESTION_INTENT, READING_KEY,
-                            RED_FLAG_ENTITY, RED_FLAG_PARTS_KEY, SCREENING_INTENT, TIER_OF_INTENT,
+                            RED_FLAG_ENTITY, RED_FLAG_PARTS_KEY, REASSURING_INTENTS, SCREENING_INTENT,
+                            TIER_OF_INTENT,
                             is_red_flag_intent, tier_rank)
 
 logger = logging.getLogger(__name__)
@@ -151,6 +152,19 @@ class RedFlagDetector(GraphComponent):
         unsure of gets the warning-sign answer, which covers every sign, never a guess such as
         "some leg pain after it is common"."""
         hits = detection.negated
+        if name in REASSURING_INTENTS and name != DENIAL_INTENT and \
+                any(hit.status not in CLEARLY_DENIED for hit in hits):
+            # Sign words read as asked about, over, healing or explained, under a reassuring
+            # answer ("some leg pain is common"): never reassurance on a possible sign (issue 13
+            # round 5: "Is it normal to feel numbness ...?"), but the answer that says when it is a
+            # warning sign: the nerve-healing answer for numbness, else the warning-sign answer,
+            # which names every sign and when to call (not the screening questions: measured, they
+            # would question 11 more benign studied messages and catch no sign). `deny` is left
+            # alone: it is also the answer to a screening question.
+            reading = HEALING_INTENT if any(hit.status == HEALING for hit in hits) else QUESTION_INTENT
+            _put_on_top(message, reading)
+            logger.info("%r (%.2f) over sign words read as %r", name, confidence, reading)
+            return
         if name == QUESTION_INTENT or confidence >= self._min_confidence or \
                 not any(hit.status == HYPOTHETICAL for hit in hits):
             return

@@ -38,6 +38,7 @@ K_HEAL_NOW = context_key("heal_now")
 K_HEAL_NOT_NOW = context_key("heal_not_now")
 K_NO_BREAK = context_key("no_break")
 K_HEAL_RETURNING = context_key("heal_returning")
+K_HEAL_ELSEWHERE = context_key("heal_elsewhere")
 K_ALL_WELL = context_key("all_well")
 K_HEAL_SAME = context_key("heal_same")
 K_HEAL_WORDS = context_key("heal_words")
@@ -108,6 +109,7 @@ class Context:
         analyser.add_terms(K_HEAL_NOW, _list(heal.get("now")))
         analyser.add_terms(K_HEAL_NOT_NOW, _list(heal.get("not_now")))
         analyser.add_terms(K_HEAL_RETURNING, _list(heal.get("returning_better")))
+        analyser.add_terms(K_HEAL_ELSEWHERE, _list(heal.get("elsewhere")))
         analyser.add_terms(K_ALL_WELL, _list(neg.get("all_well")))
         self.heal_questions = _first_words(analyser, heal.get("question_starts"))
         analyser.add_terms(K_RES, _list(res.get("triggers")), exact=True)
@@ -320,6 +322,10 @@ class Context:
                                 for c in cands):
             return False  # weakness, or words that are not numbness: a sign as before
         sentences = {sent_of[c.start] for c in cands}
+        # A part the operated nerve does not reach ("numbness on one side of my body", an arm):
+        # not the nerve healing, whatever else is said (issue 13 round 5)
+        if any(sent_of[s] in sentences for s, _ in terms.get(K_HEAL_ELSEWHERE, ())):
+            return False
         # Its own clause, or the next one when it starts "it", "that", ... or the cue itself:
         # "..., but it's fading", "on and off but fading", "but usually much less".
         cues = {s for key in (K_HEAL_BETTER, K_HEAL_SAME, K_HEAL_EXPECTED)

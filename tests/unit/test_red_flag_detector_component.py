@@ -110,6 +110,31 @@ def test_an_unsure_guess_at_a_question_about_a_sign_gets_the_warning_signs(compo
     assert message.get(INTENT)["name"] == "leg_pain_normal"
 
 
+@pytest.mark.parametrize("text, expected", [
+    # numbness asked about in the leg: the nerve-healing answer, which says when it is a sign
+    ("is it normal to still have some tingling in my foot? it's less every week", "cause_nerve_healing"),
+    # a sign that is over: the warning-sign answer
+    ("I had chills the first night after surgery, nothing since", "when_to_seek_care"),
+    ("what does foot drop mean, is it normal?", "when_to_seek_care"),
+])
+def test_a_reassuring_answer_never_stands_over_sign_words(component, text, expected):
+    """Issue 13 round 5: "some leg pain is common" over sign words read as healing, asked or
+    over is never the answer; a denied sign keeps it (above), and so does `deny`."""
+    for intent in ("leg_pain_normal", "duration_overview"):
+        (message,) = component.process([classified(text, intent, 0.6)])
+        assert message.get(INTENT)["name"] == expected
+    if "?" not in text:  # (an unsure guess at a question about a sign: the warning signs, above)
+        (message,) = component.process([classified(text, "deny", 0.6)])
+        assert message.get(INTENT)["name"] == "deny"
+
+
+def test_numbness_beyond_the_operated_nerve_is_not_nerve_healing(component):
+    """Issue 13 round 5 (real-world batch 5): asked about, on one side of the body, it is urgent."""
+    (message,) = component.process([classified("Is it normal to feel numbness on 1 side of your body after "
+                                               "microdiskectomy?", "leg_pain_normal", 0.4)])
+    assert message.get(INTENT)["name"] == "red_flag_urgent"
+
+
 def hit(text: str, words: str, status: str) -> Hit:
     start = text.index(words)
     return Hit("some_flag", "urgent", status, words, start, start + len(words))
