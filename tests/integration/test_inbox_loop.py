@@ -37,7 +37,7 @@ def project(tmp_path):
 def test_a_missed_message_becomes_a_validated_training_example(servers, project):
     missed = "can i eat hot peppers post op"
     assert "didn't understand" in servers.ask("loop-patient-1", missed)
-    doubted = "my shin feels all fizzy like soda pop"  # the classifier hears a red flag, the detector none
+    doubted = "my shin feels all sparkly like soda pop"  # the classifier hears a red flag, the detector none
     servers.ask("loop-patient-1b", doubted)
     settings = replace(servers.settings, inbox_password_hash=hash_password(PASSWORD))
     with Stores(settings) as stores, serve(settings, stores, project) as (url, _):
