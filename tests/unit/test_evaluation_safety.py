@@ -100,3 +100,29 @@ def test_a_sealed_sets_texts_are_never_shown():
     found = safety.problems("blind_sealed", figures)
     assert found and not any(case["text"] in p for p in found for case in CASES)
     assert any("sign E3, report" in p for p in found)
+
+
+def test_a_first_run_reports_figures_and_failures_by_sign_never_the_texts(tmp_path):
+    from bot.tooling.evaluation import first_run
+
+    lines = first_run.report_lines(tmp_path / "batch9.yml", safety.judge(CASES, parse))
+    shown = "\n".join(lines)
+    assert "emergency recall 1/3" in shown
+    assert "failure E3 report -> deny x1" in shown and "failure E5 asked -> red_flag_emergency x1" in shown
+    assert not any(case["text"] in shown for case in CASES)
+
+
+def test_a_first_runs_failures_are_listed_as_known_misses_once(tmp_path):
+    from bot.tooling.evaluation import first_run
+
+    known = tmp_path / "blind" / "known_misses.yml"
+    known.parent.mkdir()
+    known.write_text("# header kept\nmisses: []\n")
+    figures = safety.judge(CASES, parse)
+    assert first_run.write_misses(tmp_path / "batch9.yml", figures, known) == 3
+    assert first_run.write_misses(tmp_path / "batch9.yml", figures, known) == 0  # already listed
+    listed = safety.known_misses(tmp_path)
+    assert set(listed) == {"groin numb", "both legs numb", "what is foot drop"}
+    assert "sealed batch9 E3 emergency sign not escalated" in listed["groin numb"]
+    assert "asked look-alike told to call 911" in listed["what is foot drop"]
+    assert known.read_text().startswith("# header kept\n")

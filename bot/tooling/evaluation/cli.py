@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import List, Optional, Tuple
 
+from bot.tooling.evaluation import first_run, safety
 from bot.tooling.evaluation import metrics as ev
 from bot.tooling.evaluation.report import compare_table, write_report
 from bot.tooling.servers import QUIET_ENV, rasa_env
@@ -95,6 +96,20 @@ def evaluate_once(args: argparse.Namespace, out: Path) -> int:
     return 1 if problems else 0
 
 
+def first_runs(args: argparse.Namespace) -> int:
+    """Figures of fresh sets, never their texts (bot/tooling/evaluation/first_run.py)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        model = args.model.resolve() if args.model else train_nlu(args.config.resolve(), Path(scratch))[0]
+        parse = ev.model_parser(model)
+        for path in args.first_run:
+            figures = safety.judge(first_run.cases_of(path), parse)
+            print("\n".join(first_run.report_lines(path, figures)))
+            if args.write_misses:
+                written = first_run.write_misses(path, figures)
+                print(f"{path.name}: {written} failures appended to {shown(first_run.KNOWN_MISSES)}, unread")
+    return 0
+
+
 def quiet() -> None:
     """Only the tool's own output: no TensorFlow banners, library notices or per-message debug logs."""
     for name, value in QUIET_ENV.items():
@@ -122,8 +137,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--cross-validation", type=int, metavar="FOLDS", help="also cross-validate on data/nlu")
     parser.add_argument("--compare", type=Path, nargs="+", metavar="CONFIG",
                         help="train and evaluate each config, side by side in comparison.md")
+    parser.add_argument("--first-run", type=Path, nargs="+", metavar="SET_FILE",
+                        help="figures only (never texts) of fresh set files, e.g. a new blind batch")
+    parser.add_argument("--write-misses", action="store_true",
+                        help="with --first-run: list a blind batch's failures in known_misses.yml, unread")
     args = parser.parse_args(argv)
     quiet()
+    if args.first_run:
+        return first_runs(args)
     out = (args.out or ev.REPORTS / datetime.now().strftime("%Y%m%d-%H%M%S")).resolve()
     out.mkdir(parents=True, exist_ok=True)
     try:

@@ -1,0 +1,61 @@
+"""The first run of a fresh set (`make evaluate ARGS="--first-run FILE"`): its figures, never its texts.
+
+A blind batch or a real-world batch is worth most on its first run, before anyone has read it:
+those figures are what a patient can expect. So this prints only counts (recall with the Wilson
+bound, benign told 911 or call today, screened, reassured, intent accuracy, and the failures by
+sign and kind), and with `--write-misses` appends a blind batch's failures to
+tests/blind/known_misses.yml without showing them, so that `make test` lists them as strict
+expected failures until a later round studies them (tests/blind/README.md).
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Dict, List
+
+import yaml
+
+from bot.tooling.evaluation import safety
+from bot.vocabulary import EMERGENCY, INTENT_OF_TIER
+
+KNOWN_MISSES = safety.SETS_DIR / "blind" / "known_misses.yml"
+
+
+def cases_of(path: Path) -> List[Dict]:
+    return [{**c, "file": path.name} for c in yaml.safe_load(path.read_text())["cases"]]
+
+
+def failures(figures: Dict) -> List[Dict]:
+    """What the gate fails on: signs not escalated at their tier and look-alikes told 911."""
+    return figures["missed"] + [row for row in figures["benign_escalated"]
+                                if row["got"] == INTENT_OF_TIER[EMERGENCY]]
+
+
+def report_lines(path: Path, figures: Dict) -> List[str]:
+    """Figures only. Failures are told by sign, kind and the answer given, never by text."""
+    lines = safety.summary_lines(path.name, figures)
+    counted = Counter(f"{row['sign'] or row['expect']} {row['kind'] or row['expect']} -> {row['got']}"
+                      for row in failures(figures))
+    lines += [f"{path.name}: failure {what} x{n}" for what, n in sorted(counted.items())]
+    return lines
+
+
+def write_misses(path: Path, figures: Dict, known: Path = KNOWN_MISSES) -> int:
+    """Append the batch's failures to known_misses.yml (unread: the caller never sees them)."""
+    listed = safety.known_misses(known.parent.parent)
+    found = date.today().isoformat()
+    new = [{"text": row["text"],
+            "why": (f"sealed {path.stem} {row['sign']} " + (
+                f"{row['expect']} sign not escalated at its tier" if row["expect"] in INTENT_OF_TIER
+                else f"{row['kind']} look-alike told to call 911 (over-triage)")
+                + f" (got {row['got']}); found in {path.stem}'s first run, {found}; not studied")}
+           for row in failures(figures) if row["text"] not in listed]
+    if new:
+        text = known.read_text()
+        if not (yaml.safe_load(text) or {}).get("misses"):  # "misses: []" or nothing listed yet
+            text = re.sub(r"^misses:.*$", "misses:", text, flags=re.M)
+        known.write_text(text.rstrip("\n") + "\n" + yaml.safe_dump(new, sort_keys=False, allow_unicode=True,
+                                                                     width=100))
+    return len(new)
