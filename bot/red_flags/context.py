@@ -34,6 +34,7 @@ K_BREAK = context_key("break")
 K_COMPARE = context_key("compare")
 K_CONTRAST = context_key("contrast")
 K_HEAL_BETTER = context_key("heal_better")
+K_HEAL_NOT_BETTER = context_key("heal_not_better")
 K_HEAL_EXPECTED = context_key("heal_expected")
 K_HEAL_NOW = context_key("heal_now")
 K_HEAL_NOT_NOW = context_key("heal_not_now")
@@ -105,6 +106,7 @@ class Context:
         self.continuers = {w.lower() for w in _list(heal.get("continuers"))}
         analyser.add_terms(K_HEAL_WORDS, _list(heal.get("words")))
         analyser.add_terms(K_HEAL_BETTER, _list(heal.get("improving")))
+        analyser.add_terms(K_HEAL_NOT_BETTER, _list(heal.get("not_improving")))
         analyser.add_terms(K_HEAL_SAME, _list(heal.get("unchanged")))
         analyser.add_terms(K_HEAL_WORSE, _list(heal.get("new")))
         analyser.add_terms(K_HEAL_NOW, _list(heal.get("now")))
@@ -349,6 +351,11 @@ class Context:
         normal", "it should heal over time"), and nowhere says is new, spreading or worse.
         `strict` (numbness in both legs, foot drop): only improving or explained counts."""
         numb = terms.get(K_HEAL_WORDS, ())
+        # "Less good: my legs ... are numb" says nothing improves (issue 13 round 6)
+        not_better = terms.get(K_HEAL_NOT_BETTER, ())
+        if not_better:
+            terms = {**terms, K_HEAL_BETTER: [t for t in terms.get(K_HEAL_BETTER, ())
+                                              if not _inside(t[0], not_better)]}
         if not cands or not all(any(_overlaps(t, w) for t in c.terms for w in numb)
                                 for c in cands):
             return False  # weakness, or words that are not numbness: a sign as before
