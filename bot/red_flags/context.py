@@ -470,11 +470,18 @@ _BREAK_WORDS = {"but", "however", "though", "although", "and", "so"}
 _YEAR_LEADS = {"in", "since", "around", "during", "of"}
 
 
+# ... unless it is the year of the operation: "I can't pee since my surgery in 2026" (at New Year
+# the operation may be last year's).
+_OPERATION_WORDS = {"op", "surgery", "operation", "discectomy", "microdiscectomy", "procedure",
+                    "operated", "laminectomy", "decompression"}
+
+
 def _past_years(doc: Doc) -> List[Span]:
     this_year = date.today().year
     return [(i - 1, i + 1) for i, token in enumerate(doc)
             if i and token.text.isdigit() and len(token.text) == 4 and 1940 <= int(token.text) < this_year
-            and doc[i - 1].lower_ in _YEAR_LEADS]
+            and doc[i - 1].lower_ in _YEAR_LEADS
+            and not any(t.lower_ in _OPERATION_WORDS for t in doc[max(0, i - 6):i - 1])]
 
 
 def _overlaps(a: Span, b: Span) -> bool:
