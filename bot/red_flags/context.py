@@ -165,18 +165,23 @@ class Context:
                 for cand in candidates]
 
     def _ago_clauses(self, doc: Doc, unit_of: Sequence[int]) -> List[int]:
-        """Clauses that say something was long enough ago, referring back: "..., but that was 10
-        days ago" (issue 13 round 6). The first word of each ("that"): read like a resolution
-        that refers back to a past hit in the clause before (`_refers_back`), never right after
-        a hit ("my foot went numb 2 days ago" is a report)."""
+        """Clauses that say, against the one before, that something was long ago: "..., but that
+        was 10 days ago" (issue 13 round 6). The first word of each ("that"): read like a
+        resolution that refers back to a past hit in the clause before (`_refers_back`), never
+        right after a hit ("my foot went numb 2 days ago" is a report), nor without the contrast
+        ("my leg went weak, that was 2 days ago" may still be going on)."""
         found = []
         for i, token in enumerate(doc):
             if token.lower_ != "ago":
                 continue
             first = unit_of.index(unit_of[i])
+            contrast = False
             while first < i and (not doc[first].is_alpha or doc[first].lower_ in self.soft_breaks
                                  or doc[first].lower_ in _BREAK_WORDS):
+                contrast = contrast or doc[first].lower_ in _BREAK_WORDS
                 first += 1
+            if not contrast:
+                continue
             if first + 1 < i <= first + 8 and doc[first].lower_ in self.refers_back and \
                     doc[first + 1].lower_ in {"was", "were", "'s", "is"}:
                 found.append(first)
@@ -464,8 +469,8 @@ def _later_word_denied(cand: Candidate, negations: Sequence[Span], unit_of: Sequ
         end == later[0] and unit_of[start] == unit_of[later[0]] for start, end in negations)
 
 
-# Clause breaks that open an "ago" clause: "..., but that was 10 days ago".
-_BREAK_WORDS = {"but", "however", "though", "although", "and", "so"}
+# The contrast that opens an "ago" clause: "..., but that was 10 days ago".
+_BREAK_WORDS = {"but", "however", "though", "although"}
 # A year before this one, after one of these words, is history: "back in 2015", "in 2019".
 _YEAR_LEADS = {"in", "since", "around", "during", "of"}
 
