@@ -109,8 +109,8 @@ def _near(rule: Any, where: str) -> NearRule:
     if not any_of or not near or not isinstance(within, int) or within < 0:
         raise CatalogueError(f"{where}: a near rule needs any_of, near and a whole `within`")
     sentences = rule.get("sentences", 0)
-    if not isinstance(sentences, int) or isinstance(sentences, bool) or not 0 <= sentences <= 2:
-        raise CatalogueError(f"{where}: `sentences` is 0, 1 or 2")
+    if not isinstance(sentences, int) or isinstance(sentences, bool) or not 0 <= sentences <= 3:
+        raise CatalogueError(f"{where}: `sentences` is 0, 1, 2 or 3")
     return NearRule(any_of, near, within, bool(rule.get("exact")), bool(rule.get("across_but")),
                     _words(rule.get("also"), where), sentences, bool(rule.get("in_order")))
 

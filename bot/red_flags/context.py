@@ -12,6 +12,7 @@ Missing a red flag is the costly error, so every rule errs towards "affirmed".
 """
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Sequence, Set, Tuple
 
 from spacy.tokens import Doc
@@ -33,6 +34,7 @@ K_BREAK = context_key("break")
 K_COMPARE = context_key("compare")
 K_CONTRAST = context_key("contrast")
 K_HEAL_BETTER = context_key("heal_better")
+K_HEAL_NOT_BETTER = context_key("heal_not_better")
 K_HEAL_EXPECTED = context_key("heal_expected")
 K_HEAL_NOW = context_key("heal_now")
 K_HEAL_NOT_NOW = context_key("heal_not_now")
@@ -104,6 +106,7 @@ class Context:
         self.continuers = {w.lower() for w in _list(heal.get("continuers"))}
         analyser.add_terms(K_HEAL_WORDS, _list(heal.get("words")))
         analyser.add_terms(K_HEAL_BETTER, _list(heal.get("improving")))
+        analyser.add_terms(K_HEAL_NOT_BETTER, _list(heal.get("not_improving")))
         analyser.add_terms(K_HEAL_SAME, _list(heal.get("unchanged")))
         analyser.add_terms(K_HEAL_WORSE, _list(heal.get("new")))
         analyser.add_terms(K_HEAL_NOW, _list(heal.get("now")))
@@ -146,6 +149,10 @@ class Context:
         outside pseudo-triggers) is read once: a long message repeating a sign's words
         ("cant pee cant pee ...") would otherwise cost seconds per message."""
         pseudo = {i for s, e in terms.get(K_PSEUDO, ()) for i in range(s, e)}
+        years = _past_years(doc)
+        if years:  # "my throat swelled up once back in 2015": a year gone by is history
+            terms = {**terms, K_HIST: [*terms.get(K_HIST, ()), *years]}
+        agos = self._ago_clauses(doc, unit_of)
         cache: Dict[str, List[Span]] = {}
 
         def live(key: str) -> List[Span]:
@@ -154,12 +161,35 @@ class Context:
                 cache[key] = [t for t in terms.get(key, ()) if t[0] not in pseudo]
             return cache[key]
 
-        return [self._status(doc, cand, terms, unit_of, sent_of, candidates, live)
+        return [self._status(doc, cand, terms, unit_of, sent_of, candidates, live, agos)
                 for cand in candidates]
+
+    def _ago_clauses(self, doc: Doc, unit_of: Sequence[int]) -> List[int]:
+        """Clauses that say, against the one before, that something was long ago: "..., but that
+        was 10 days ago" (issue 13 round 6). The first word of each ("that"): read like a
+        resolution that refers back to a past hit in the clause before (`_refers_back`), never
+        right after a hit ("my foot went numb 2 days ago" is a report), nor without the contrast
+        ("my leg went weak, that was 2 days ago" may still be going on)."""
+        found = []
+        for i, token in enumerate(doc):
+            if token.lower_ != "ago":
+                continue
+            first = unit_of.index(unit_of[i])
+            contrast = False
+            while first < i and (not doc[first].is_alpha or doc[first].lower_ in self.soft_breaks
+                                 or doc[first].lower_ in _BREAK_WORDS):
+                contrast = contrast or doc[first].lower_ in _BREAK_WORDS
+                first += 1
+            if not contrast:
+                continue
+            if first + 1 < i <= first + 8 and doc[first].lower_ in self.refers_back and \
+                    doc[first + 1].lower_ in {"was", "were", "'s", "is"}:
+                found.append(first)
+        return found
 
     def _status(self, doc: Doc, cand: Candidate, terms: Terms, unit_of: Sequence[int],
                 sent_of: Sequence[int], others: Sequence[Candidate],
-                live: Callable[[str], List[Span]]) -> str:
+                live: Callable[[str], List[Span]], agos: Sequence[int] = ()) -> str:
         own = {i for s, e in cand.terms for i in range(s, e)}
         stops = [s for s, _ in terms.get(K_STOP, ())]
         reaffirmed = any(s >= cand.end and sent_of[s] == sent_of[cand.start]
@@ -170,7 +200,8 @@ class Context:
                 or _later_word_denied(cand, negations, unit_of)) and \
                 not reaffirmed:
             return NEGATED
-        if self._before(live(K_HYPO), cand, self.hypo_window, unit_of, own, stops, last_enough=True) or \
+        if self._before(live(K_HYPO), cand, self.hypo_window, unit_of, own, stops, last_enough=True,
+                        into=True) or \
                 self._before(live(K_SHORT), cand, self.short_window, unit_of, own) or \
                 self._general_question(doc, cand, live(K_FOLLOW), unit_of):
             return HYPOTHETICAL
@@ -197,6 +228,10 @@ class Context:
                     _between_clauses(start, cand, unit_of) or \
                     (not any(r > start for r in recur) and self._later_in_past(
                         doc, start, cand, terms, unit_of, sent_of, others, negations)):
+                return RESOLVED
+        for start in agos:
+            if not any(r > start and sent_of[r] == sent_of[start] for r in recur) and \
+                    self._refers_back(doc, start, cand, terms, unit_of, others):
                 return RESOLVED
         return AFFIRMED
 
@@ -268,15 +303,18 @@ class Context:
     @staticmethod
     def _before(triggers: Sequence[Span], cand: Candidate, window: int,
                 unit_of: Sequence[int], own: Set[int], stops: Sequence[int] = (),
-                last_enough: bool = False) -> bool:
+                last_enough: bool = False, into: bool = False) -> bool:
         """A trigger shortly before a word of the hit, in its clause, with no `stops` word
         between ("no fever, just my groin feels numb"). A pair that spans clauses ("no
         headache lying down, only when I sit up") needs every word covered, except that for a
         question or a hope (`last_enough`) its last word is enough: "I'm pain free, will it
-        come back?", "getting better, I hope it never gets worse" ask about what may come."""
+        come back?", "getting better, I hope it never gets worse" ask about what may come.
+        `into`: a trigger that starts before the hit may run into its words ("if pain gets
+        unbearable", "will the pain get unbearable?"; issue 13 round 6), for questions only: a
+        negation inside the sign's words ("no control of my bladder") never negates it."""
         covered = [any(end <= term_start and term_start - end <= window
                        and unit_of[start] == unit_of[term_start]
-                       and not own.intersection(range(start, end))
+                       and (not own.intersection(range(start, end)) or (into and start < cand.start))
                        and not any(end <= stop < term_start for stop in stops)
                        for start, end in triggers)
                    for term_start, _ in cand.terms]
@@ -318,6 +356,11 @@ class Context:
         normal", "it should heal over time"), and nowhere says is new, spreading or worse.
         `strict` (numbness in both legs, foot drop): only improving or explained counts."""
         numb = terms.get(K_HEAL_WORDS, ())
+        # "Less good: my legs ... are numb" says nothing improves (issue 13 round 6)
+        not_better = terms.get(K_HEAL_NOT_BETTER, ())
+        if not_better:
+            terms = {**terms, K_HEAL_BETTER: [t for t in terms.get(K_HEAL_BETTER, ())
+                                              if not _inside(t[0], not_better)]}
         if not cands or not all(any(_overlaps(t, w) for t in c.terms for w in numb)
                                 for c in cands):
             return False  # weakness, or words that are not numbness: a sign as before
@@ -424,6 +467,26 @@ def _later_word_denied(cand: Candidate, negations: Sequence[Span], unit_of: Sequ
     first, later = cand.terms
     return unit_of[first[0]] != unit_of[later[0]] and any(
         end == later[0] and unit_of[start] == unit_of[later[0]] for start, end in negations)
+
+
+# The contrast that opens an "ago" clause: "..., but that was 10 days ago".
+_BREAK_WORDS = {"but", "however", "though", "although"}
+# A year before this one, after one of these words, is history: "back in 2015", "in 2019".
+_YEAR_LEADS = {"in", "since", "around", "during", "of"}
+
+
+# ... unless it is the year of the operation: "I can't pee since my surgery in 2026" (at New Year
+# the operation may be last year's).
+_OPERATION_WORDS = {"op", "surgery", "operation", "discectomy", "microdiscectomy", "procedure",
+                    "operated", "laminectomy", "decompression"}
+
+
+def _past_years(doc: Doc) -> List[Span]:
+    this_year = date.today().year
+    return [(i - 1, i + 1) for i, token in enumerate(doc)
+            if i and token.text.isdigit() and len(token.text) == 4 and 1940 <= int(token.text) < this_year
+            and doc[i - 1].lower_ in _YEAR_LEADS
+            and not any(t.lower_ in _OPERATION_WORDS for t in doc[max(0, i - 6):i - 1])]
 
 
 def _overlaps(a: Span, b: Span) -> bool:
