@@ -97,7 +97,7 @@ def safety_sets_markdown(sets: Dict) -> List[str]:
         for what, rows in (("missed", figures["missed"]), ("needless escalation", figures["benign_escalated"]),
                            ("benign asked the screening questions", figures.get("benign_screened", []))):
             lines += [f"| {what} | {r['expect']} | {r['got']} | {r['sign'] or ''} | {r['kind'] or ''} | "
-                      f"{safety.shown(name, r) if name in safety.SEALED else r['text']} |" for r in rows]
+                      f"{safety.shown(name, r, quoted=False)} |" for r in rows]
     return lines
 
 

@@ -156,12 +156,13 @@ def problems(name: str, figures: Dict, known: Optional[Dict[str, str]] = None,
     return found
 
 
-def shown(name: str, row: Dict) -> str:
-    """A case as gate messages and reports show it: its text, or for a sealed set only its file,
-    sign and kind (tests/model/test_safety_sets.py names sealed cases the same way)."""
+def shown(name: str, row: Dict, quoted: bool = True) -> str:
+    """A case as gate messages and reports show it: its text (quoted, or as it is for a report's
+    table), or for a sealed set only its file, sign and kind (tests/model/test_safety_sets.py
+    names sealed cases the same way)."""
     if name in SEALED:
         return f"[sealed: {row['file'].split('/')[-1]}, sign {row.get('sign')}, {row.get('kind')}]"
-    return repr(row["text"])
+    return repr(row["text"]) if quoted else row["text"]
 
 
 def summary_lines(name: str, figures: Dict) -> List[str]:
