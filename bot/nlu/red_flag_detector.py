@@ -235,6 +235,13 @@ def read_part(text: str, part: Dict[str, Any], detection: Detection, min_confide
         return intent
     hits = [dataclasses.replace(hit, start=hit.start - start, end=hit.end - start)
             for hit in detection.negated if hit.start < end and hit.end > start]
+    if not hits and any(hit.status in PAST_READINGS for hit in detection.negated) and \
+            _OVER_START.search(text[start:end]):
+        # A part with no sign words that opens by saying a sign told elsewhere in the message is
+        # over ("I had some erection trouble years ago ... Nothing like that since the surgery,
+        # just mentioning it"; issue 13 round 7): it raises nothing, the message's own reading
+        # stands (the warning-sign answer does not raise)
+        return QUESTION_INTENT
     confident = float(part.get("confidence") or 0.0) >= min_confidence
     return read_unconfirmed(text[start:end], hits, confident=confident) or intent
 
@@ -257,10 +264,17 @@ _OVER = re.compile(r"\b(?:(?:all |completely |totally )?gone(?: now| since)?|non
                    r"(?:by|within|after|in|the) [a-z0-9 ]{1,20})?|back on track|back to normal|"
                    r"(?:been|felt|feel|am|i'm|im) (?:\w+ )?(?:fine|normal|ok|okay|good|great|alert|well|dry|clean)"
                    r"(?: \w+)?(?: (?:ever )?since(?: then)?)?|"
-                   r"(?:fine|normal|ok|okay) (?:now|since|ever since)|(?:walk|walking|pee|peeing|wee|weeing) normally)"
+                   r"(?:fine|normal|ok|okay) (?:now|since|ever since)|(?:walk|walking|pee|peeing|wee|weeing) normally|"
+                   # (issue 13 round 7) nearly over: "... is fading every day, today I barely noticed it"
+                   r"(?:barely|hardly|rarely) (?:notice|noticed|feel|felt)(?: it| them| anything)?(?: (?:today|now))?)"
                    r"\b[\s.!]*$", re.IGNORECASE)
 # Readings of a sign that is over: told before the operation, or resolved since.
 PAST_READINGS = {HISTORICAL, RESOLVED}
+# A part that opens by saying a sign told before it is over: "Nothing like that since the
+# surgery", "none since", "never again since", "it hasn't happened since".
+_OVER_START = re.compile(r"^\W*(?:nothing (?:like (?:that|it|this) )?(?:since|again)|(?:none|not once) since|"
+                         r"never (?:again|since)|(?:it|that|this) (?:has ?n[o']t|has not|never) "
+                         r"(?:happened|come back|came back)(?: again| since)?)\b", re.IGNORECASE)
 
 
 def read_unconfirmed(text: str, hits: Sequence[Hit], confident: bool) -> Optional[str]:

@@ -205,7 +205,7 @@ class Context:
                 self._before(live(K_SHORT), cand, self.short_window, unit_of, own) or \
                 self._general_question(doc, cand, live(K_FOLLOW), unit_of):
             return HYPOTHETICAL
-        resolutions = [t for t in live(K_RES) if not _negated(t, live(K_NEG))]
+        resolutions = [t for t in live(K_RES) if not _negated(t, live(K_NEG)) and not _until(doc, t)]
         recur = [s for s, e in live(K_RECUR)
                  if not _negated((s, e), live(K_NEG)) and not _inside(s, resolutions)]
         sentence = sent_of[cand.start]
@@ -331,8 +331,13 @@ class Context:
         """'I had chills the first night, but none since': the next clause closes a past hit."""
         unit = unit_of[cand.end - 1]
         # The next clause, or a later one in the sentence with no other sign's words between:
-        # "I couldn't pee after the op so they put a catheter in, but since ... it's fine".
-        if unit_of[marker] != unit + 1 and (
+        # "I couldn't pee after the op so they put a catheter in, but since ... it's fine";
+        # or the next sentence when the marker opens it, with no other sign's words between
+        # (issue 13 round 7): "... clear-ish ooze on the dressing, it stopped that same day.
+        # Bone dry ever since.", "... racing heart and tight chest. Nothing like it since."
+        opens_next = _opens_next_sentence(doc, marker, cand) and not any(
+            cand.end <= other.start < marker and other.flag != cand.flag for other in others)
+        if not opens_next and unit_of[marker] != unit + 1 and (
                 unit_of[marker] <= unit or _other_sentence(doc, marker, cand) or any(
                     unit < unit_of[other.start] < unit_of[marker] for other in others)):
             return False
@@ -487,6 +492,17 @@ def _past_years(doc: Doc) -> List[Span]:
             if i and token.text.isdigit() and len(token.text) == 4 and 1940 <= int(token.text) < this_year
             and doc[i - 1].lower_ in _YEAR_LEADS
             and not any(t.lower_ in _OPERATION_WORDS for t in doc[max(0, i - 6):i - 1])]
+# After a resolution, these say it lasted only until something happened: "it was getting better
+# till then", "it had settled until this morning" (issue 13 round 7, blind batch 9 U7).
+_UNTIL = {"till", "until", "til", "untill", "up"}
+
+
+def _until(doc: Doc, span: Span) -> bool:
+    """A resolution followed within three words by "till" or "until" ("up to"): the sign was
+    over only until something happened, so it is not over now."""
+    following = [t.lower_ for t in doc[span[1]:span[1] + 3]]
+    return any(word in _UNTIL and (word != "up" or following[i + 1:i + 2] == ["to"])
+               for i, word in enumerate(following))
 
 
 def _overlaps(a: Span, b: Span) -> bool:
@@ -515,6 +531,15 @@ def _between_clauses(marker: int, cand: Candidate, unit_of: Sequence[int]) -> bo
     later = [s for s, _ in cand.terms if unit_of[s] > unit_of[first[0]]]
     # before every word of the later clause: not "headache, and my neck has gone rigid"
     return bool(later) and first[1] <= marker < min(later) and unit_of[marker] > unit_of[first[0]]
+
+
+def _opens_next_sentence(doc: Doc, marker: int, cand: Candidate) -> bool:
+    """The marker is the first word of the sentence right after the hit's."""
+    end = doc[cand.end - 1].sent.end
+    if marker < end or end >= len(doc):
+        return False
+    following = doc[end].sent
+    return next((t.i for t in following if t.is_alpha), None) == marker
 
 
 def _other_sentence(doc: Doc, marker: int, cand: Candidate) -> bool:
