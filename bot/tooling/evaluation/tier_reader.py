@@ -32,7 +32,8 @@ import yaml
 
 from bot.settings import PROJECT_ROOT
 from bot.tooling.evaluation import safety
-from bot.vocabulary import (DENIAL_INTENT, EMERGENCY, INTENT_OF_TIER, NONE, READING_KEY, REASSURING_INTENTS, SCREENING_INTENT,
+from bot.vocabulary import (DENIAL_INTENT, EMERGENCY, INTENT_OF_TIER, NONE, READING_KEY, REASSURING_INTENTS,
+                            SCREENING_INTENT,
                             TIER_OF_INTENT, URGENT, is_red_flag_intent, tier_rank)
 
 TIERS = (NONE, URGENT, EMERGENCY)
@@ -365,7 +366,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--model", type=Path, default=PROJECT_ROOT / "models" / "assistant.tar.gz")
     parser.add_argument("--then", type=Path, action="append", default=[],
                         help="also the fresh sets dumped from an older tree (--dump-then there)")
-    parser.add_argument("--dump-then", type=Path, help="write this tree's sealed and fresh sets' parses and its training data")
+    parser.add_argument("--dump-then", type=Path,
+                        help="write this tree's sealed and fresh sets' parses and its training data")
     parser.add_argument("--commit", default="")
     parser.add_argument("--with-nlu", action="store_true", help="also train on data/nlu's examples")
     parser.add_argument("--by-sentence", action="store_true", help="a message's tier: the max over its sentences")
