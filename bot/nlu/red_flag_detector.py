@@ -23,6 +23,10 @@ A message that asks several things is read part by part too: a part the classifi
 red flag (`red_flag_parts`, set by the intent classifier) gets the same reading as a whole
 message would, within that part, and may raise the message's intent to its tier or to the
 screening questions; it never lowers the message's intent (`_raise_for_parts`).
+
+Last, the learned tier reader (bot/nlu/tier_reader.py, when it is in the pipeline) may turn the
+screening questions for an unsure classifier red flag with no sign words found into the advice of
+its tier, when it is sure enough (`_apply_tier_reading`).
 """
 from __future__ import annotations
 

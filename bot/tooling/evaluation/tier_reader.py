@@ -13,7 +13,14 @@ that file (and the corpus cases whose note says they came from it) and tested on
 assistant's parse of each held-out message (one `make train` model, `--model`) is combined with
 the reader's probabilities by `combine`; the current pipeline is the parse alone.
 
-    python -m bot.tooling.evaluation.tier_reader --model models/assistant.tar.gz
+    python -m bot.tooling.evaluation.tier_reader --model models/assistant.tar.gz --theta 0.9 [--grid]
+
+Also measured on fresh sets as they were when nobody had studied them, with no leak: in a copy of
+an older commit (`git archive C | tar -x`, its own `python -m bot train`), run this file with that
+copy first on PYTHONPATH and `--dump-then then_C.json --commit C`: that commit's parses of its
+sealed and fresh sets and its own corpus and studied sets; then here `--then then_C.json` (docs/
+SAFETY.md used 0076bd4 and dd7f041). `--write-data` writes data/tier_reader.yml, the examples of
+the component that `make train` trains (bot/nlu/tier_reader.py).
 
 Parses are cached in var/tier_reader/parses.json (keyed by the model's file time), so a rerun
 only trains readers. docs/SAFETY.md ("A learned tier reader") has the figures and the decision.
