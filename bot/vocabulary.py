@@ -123,6 +123,9 @@ SCREENING_QUESTIONS: Tuple[str, ...] = ("utter_ask_screen_emergency", "utter_ask
 SCREENING_ANSWERS: Tuple[str, ...] = ("affirm", "deny", "unsure", "red_flag_emergency", "red_flag_urgent")
 # The parse-data key where the red-flag detector reports both readers' views (bot/nlu/red_flag_detector.py).
 READING_KEY = "red_flag_reading"
+# The parse-data key where the learned tier reader (bot/nlu/tier_reader.py) puts its probability of
+# each detection tier ({"none": p, "urgent": p, "emergency": p}); the detector adapter reads it.
+TIER_READING_KEY = "tier_reading"
 # Why the review inbox collected a message (bot/inbox/collect.py). A disagreement sits first.
 REASON_DISAGREEMENT = "red_flag_disagreement"
 INBOX_REASONS: Tuple[str, ...] = (REASON_DISAGREEMENT, "fallback", "low_confidence", "screening_abandoned",

@@ -23,6 +23,10 @@ A message that asks several things is read part by part too: a part the classifi
 red flag (`red_flag_parts`, set by the intent classifier) gets the same reading as a whole
 message would, within that part, and may raise the message's intent to its tier or to the
 screening questions; it never lowers the message's intent (`_raise_for_parts`).
+
+Last, the learned tier reader (bot/nlu/tier_reader.py, when it is in the pipeline) may turn the
+screening questions for an unsure classifier red flag with no sign words found into the advice of
+its tier, when it is sure enough (`_apply_tier_reading`).
 """
 from __future__ import annotations
 
@@ -46,9 +50,9 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.red_flags import Detection, RedFlagDetector as Detector, get_detector
 from bot.red_flags.context import HEALING, HISTORICAL, HYPOTHETICAL, NEGATED, RESOLVED
 from bot.red_flags.detector import NORMAL_TEMPERATURE, Hit
-from bot.vocabulary import (DENIAL_INTENT, HEALING_INTENT, INTENT_OF_TIER, NONE, QUESTION_INTENT, READING_KEY,
-                            RED_FLAG_ENTITY, RED_FLAG_PARTS_KEY, REASSURING_INTENTS, SCREENING_INTENT,
-                            TIER_OF_INTENT,
+from bot.vocabulary import (DENIAL_INTENT, EMERGENCY, HEALING_INTENT, INTENT_OF_TIER, NONE, QUESTION_INTENT,
+                            READING_KEY, RED_FLAG_ENTITY, RED_FLAG_PARTS_KEY, REASSURING_INTENTS, SCREENING_INTENT,
+                            TIER_OF_INTENT, TIER_READING_KEY, URGENT,
                             is_red_flag_intent, tier_rank)
 
 logger = logging.getLogger(__name__)
@@ -64,12 +68,18 @@ class RedFlagDetector(GraphComponent):
         return {
             # A classifier red flag with no sign words found escalates at or above this.
             "classifier_only_min_confidence": 0.75,
+            # The learned tier reader (bot/nlu/tier_reader.py), when it is in the pipeline: below
+            # that confidence, with no sign words found, its p(urgent) + p(emergency) from this on
+            # escalates at its likelier tier. Chosen on held-out sets (docs/SAFETY.md, "A learned
+            # tier reader").
+            "tier_reader_min_sign": 0.9,
             # None: the project's data/red_flags.yml.
             "catalogue": None,
         }
 
     def __init__(self, config: Dict[Text, Any], detector: Detector) -> None:
         self._min_confidence = float(config["classifier_only_min_confidence"])
+        self._reader_min_sign = float(config["tier_reader_min_sign"])
         self._detector = detector
 
     @classmethod
@@ -97,7 +107,31 @@ class RedFlagDetector(GraphComponent):
             else:
                 self._escalate(message, detection)
             self._raise_for_parts(message, detection)
+            self._apply_tier_reading(message, detection)
         return messages
+
+    def _apply_tier_reading(self, message: Message, detection: Detection) -> None:
+        """The learned tier reader may raise what the other two readers left unsure: a classifier red
+        flag below its threshold, no sign words found by the detector, so the screening questions
+        stand. With p(urgent) + p(emergency) high enough, the reader's likelier tier is the advice.
+        It never lowers a red flag, and never acts on sign words the detector read (denied, asked
+        about, past). (Over a reassuring answer it was measured and not kept: docs/SAFETY.md.)
+        """
+        probabilities = message.get(TIER_READING_KEY)
+        current = (message.get(INTENT) or {}).get(INTENT_NAME_KEY) or ""
+        if not probabilities or current != SCREENING_INTENT or detection.tier != NONE or detection.negated:
+            return
+        reading = message.get(READING_KEY) or {}
+        classifier = reading.get("classifier") or ""
+        confidence = float(reading.get("classifier_confidence") or 0.0)
+        if not is_red_flag_intent(classifier) or confidence >= self._min_confidence:
+            return
+        p_urgent, p_emergency = float(probabilities[URGENT]), float(probabilities[EMERGENCY])
+        if p_urgent + p_emergency >= self._reader_min_sign:
+            name = INTENT_OF_TIER[EMERGENCY if p_emergency >= p_urgent else URGENT]
+            _put_on_top(message, name)
+            logger.info("tier reader raised the screening of %r to %r (p %.2f / %.2f)", classifier, name,
+                        p_urgent, p_emergency)
 
     def _raise_for_parts(self, message: Message, detection: Detection) -> None:
         """Parts of a several-question message that the classifier reads as a red flag, each read

@@ -1,0 +1,415 @@
+"""Experiment (issue 13): a learned tier reader beside the detector and the intent classifier.
+
+The tier reader is a TF-IDF logistic regression (the intent classifier's featurisation: lemmas,
+word 1-2 grams and character 2-5 grams, sublinear TF-IDF, each block normalised on its own) that
+reads a message's tier (none, urgent, emergency), trained on far more red-flag text than the
+intent classifier sees: tests/red_flags/corpus.yml (positives and mixed with their tier,
+look-alikes as none) plus the studied sets with their `expect` (blind batches 1 to 8,
+real-world batches 1 to 6; never blind_sealed or real_world_fresh), optionally with data/nlu's
+examples (red-flag intents with their tier, every other intent as none).
+
+Measured by leaving one set out: for each studied file, the reader is trained on everything but
+that file (and the corpus cases whose note says they came from it) and tested on it. The trained
+assistant's parse of each held-out message (one `make train` model, `--model`) is combined with
+the reader's probabilities by `combine`; the current pipeline is the parse alone.
+
+    python -m bot.tooling.evaluation.tier_reader --model models/assistant.tar.gz --theta 0.9 [--grid]
+
+Also measured on fresh sets as they were when nobody had studied them, with no leak: in a copy of
+an older commit (`git archive C | tar -x`, its own `python -m bot train`), run this file with that
+copy first on PYTHONPATH and `--dump-then then_C.json --commit C`: that commit's parses of its
+sealed and fresh sets and its own corpus and studied sets; then here `--then then_C.json` (docs/
+SAFETY.md used 0076bd4 and dd7f041). `--write-data` writes data/tier_reader.yml, the examples of
+the component that `make train` trains (bot/nlu/tier_reader.py).
+
+Parses are cached in var/tier_reader/parses.json (keyed by the model's file time), so a rerun
+only trains readers. docs/SAFETY.md ("A learned tier reader") has the figures and the decision.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import re
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+import numpy as np
+import yaml
+
+from bot.settings import PROJECT_ROOT
+from bot.tooling.evaluation import safety
+from bot.vocabulary import (DENIAL_INTENT, EMERGENCY, INTENT_OF_TIER, NONE, READING_KEY, REASSURING_INTENTS,
+                            SCREENING_INTENT,
+                            TIER_OF_INTENT, URGENT, is_red_flag_intent, tier_rank)
+
+TIERS = (NONE, URGENT, EMERGENCY)
+STUDIED = ("blind_batch1", "blind_studied", "real_world")
+CACHE = PROJECT_ROOT / "var" / "tier_reader" / "parses.json"
+CORPUS = PROJECT_ROOT / "tests" / "red_flags" / "corpus.yml"
+MIN_CONFIDENCE = 0.75  # the adapter's classifier_only_min_confidence
+
+
+def studied_files() -> List[str]:
+    files: List[str] = []
+    for name in STUDIED:
+        assert name not in safety.SEALED
+        files += list(safety.SETS[name])
+    return files
+
+
+def file_cases(relative: str) -> List[Dict]:
+    return [{**c, "file": relative} for c in yaml.safe_load((safety.SETS_DIR / relative).read_text())["cases"]]
+
+
+def corpus_cases() -> List[Dict]:
+    corpus = yaml.safe_load(CORPUS.read_text())
+    return ([{"text": e["text"], "expect": e["tier"], "note": e.get("note") or ""}
+             for e in corpus["positives"] + (corpus.get("mixed") or [])]
+            + [{"text": e["text"], "expect": NONE, "note": e.get("note") or ""} for e in corpus["lookalikes"]])
+
+
+def nlu_cases() -> List[Dict]:
+    """data/nlu's examples: red-flag intents with their tier, every other intent as none."""
+    cases = []
+    for path in sorted((PROJECT_ROOT / "data" / "nlu").glob("*.yml")):
+        for block in yaml.safe_load(path.read_text()).get("nlu") or []:
+            if "intent" not in block:
+                continue
+            tier = TIER_OF_INTENT.get(block["intent"], NONE)
+            for line in str(block.get("examples") or "").splitlines():
+                text = re.sub(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}", lambda m: m.group(1) or m.group(2),
+                              line.strip()[2:].strip()) if line.strip().startswith("- ") else ""
+                if text:
+                    cases.append({"text": text, "expect": tier, "note": ""})
+    return cases
+
+
+def moved_from(note: str, relative: str) -> bool:
+    """A corpus case noted as moved from (or a variant of a case of) the held-out file. Best effort:
+    an unqualified "batch N" counts for both the blind and the real-world batch N."""
+    number = re.search(r"(\d+)\.yml$", relative)
+    n = number.group(1) if number else "1"
+    note = note.lower()
+    if relative.startswith("blind/"):
+        if re.search(rf"blind/batch{n}\.yml|blind batch ?{n}\b", note):
+            return True
+        return bool(re.search(rf"(?<!real-world )(?<!real world )\bbatch ?{n}\b", note)) and "real" not in note
+    if f"real_world/{relative.split('/')[-1]}" in note or re.search(rf"real[- ]world batch ?{n}\b", note):
+        return True
+    if relative.endswith("messages.yml"):
+        return bool(re.search(r"real[- ]world(?! batch)", note))
+    return bool(re.search(rf"\bbatch ?{n}\b", note)) and "blind" not in note
+
+
+# --- the reader ---------------------------------------------------------------------------------
+
+_SENTENCE = re.compile(r"(?<=[.!?;\n])\s+")
+
+
+def lemmas(texts: Iterable[str]) -> List[str]:
+    from bot.nlu.english import english
+    from bot.nlu.intent_classifier import _NUMBER
+
+    nlp = english()
+    return [" ".join(_NUMBER.sub("__NUMBER__", (t.lemma_ or t.text).lower()) for t in nlp(text.lower())
+                     if not t.is_space) for text in texts]
+
+
+class TierReader:
+    def __init__(self, C: float = 10.0) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import Pipeline, make_union
+
+        self.clf = Pipeline([
+            ("features", make_union(
+                TfidfVectorizer(token_pattern=r"(?u)\b\w+\b", ngram_range=(1, 2), sublinear_tf=True),
+                TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True))),
+            ("regression", LogisticRegression(C=C, max_iter=3000, class_weight="balanced", random_state=42)),
+        ])
+
+    def fit(self, texts: Sequence[str], tiers: Sequence[str]) -> "TierReader":
+        self.clf.fit(lemmas(texts), list(tiers))
+        return self
+
+    def probabilities(self, texts: Sequence[str], by_sentence: bool = False) -> np.ndarray:
+        """Rows of p(none), p(urgent), p(emergency); by sentence: each tier's highest over the
+        message and its sentences (the message's tier is the max over its parts)."""
+        order = [list(self.clf.classes_).index(t) for t in TIERS]
+        whole = self.clf.predict_proba(lemmas(texts))[:, order]
+        if not by_sentence:
+            return whole
+        rows = []
+        for text, row in zip(texts, whole, strict=True):
+            parts = [p for p in _SENTENCE.split(text) if len(p.split()) >= 3]
+            if len(parts) > 1:
+                part_rows = self.clf.predict_proba(lemmas(parts))[:, order]
+                signs = np.vstack([row, part_rows])[:, 1:].max(axis=0)
+                row = np.array([max(0.0, 1 - signs.sum()), *signs])
+            rows.append(row)
+        return np.array(rows)
+
+
+# --- the combination rule -----------------------------------------------------------------------
+
+def combine(parse: Dict, p: Sequence[float], rule: "Rule") -> str:
+    """The intent after the tier reader: it may raise a tier or ask, never lower what stands.
+
+    - the detector found no sign words and the classifier said a red flag below 0.75 (so the
+      adapter asked the screening questions): escalate when the reader's p(sign) >= theta, at
+      urgent, or at emergency when p(emergency) >= theta_e (None: the reader's likelier tier);
+      "max" also keeps the classifier's tier when it is higher;
+    - a reassuring answer with p(sign) >= theta2: the screening questions instead (not `deny`, which
+      also answers the screening questions: "no" must not start them again);
+    - (theta3) any other non-red-flag answer with p(sign) >= theta3: the screening questions.
+    """
+    final = parse["intent"]["name"]
+    if is_red_flag_intent(final):
+        return final
+    reading = parse.get(READING_KEY) or {}
+    classifier, confidence = reading.get("classifier") or "", float(reading.get("classifier_confidence") or 0.0)
+    p_sign = float(p[1] + p[2])
+    if rule.theta_e is None:
+        tier = EMERGENCY if p[2] >= p[1] else URGENT
+    else:
+        tier = EMERGENCY if p[2] >= rule.theta_e else URGENT
+    if reading.get("detector", NONE) == NONE and not parse.get("_hits") and is_red_flag_intent(classifier) \
+            and confidence < MIN_CONFIDENCE and final == SCREENING_INTENT and p_sign >= rule.theta:
+        if rule.keep_classifier_tier and tier_rank(TIER_OF_INTENT[classifier]) > tier_rank(tier):
+            tier = TIER_OF_INTENT[classifier]
+        return INTENT_OF_TIER[tier]
+    if rule.theta2 is not None and final in REASSURING_INTENTS and final != DENIAL_INTENT and p_sign >= rule.theta2:
+        return SCREENING_INTENT
+    if rule.theta3 is not None and final != SCREENING_INTENT and p_sign >= rule.theta3:
+        return SCREENING_INTENT
+    return final
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    theta: float = 1.01  # above 1: never escalates
+    theta_e: Optional[float] = None
+    keep_classifier_tier: bool = False
+    theta2: Optional[float] = None
+    theta3: Optional[float] = None
+
+    def __str__(self) -> str:
+        return (f"theta={self.theta} theta_e={self.theta_e} max={int(self.keep_classifier_tier)} "
+                f"theta2={self.theta2} theta3={self.theta3}")
+
+
+# --- measuring ----------------------------------------------------------------------------------
+
+def parses(model: Path, texts: Sequence[str], cache: Optional[Path] = CACHE) -> Dict[str, Dict]:
+    key = f"{model.resolve()}:{model.stat().st_mtime}:without the reader's rule"
+    cached = json.loads(cache.read_text()) if cache and cache.exists() else {}
+    if cached.get("model") != key:
+        cached = {"model": key, "parses": {}}
+    todo = [t for t in dict.fromkeys(texts) if t not in cached["parses"]]
+    if todo:
+        from bot.red_flags import get_detector
+        from bot.tooling.evaluation.metrics import model_parser
+
+        try:  # "now" is the pipeline without the reader's rule, when the model has the reader
+            from bot.nlu.red_flag_detector import RedFlagDetector
+            RedFlagDetector._apply_tier_reading = lambda *args: None  # type: ignore[method-assign]
+        except (ImportError, AttributeError):
+            pass
+        parse, detector = model_parser(model), get_detector()
+        for text in todo:
+            parsed = parse(text)
+            cached["parses"][text] = {"intent": {"name": parsed["intent"]["name"],
+                                                 "confidence": parsed["intent"].get("confidence")},
+                                      READING_KEY: parsed.get(READING_KEY),
+                                      "_hits": len(detector.detect(text).negated)}
+        if cache:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            cache.write_text(json.dumps(cached))
+    return cached["parses"]
+
+
+def figures(cases: Sequence[Dict], intents: Sequence[str]) -> Dict[str, int]:
+    out = {"emergency": 0, "emergency_total": 0, "urgent": 0, "urgent_total": 0, "benign": 0, "told_911": 0,
+           "told_today": 0, "screened": 0, "reassured": 0, "missed_screened": 0}
+    for case, intent in zip(cases, intents, strict=True):
+        got = TIER_OF_INTENT.get(intent, NONE)
+        want = case["expect"]
+        if want == NONE:
+            out["benign"] += 1
+            out["told_911"] += got == EMERGENCY
+            out["told_today"] += got == URGENT
+            out["screened"] += intent == SCREENING_INTENT and case.get("intent") != SCREENING_INTENT
+        else:
+            out[f"{want}_total"] += 1
+            caught = tier_rank(got) >= tier_rank(want)
+            out[want] += caught
+            out["reassured"] += not caught and intent in REASSURING_INTENTS
+            out["missed_screened"] += not caught and intent == SCREENING_INTENT
+    return out
+
+
+def add(a: Dict[str, int], b: Dict[str, int]) -> Dict[str, int]:
+    return {k: a.get(k, 0) + b[k] for k in b}
+
+
+def row(name: str, f: Dict[str, int]) -> str:
+    return (f"| {name} | {f['emergency']}/{f['emergency_total']} | {f['urgent']}/{f['urgent_total']} | "
+            f"{f['told_911']}/{f['benign']} | {f['told_today']} | {f['screened']} | {f['reassured']} |")
+
+
+HEADER = ("| fold | emergency recall | urgent recall | benign told 911 | told call today | "
+          "benign asked the screening questions | signs reassured |\n| --- | --- | --- | --- | --- | --- | --- |")
+
+
+Folds = List[Tuple[str, List[Dict], np.ndarray, Dict[str, Dict]]]
+
+
+def loso_folds(model: Path, with_nlu: bool, by_sentence: bool, C: float) -> Folds:
+    """Leave one studied file out: the reader is trained on the rest (and on the corpus without
+    the cases noted as moved from that file) and reads that file."""
+    files = studied_files()
+    held = {f: file_cases(f) for f in files}
+    corpus, extra = corpus_cases(), nlu_cases() if with_nlu else []
+    parsed = parses(model, [c["text"] for cases in held.values() for c in cases])
+    folds: Folds = []
+    for relative in files:
+        texts = {c["text"] for c in held[relative]}
+        kept = [c for c in corpus if not moved_from(c["note"], relative)]
+        train = [c for c in kept + [c for f in files if f != relative for c in held[f]] + extra
+                 if c["text"] not in texts]
+        reader = TierReader(C).fit([c["text"] for c in train], [c["expect"] for c in train])
+        probabilities = reader.probabilities([c["text"] for c in held[relative]], by_sentence)
+        print(f"# {relative}: reader trained on {len(train)} texts; {len(corpus) - len(kept)} corpus cases "
+              f"noted as moved from it left out", flush=True)
+        folds.append((relative, held[relative], probabilities, parsed))
+    return folds
+
+
+def then_folds(path: Path, with_nlu: bool, by_sentence: bool, C: float) -> Folds:
+    """A fresh set as it was when nobody had studied it: parses of that commit's model and the
+    training data of that commit (`--dump-then`), so nothing of the set can leak into the reader."""
+    dumped = json.loads(path.read_text())
+    train = dumped["train"] + (dumped["nlu"] if with_nlu else [])
+    folds: Folds = []
+    for relative, cases in dumped["held"].items():
+        texts = {c["text"] for c in cases}
+        rows = [c for c in train if c["text"] not in texts]
+        reader = TierReader(C).fit([c["text"] for c in rows], [c["expect"] for c in rows])
+        folds.append((f"{relative} at {dumped['commit']}", cases,
+                      reader.probabilities([c["text"] for c in cases], by_sentence), dumped["parses"]))
+        print(f"# {relative} at {dumped['commit']}: reader trained on {len(rows)} texts of that commit", flush=True)
+    return folds
+
+
+def dump_then(model: Path, commit: str, out: Path) -> None:
+    """Run with the PYTHONPATH of an older tree (its model, its code, its catalogue): the parses of
+    its sealed and fresh sets, and its own training data for the reader."""
+    held = {f: file_cases(f) for name in safety.SEALED for f in safety.SETS[name]}
+    studied = [c for name in STUDIED for f in safety.SETS[name] for c in file_cases(f)]
+    parsed = parses(model, [c["text"] for cases in held.values() for c in cases], cache=None)
+    keep = ("text", "expect", "intent", "sign", "kind", "file")
+    out.write_text(json.dumps({
+        "commit": commit, "parses": parsed,
+        "held": {f: [{k: c[k] for k in keep if k in c} for c in cases] for f, cases in held.items()},
+        "train": [{"text": c["text"], "expect": c["expect"]} for c in corpus_cases() + studied],
+        "nlu": nlu_cases()}))
+
+
+DATA = PROJECT_ROOT / "data" / "tier_reader.yml"
+DATA_HEADER = """\
+# The learned tier reader's examples (bot/nlu/tier_reader.py; docs/SAFETY.md, "A learned tier reader").
+# GENERATED, do not edit: `python -m bot.tooling.evaluation.tier_reader --write-data` copies them from
+# tests/red_flags/corpus.yml (positives and mixed with their tier, look-alikes as none) and the studied
+# sets of bot/tooling/evaluation/safety.py (blind_batch1, blind_studied, real_world, with their
+# `expect`), never the sealed or fresh ones. tests/unit/test_tier_reader.py checks it is current.
+# Not NLU data: Rasa skips this file; the tier reader reads it when `make train` trains it.
+"""
+
+
+def data_examples() -> List[Dict[str, str]]:
+    """Every example once, in the order of the corpus and the studied files."""
+    seen: Dict[str, str] = {}
+    for case in corpus_cases() + [c for f in studied_files() for c in file_cases(f)]:
+        seen.setdefault(case["text"], case["expect"])
+    return [{"text": text, "tier": tier} for text, tier in seen.items()]
+
+
+def data_text() -> str:
+    return DATA_HEADER + "tier_examples:\n" + "".join(
+        f"  - {{text: {json.dumps(e['text'], ensure_ascii=False)}, tier: {e['tier']}}}\n" for e in data_examples())
+
+
+def evaluate(folds: Folds, rule: Rule, show: bool = False) -> Tuple[Dict[str, int], Dict[str, int]]:
+    now_total: Dict[str, int] = {}
+    new_total: Dict[str, int] = {}
+    if show:
+        print(f"\n{rule}\n" + HEADER)
+    for name, cases, probabilities, parsed in folds:
+        now = [parsed[c["text"]]["intent"]["name"] for c in cases]
+        new = [combine(parsed[c["text"]], p, rule) for c, p in zip(cases, probabilities, strict=True)]
+        fn, fc = figures(cases, now), figures(cases, new)
+        now_total, new_total = add(now_total, fn), add(new_total, fc)
+        if show:
+            print(row(f"{name}, now", fn))
+            print(row(f"{name}, with the reader", fc))
+    if show:
+        print(row("all, now", now_total))
+        print(row("all, with the reader", new_total))
+    return now_total, new_total
+
+
+def grid(folds: Folds) -> None:
+    print("rule | E U told911 today screened reassured")
+    for theta in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01):
+        for theta_e in (None, 0.5, 0.7, 0.9):
+            for keep in (False, True):
+                for theta2 in (None, 0.5, 0.7):
+                    for theta3 in (None, 0.8, 0.9):
+                        _, f = evaluate(folds, Rule(theta, theta_e, keep, theta2, theta3))
+                        print(f"{Rule(theta, theta_e, keep, theta2, theta3)} | {f['emergency']} {f['urgent']} "
+                              f"{f['told_911']} {f['told_today']} {f['screened']} {f['reassured']}")
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    import logging
+
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--model", type=Path, default=PROJECT_ROOT / "models" / "assistant.tar.gz")
+    parser.add_argument("--then", type=Path, action="append", default=[],
+                        help="also the fresh sets dumped from an older tree (--dump-then there)")
+    parser.add_argument("--dump-then", type=Path,
+                        help="write this tree's sealed and fresh sets' parses and its training data")
+    parser.add_argument("--commit", default="")
+    parser.add_argument("--with-nlu", action="store_true", help="also train on data/nlu's examples")
+    parser.add_argument("--by-sentence", action="store_true", help="a message's tier: the max over its sentences")
+    parser.add_argument("--C", type=float, default=10.0)
+    parser.add_argument("--grid", action="store_true", help="print the figures of every rule")
+    parser.add_argument("--theta", type=float, default=1.01)
+    parser.add_argument("--theta-e", type=float, default=None)
+    parser.add_argument("--keep-classifier-tier", action="store_true")
+    parser.add_argument("--theta2", type=float, default=None)
+    parser.add_argument("--theta3", type=float, default=None)
+    parser.add_argument("--write-data", action="store_true", help=f"write {DATA.relative_to(PROJECT_ROOT)} and stop")
+    args = parser.parse_args(argv)
+    logging.disable(logging.INFO)
+    if args.write_data:
+        DATA.write_text(data_text(), encoding="utf-8")
+        print(f"{DATA.relative_to(PROJECT_ROOT)}: {len(data_examples())} examples")
+        return
+    if args.dump_then:
+        dump_then(args.model, args.commit, args.dump_then)
+        return
+    rule = Rule(args.theta, args.theta_e, args.keep_classifier_tier, args.theta2, args.theta3)
+    studied = loso_folds(args.model, args.with_nlu, args.by_sentence, args.C)
+    then = [fold for path in args.then for fold in then_folds(path, args.with_nlu, args.by_sentence, args.C)]
+    for name, folds in (("leave one studied set out", studied), ("fresh sets as they were", then)):
+        if folds:
+            print(f"\n## {name}")
+            if args.grid:
+                grid(folds)
+            evaluate(folds, rule, show=True)
+
+
+if __name__ == "__main__":
+    main()

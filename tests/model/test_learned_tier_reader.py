@@ -1,0 +1,31 @@
+"""The learned tier reader in the trained assistant (docs/SAFETY.md, "A learned tier reader"): a sign
+told in words the red-flag catalogue lacks, which the intent classifier reads as a red flag without
+confidence, gets the advice instead of only the screening questions; look-alikes do not."""
+from __future__ import annotations
+
+import pytest
+
+from bot.red_flags import get_detector
+
+# No sign words for the detector; the classifier's red flag is below its 0.75 on its own.
+UNHEARD_SIGNS = {
+    "the skin round my back passage feels like it belongs to somebody else since last night": "red_flag_emergency",
+    "my wee has been coming out in a tiny trickle all day and my tummy is swollen and hard": "red_flag_emergency",
+}
+LOOKALIKES = ("the physio says I can start walking a bit further each day, is that right?",
+              "what should I watch out for once I'm home from the hospital?",
+              "my leg still aches a bit in the evenings, three weeks after the operation")
+
+
+@pytest.mark.parametrize("text", sorted(UNHEARD_SIGNS))
+def test_a_sign_in_words_the_catalogue_lacks_gets_the_advice(assistant, text):
+    assert get_detector().detect(text).tier == "none"
+    parsed = assistant.parse(text)
+    reading = parsed["red_flag_reading"]
+    assert reading["classifier"] == UNHEARD_SIGNS[text] and reading["classifier_confidence"] < 0.75
+    assert parsed["intent"]["name"] == UNHEARD_SIGNS[text]
+
+
+@pytest.mark.parametrize("text", LOOKALIKES)
+def test_a_lookalike_gets_no_advice_and_no_screening(assistant, text):
+    assert assistant.intent(text) not in ("red_flag_emergency", "red_flag_urgent", "pain_worsening")

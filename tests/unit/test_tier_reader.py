@@ -1,0 +1,130 @@
+"""The learned tier reader (bot/nlu/tier_reader.py) and what the detector adapter does with it, as
+the NLU pipeline runs them: the LemmaTokenizer, the reader trained on data/tier_reader.yml, then
+the adapter over a message as the intent classifier leaves it. No trained assistant needed."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.lemma_tokenizer import LemmaTokenizer
+from bot.nlu.red_flag_detector import RedFlagDetector
+from bot.nlu.tier_reader import TierReader, read_examples
+from bot.red_flags import get_detector
+from bot.tooling.evaluation import tier_reader as experiment
+from bot.vocabulary import DETECTION_TIERS, TIER_READING_KEY
+
+# A sign in words the catalogue lacks (the detector finds no sign words in it), and look-alikes.
+UNHEARD_SIGN = "the skin round my back passage feels like it belongs to somebody else since last night"
+LOOKALIKES = ("the physio says I can start walking a bit further each day, is that right?",
+              "what should I watch out for once I'm home from the hospital?")
+
+
+def context(node: str = "test") -> ExecutionContext:
+    return ExecutionContext(GraphSchema({}), node_name=node)
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory):
+    """(tokenizer, trained reader, storage, resource), trained on the project's examples."""
+    storage = LocalModelStorage(tmp_path_factory.mktemp("tier_reader"))
+    tokenizer = LemmaTokenizer.create(LemmaTokenizer.get_default_config(), storage, Resource("tok"), context())
+    resource = Resource("tier_reader")
+    reader = TierReader.create(TierReader.get_default_config(), storage, resource, context("tier_reader"))
+    assert reader.train(TrainingData()) == resource
+    return tokenizer, reader, storage, resource
+
+
+def read(pipeline, text: str, intent: str, confidence: float) -> Message:
+    """The message after the tokenizer, the reader and the adapter, the classifier's reading given."""
+    tokenizer, reader, _, _ = pipeline
+    message = Message(data={TEXT: text, INTENT: {"name": intent, "confidence": confidence},
+                            INTENT_RANKING_KEY: [{"name": intent, "confidence": confidence}], ENTITIES: []})
+    tokenizer.process([message])
+    reader.process([message])
+    adapter = RedFlagDetector.create(RedFlagDetector.get_default_config(), LocalModelStorage(Path(".")),
+                                     Resource("red_flag_detector"), context())
+    adapter.process([message])
+    return message
+
+
+def test_the_examples_file_is_the_corpus_and_the_studied_sets_as_they_are_now():
+    path = experiment.DATA
+    assert path.read_text(encoding="utf-8") == experiment.data_text(), \
+        "data/tier_reader.yml is stale: run `python -m bot.tooling.evaluation.tier_reader --write-data`"
+    tiers = {e["tier"] for e in read_examples(path)}
+    assert tiers == set(DETECTION_TIERS)
+
+
+def test_the_sealed_and_fresh_sets_are_never_copied():
+    from bot.tooling.evaluation import safety
+
+    copied = set(experiment.studied_files())
+    assert not copied & {f for name in safety.SEALED for f in safety.SETS[name]}
+
+
+def test_a_sign_in_words_the_catalogue_lacks_gets_the_advice(pipeline):
+    assert get_detector().detect(UNHEARD_SIGN).tier == "none"
+    assert not get_detector().detect(UNHEARD_SIGN).negated
+    message = read(pipeline, UNHEARD_SIGN, "red_flag_emergency", 0.45)
+    assert message.get(INTENT)["name"] == "red_flag_emergency"
+    reading = message.get(TIER_READING_KEY)
+    assert reading["urgent"] + reading["emergency"] >= 0.9
+
+
+def test_without_the_reader_the_same_message_only_gets_the_screening_questions(pipeline):
+    tokenizer, _, _, _ = pipeline
+    message = Message(data={TEXT: UNHEARD_SIGN, INTENT: {"name": "red_flag_emergency", "confidence": 0.45},
+                            INTENT_RANKING_KEY: [], ENTITIES: []})
+    tokenizer.process([message])
+    RedFlagDetector.create(RedFlagDetector.get_default_config(), LocalModelStorage(Path(".")),
+                           Resource("red_flag_detector"), context()).process([message])
+    assert message.get(INTENT)["name"] == "pain_worsening"
+
+
+@pytest.mark.parametrize("text", LOOKALIKES)
+def test_a_lookalike_is_not_escalated(pipeline, text):
+    message = read(pipeline, text, "red_flag_urgent", 0.4)
+    assert message.get(INTENT)["name"] == "pain_worsening"  # the screening questions, as without it
+
+
+def test_a_reassuring_answer_is_left_to_the_other_readers(pipeline):
+    """Raising a reassuring answer to the screening questions was measured and not kept."""
+    assert read(pipeline, UNHEARD_SIGN, "leg_pain_normal", 0.4).get(INTENT)["name"] == "leg_pain_normal"
+    assert read(pipeline, "no", "deny", 0.9).get(INTENT)["name"] == "deny"
+
+
+@pytest.mark.parametrize("intent", ["red_flag_emergency", "red_flag_urgent"])
+def test_it_never_lowers_an_escalation(pipeline, intent):
+    text = "the physio says I can start walking a bit further each day"
+    assert read(pipeline, text, intent, 0.9).get(INTENT)["name"] == intent
+
+
+def test_it_never_acts_on_sign_words_the_detector_read(pipeline):
+    text = "no fever and the wound is dry, how long until I can drive?"
+    assert get_detector().detect(text).negated
+    assert read(pipeline, text, "red_flag_urgent", 0.5).get(INTENT)["name"] != "red_flag_urgent"
+
+
+def test_the_persisted_reader_loads_and_reads_the_same(pipeline):
+    tokenizer, reader, storage, resource = pipeline
+    loaded = TierReader.load(TierReader.get_default_config(), storage, resource, context("tier_reader"))
+    texts: List[Dict[str, Any]] = [{"text": UNHEARD_SIGN}, {"text": LOOKALIKES[0]}]
+    messages = tokenizer.process([Message(data={TEXT: t["text"]}) for t in texts])
+    reader.process(messages)
+    first = [m.get(TIER_READING_KEY) for m in messages]
+    loaded.process(messages)
+    assert [m.get(TIER_READING_KEY) for m in messages] == first
+
+
+def test_a_button_payload_is_not_read(pipeline):
+    tokenizer, reader, _, _ = pipeline
+    (message,) = reader.process(tokenizer.process([Message(data={TEXT: "/affirm"})]))
+    assert message.get(TIER_READING_KEY) is None
