@@ -8,9 +8,10 @@ data/tier_reader.yml: the red-flag corpus and the studied blind and real-world s
 texts, where the intent classifier sees a few hundred red-flag examples.
 
 It never decides anything itself: it sets `tier_reading` ({tier: probability}) on the message,
-and the detector adapter (bot/nlu/red_flag_detector.py) may use it to raise what the other two
-readers left unsure: a classifier red flag below its threshold with no sign words found, or a
-reassuring answer over text that reads like a sign. It never lowers what they escalated.
+and the detector adapter (bot/nlu/red_flag_detector.py) uses it to raise what the other two
+readers left unsure: a classifier red flag below its threshold with no sign words found. It never
+lowers what they escalated (sending reassuring answers over sign-like text to the screening was
+measured and not kept: docs/SAFETY.md).
 """
 from __future__ import annotations
 
