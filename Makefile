@@ -10,6 +10,9 @@ MODEL := models/assistant.tar.gz
 # is the red-flag catalogue (the detector builds from it when the server starts), so editing it
 # needs no training.
 TRAINING_INPUTS := config.yml domain.yml $(filter-out data/red_flags.yml,$(shell find data -name '*.yml' 2>/dev/null))
+# The learned tier reader's examples are copied from the red-flag corpus and the studied sets
+# (docs/SAFETY.md, "A learned tier reader"): a case added there reaches the reader at `make train`.
+TIER_DATA := data/tier_reader.yml
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
@@ -34,7 +37,10 @@ node_modules/.installed: package.json package-lock.json
 
 install: $(VENV)/.installed node_modules/.installed ## create .venv and node_modules with the pinned dependencies
 
-$(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
+$(TIER_DATA): $(VENV)/.installed tests/red_flags/corpus.yml $(wildcard tests/blind/*.yml tests/real_world/*.yml) bot/tooling/evaluation/safety.py
+	$(PY) -m bot.tooling.evaluation.tier_reader --write-data
+
+$(MODEL): $(VENV)/.installed $(TIER_DATA) $(TRAINING_INPUTS)
 	$(BOT) train
 	@touch $@
 
@@ -46,7 +52,7 @@ run: $(MODEL) node_modules/.installed ## start the action server, the Rasa serve
 shell: $(MODEL) ## chat with the assistant in the terminal
 	$(BOT) shell
 
-reload: $(VENV)/.installed ## after a content edit: retrain what changed and load it into the running bot
+reload: $(VENV)/.installed $(TIER_DATA) ## after a content edit: retrain what changed and load it into the running bot
 	$(BOT) reload
 	@touch $(MODEL)
 

@@ -58,7 +58,7 @@ def read(pipeline, text: str, intent: str, confidence: float) -> Message:
 def test_the_examples_file_is_the_corpus_and_the_studied_sets_as_they_are_now():
     path = experiment.DATA
     assert path.read_text(encoding="utf-8") == experiment.data_text(), \
-        "data/tier_reader.yml is stale: run `python -m bot.tooling.evaluation.tier_reader --write-data`"
+        "data/tier_reader.yml is stale: run `make train`, which copies it again from the corpus and the studied sets"
     tiers = {e["tier"] for e in read_examples(path)}
     assert tiers == set(DETECTION_TIERS)
 
