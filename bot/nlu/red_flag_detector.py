@@ -73,6 +73,9 @@ class RedFlagDetector(GraphComponent):
             # escalates at its likelier tier. Chosen on held-out sets (docs/SAFETY.md, "A learned
             # tier reader").
             "tier_reader_min_sign": 0.9,
+            # FallbackClassifier's threshold (config.yml): below it the answer is the fallback, not
+            # the classifier's intent, so an unsure reassuring intent reassures only from here up.
+            "fallback_threshold": 0.25,
             # None: the project's data/red_flags.yml.
             "catalogue": None,
         }
@@ -80,6 +83,7 @@ class RedFlagDetector(GraphComponent):
     def __init__(self, config: Dict[Text, Any], detector: Detector) -> None:
         self._min_confidence = float(config["classifier_only_min_confidence"])
         self._reader_min_sign = float(config["tier_reader_min_sign"])
+        self._fallback_threshold = float(config["fallback_threshold"])
         self._detector = detector
 
     @classmethod
@@ -168,6 +172,8 @@ class RedFlagDetector(GraphComponent):
         name = intent.get(INTENT_NAME_KEY) or ""
         confidence = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
         if name not in TIER_OF_INTENT:
+            if self._screen_unsure_reassurance(message, detection, name, confidence):
+                return
             self._answer_sign_question(message, detection, name, confidence)
             return
         replacement = read_unconfirmed(message.get(TEXT), detection.negated,
@@ -180,6 +186,24 @@ class RedFlagDetector(GraphComponent):
         message.set(INTENT, top, add_to_output=True)
         message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         logger.info("unconfirmed %r (%.2f) read as %r", name, confidence, replacement)
+
+    def _screen_unsure_reassurance(self, message: Message, detection: Detection, name: str,
+                                   confidence: float) -> bool:
+        """A reassuring answer ("some leg pain is common", the recovery time; not `deny`, which also
+        answers the screening) that the classifier is unsure of, to a message that asks nothing: the
+        reassurance answers a question nobody asked, and a story of pain or symptoms it was guessed
+        from may tell a sign in words no reader knows (issue 13 round 8: "my feet have lots of pins
+        an needles now", "that set off a chain of events ... a lot of pain"). The screening
+        questions instead, which name every sign; never reassurance on an unsure reading. Sign words
+        the detector read (asked about, past, healing) are `_answer_sign_question`'s; below the
+        fallback threshold the answer is the fallback, no reassurance, and stays."""
+        if name not in REASSURING_INTENTS or name == DENIAL_INTENT or confidence >= self._min_confidence \
+                or confidence < self._fallback_threshold or detection.negated or \
+                asks_something(message.get(TEXT)):
+            return False
+        _put_on_top(message, SCREENING_INTENT)
+        logger.info("unsure %r (%.2f) to a message that asks nothing: the screening", name, confidence)
+        return True
 
     def _answer_sign_question(self, message: Message, detection: Detection, name: str, confidence: float) -> None:
         """A question about a warning sign ("what does foot drop mean?") that the classifier is
@@ -353,6 +377,16 @@ _QUESTION_START = re.compile(r"^\W*(?:what|how|why|when|which|is|are|does|do|can
 
 def _is_question(part: str) -> bool:
     return bool(_QUESTION_START.search(part)) or part.rstrip().endswith("?")
+
+
+_ASKING_START = re.compile(r"^\W*(?:what|how|why|when|which|where|who|is|are|does|do|did|can|could|would|will|"
+                           r"should|whens?|when's|whats|what's|hows|how's|anyone|any ?one)\b", re.IGNORECASE)
+
+
+def asks_something(text: str) -> bool:
+    """Whether any part of the message asks: a question mark, or a clause opening as a question
+    ("day 4 and the pain is still there, is this what people usually get")."""
+    return "?" in text or any(_ASKING_START.search(part) for part in _CLAUSE_BREAK.split(text))
 
 
 def unexplained_parts(text: str, hits: Sequence[Hit]) -> List[str]:

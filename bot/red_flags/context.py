@@ -13,7 +13,7 @@ Missing a red flag is the costly error, so every rule errs towards "affirmed".
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from spacy.tokens import Doc
 
@@ -335,7 +335,7 @@ class Context:
         # or the next sentence when the marker opens it, with no other sign's words between
         # (issue 13 round 7): "... clear-ish ooze on the dressing, it stopped that same day.
         # Bone dry ever since.", "... racing heart and tight chest. Nothing like it since."
-        opens_next = _opens_next_sentence(doc, marker, cand) and not any(
+        opens_next = _opens_next_sentence(doc, marker, cand, unit_of) and not any(
             cand.end <= other.start < marker and other.flag != cand.flag for other in others)
         if not opens_next and unit_of[marker] != unit + 1 and (
                 unit_of[marker] <= unit or _other_sentence(doc, marker, cand) or any(
@@ -533,13 +533,21 @@ def _between_clauses(marker: int, cand: Candidate, unit_of: Sequence[int]) -> bo
     return bool(later) and first[1] <= marker < min(later) and unit_of[marker] > unit_of[first[0]]
 
 
-def _opens_next_sentence(doc: Doc, marker: int, cand: Candidate) -> bool:
-    """The marker is the first word of the sentence right after the hit's."""
+def _opens_next_sentence(doc: Doc, marker: int, cand: Candidate,
+                         unit_of: Optional[Sequence[int]] = None) -> bool:
+    """The marker is the first word of the sentence right after the hit's, or (given the clauses)
+    in that sentence's first clause (issue 13 round 8: "... my breathing was slow from the morphine
+    and they had to keep waking me up. Since being home I've been completely alert"; the caller
+    checks that the clause opens with a word that refers back, "since", "it", "that")."""
     end = doc[cand.end - 1].sent.end
     if marker < end or end >= len(doc):
         return False
     following = doc[end].sent
-    return next((t.i for t in following if t.is_alpha), None) == marker
+    first = next((t.i for t in following if t.is_alpha), None)
+    if first == marker:
+        return True
+    return unit_of is not None and first is not None and marker < following.end and \
+        unit_of[marker] == unit_of[first]
 
 
 def _other_sentence(doc: Doc, marker: int, cand: Candidate) -> bool:

@@ -128,6 +128,25 @@ def test_a_reassuring_answer_never_stands_over_sign_words(component, text, expec
         assert message.get(INTENT)["name"] == "deny"
 
 
+@pytest.mark.parametrize("intent", ["leg_pain_normal", "duration_overview"])
+def test_an_unsure_reassurance_to_a_message_that_asks_nothing_gets_the_screening(component, intent):
+    """Issue 13 round 8 (real-world batch 7): "some leg pain is common" was the answer to stories
+    of a sign in words no reader knew. A statement the classifier is unsure of gets the screening
+    questions; a question keeps its answer, and so do a confident reading, the fallback's range and
+    `deny`."""
+    story = ("Of course, I ruined a great day by trying to relax on the couch. That set off a chain "
+             "of events in my back that led to a lot of pain in my right hip.")
+    (message,) = component.process([classified(story, intent, 0.4)])
+    assert message.get(INTENT) == {"name": "pain_worsening", "confidence": 1.0}
+    for text, confidence in ((story, 0.8), (story, 0.2),
+                             ("day 4 and my leg still aches, is this what people usually get", 0.4),
+                             ("sore leg after the op. Is that usual?", 0.4)):
+        (message,) = component.process([classified(text, intent, confidence)])
+        assert message.get(INTENT)["name"] == intent
+    (message,) = component.process([classified(story, "deny", 0.4)])
+    assert message.get(INTENT)["name"] == "deny"
+
+
 def test_numbness_beyond_the_operated_nerve_is_not_nerve_healing(component):
     """Issue 13 round 5 (real-world batch 5): asked about, on one side of the body, it is urgent."""
     (message,) = component.process([classified("Is it normal to feel numbness on 1 side of your body after "

@@ -4,8 +4,8 @@ The tier reader is a TF-IDF logistic regression (the intent classifier's featuri
 word 1-2 grams and character 2-5 grams, sublinear TF-IDF, each block normalised on its own) that
 reads a message's tier (none, urgent, emergency), trained on far more red-flag text than the
 intent classifier sees: tests/red_flags/corpus.yml (positives and mixed with their tier,
-look-alikes as none) plus the studied sets with their `expect` (blind batches 1 to 8,
-real-world batches 1 to 6; never blind_sealed or real_world_fresh), optionally with data/nlu's
+look-alikes as none) plus the studied sets with their `expect` (blind batches 1 to 10,
+real-world batches 1 to 7; never blind_sealed or real_world_fresh), optionally with data/nlu's
 examples (red-flag intents with their tier, every other intent as none).
 
 Measured by leaving one set out: for each studied file, the reader is trained on everything but
