@@ -126,3 +126,14 @@ def test_a_first_runs_failures_are_listed_as_known_misses_once(tmp_path):
     assert "sealed batch9 E3 emergency sign not escalated" in listed["groin numb"]
     assert "asked look-alike told to call 911" in listed["what is foot drop"]
     assert known.read_text().startswith("# header kept\n")
+
+
+def test_a_first_runs_failures_follow_the_lists_own_indentation(tmp_path):
+    from bot.tooling.evaluation import first_run
+
+    known = tmp_path / "blind" / "known_misses.yml"
+    known.parent.mkdir()
+    known.write_text("misses:\n  - text: an earlier miss\n    why: a reason\n")
+    first_run.write_misses(tmp_path / "batch9.yml", safety.judge(CASES, parse), known)
+    assert set(safety.known_misses(tmp_path)) == {"an earlier miss", "groin numb", "both legs numb",
+                                                   "what is foot drop"}

@@ -56,6 +56,9 @@ def write_misses(path: Path, figures: Dict, known: Path = KNOWN_MISSES) -> int:
         text = known.read_text()
         if not (yaml.safe_load(text) or {}).get("misses"):  # "misses: []" or nothing listed yet
             text = re.sub(r"^misses:.*$", "misses:", text, flags=re.M)
-        known.write_text(text.rstrip("\n") + "\n" + yaml.safe_dump(new, sort_keys=False, allow_unicode=True,
-                                                                     width=100))
+        listed_at = re.search(r"^( *)- ", text, flags=re.M)  # the file's own indentation of the list
+        indent = listed_at.group(1) if listed_at else ""
+        entries = yaml.safe_dump(new, sort_keys=False, allow_unicode=True, width=100)
+        known.write_text(text.rstrip("\n") + "\n" + "".join(indent + line for line in
+                                                              entries.splitlines(keepends=True)))
     return len(new)
