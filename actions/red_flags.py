@@ -7,8 +7,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import database
 from actions.database import turn_of
-from bot.vocabulary import (CLASSIFIER_FLAG, DIARY_ALERT_SLOT, DIARY_FLAG, DIARY_INTENT, RED_FLAG_ENTITY,
-                            TIER_OF_ADVICE, is_red_flag_intent)
+from bot.vocabulary import (CLASSIFIER_FLAG, DIARY_ALERT_SLOT, DIARY_FLAG, DIARY_INTENT, RAISED_BY_KEY,
+                            READING_KEY, RED_FLAG_ENTITY, TIER_OF_ADVICE, TIER_READER_FLAG, is_red_flag_intent)
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +23,8 @@ def tier_given(tracker: Tracker) -> Optional[str]:
 
 
 def flags_matched(tracker: Tracker, tier: str) -> List[str]:
-    """Flag ids the detector found; "classifier" when only it heard one; the diary's flag when a
+    """Flag ids the detector found; "classifier" when only it heard one ("tier_reader" when the
+    learned tier reader raised its unsure reading); the diary's flag when a
     pain score's trend escalated; otherwise the advice ended a screening (the patient answered
     its questions)."""
     flags = [e["value"] for e in tracker.latest_message.get("entities", []) if e.get("entity") == RED_FLAG_ENTITY]
@@ -31,7 +32,8 @@ def flags_matched(tracker: Tracker, tier: str) -> List[str]:
         return flags
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     if is_red_flag_intent(intent):
-        return [CLASSIFIER_FLAG]
+        reading = tracker.latest_message.get(READING_KEY) or {}
+        return [TIER_READER_FLAG if reading.get(RAISED_BY_KEY) == TIER_READER_FLAG else CLASSIFIER_FLAG]
     if intent == DIARY_INTENT and tracker.get_slot(DIARY_ALERT_SLOT):
         return [DIARY_FLAG]
     return [f"screening_{tier}"]

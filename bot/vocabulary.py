@@ -54,6 +54,10 @@ RED_FLAG_PARTS_KEY = "red_flag_parts"
 RED_FLAG_ENTITY = "red_flag"
 # The flag recorded when only the classifier heard a red flag.
 CLASSIFIER_FLAG = "classifier"
+# The flag recorded when the learned tier reader raised the classifier's unsure red flag to the
+# advice (bot/nlu/tier_reader.py); the parse's reading says so under this key.
+TIER_READER_FLAG = "tier_reader"
+RAISED_BY_KEY = "raised_by"
 # The flag recorded when the pain diary's trend escalated (bot/recovery/diary.py), and the
 # intent and slot that carry it through the dialogue.
 DIARY_FLAG = "pain_diary_trend"

@@ -51,8 +51,8 @@ from bot.red_flags import Detection, RedFlagDetector as Detector, get_detector
 from bot.red_flags.context import HEALING, HISTORICAL, HYPOTHETICAL, NEGATED, RESOLVED
 from bot.red_flags.detector import NORMAL_TEMPERATURE, Hit
 from bot.vocabulary import (DENIAL_INTENT, EMERGENCY, HEALING_INTENT, INTENT_OF_TIER, NONE, QUESTION_INTENT,
-                            READING_KEY, RED_FLAG_ENTITY, RED_FLAG_PARTS_KEY, REASSURING_INTENTS, SCREENING_INTENT,
-                            TIER_OF_INTENT, TIER_READING_KEY, URGENT,
+                            RAISED_BY_KEY, READING_KEY, RED_FLAG_ENTITY, RED_FLAG_PARTS_KEY, REASSURING_INTENTS,
+                            SCREENING_INTENT, TIER_OF_INTENT, TIER_READER_FLAG, TIER_READING_KEY, URGENT,
                             is_red_flag_intent, tier_rank)
 
 logger = logging.getLogger(__name__)
@@ -134,6 +134,8 @@ class RedFlagDetector(GraphComponent):
         if p_urgent + p_emergency >= self._reader_min_sign:
             name = INTENT_OF_TIER[EMERGENCY if p_emergency >= p_urgent else URGENT]
             _put_on_top(message, name)
+            # Kept in the reading, so the escalation record and staff say who raised it.
+            message.set(READING_KEY, {**reading, RAISED_BY_KEY: TIER_READER_FLAG}, add_to_output=True)
             logger.info("tier reader raised the screening of %r to %r (p %.2f / %.2f)", classifier, name,
                         p_urgent, p_emergency)
 

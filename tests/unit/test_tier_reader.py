@@ -13,13 +13,16 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from rasa_sdk import Tracker
 
+from actions.red_flags import flags_matched
 from bot.nlu.lemma_tokenizer import LemmaTokenizer
 from bot.nlu.red_flag_detector import RedFlagDetector
 from bot.nlu.tier_reader import TierReader, read_examples
 from bot.red_flags import get_detector
 from bot.tooling.evaluation import tier_reader as experiment
-from bot.vocabulary import DETECTION_TIERS, TIER_READING_KEY
+from bot.vocabulary import (CLASSIFIER_FLAG, DETECTION_TIERS, RAISED_BY_KEY, READING_KEY, TIER_READER_FLAG,
+                            TIER_READING_KEY)
 
 # A sign in words the catalogue lacks (the detector finds no sign words in it), and look-alikes.
 UNHEARD_SIGN = "the skin round my back passage feels like it belongs to somebody else since last night"
@@ -77,6 +80,12 @@ def test_a_sign_in_words_the_catalogue_lacks_gets_the_advice(pipeline):
     assert message.get(INTENT)["name"] == "red_flag_emergency"
     reading = message.get(TIER_READING_KEY)
     assert reading["urgent"] + reading["emergency"] >= 0.9
+    # the escalation record says the tier reader raised it, not the classifier alone
+    latest = {"intent": message.get(INTENT), "entities": [], READING_KEY: message.get(READING_KEY)}
+    tracker = Tracker("p", {}, latest, [], False, None, None, "rest")
+    assert flags_matched(tracker, "emergency") == [TIER_READER_FLAG]
+    latest[READING_KEY] = {**latest[READING_KEY], RAISED_BY_KEY: None}
+    assert flags_matched(tracker, "emergency") == [CLASSIFIER_FLAG]
 
 
 def test_without_the_reader_the_same_message_only_gets_the_screening_questions(pipeline):
