@@ -124,15 +124,8 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> "TfidfIntentClassifier":
-        # Trust exactly the types this pipeline needs, and fail loudly on anything else
-        # rather than serve an untrained model (Rasa's own classifier silently falls back).
-        with model_storage.read_from(resource) as model_dir:
-            path = model_dir / f"{resource.name}.skops"
-            untrusted = set(sio.get_untrusted_types(file=path)) - TRUSTED_TYPES
-            if untrusted:
-                raise ValueError(f"unexpected types in {path.name}: {sorted(untrusted)}")
-            component = cls(config, model_storage, resource)
-            component.clf = sio.load(path, trusted=sorted(TRUSTED_TYPES))
+        component = cls(config, model_storage, resource)
+        component.clf = load_trusted(model_storage, resource)
         # Column-major weights: SciPy otherwise copies the whole matrix on every message
         # (halves NLU time; predictions identical, see docs/BENCHMARKS.md).
         regression = component.clf[-1]
@@ -201,3 +194,15 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
     def _lemmas(message: Message) -> str:
         tokens = message.get(TOKENS_NAMES[TEXT])
         return lemma_text(tokens) if tokens else (message.get(TEXT) or "").lower()
+
+
+def load_trusted(model_storage: ModelStorage, resource: Resource) -> Pipeline:
+    """A persisted TF-IDF pipeline (this classifier's or the tier reader's). Trust exactly the types
+    it needs and fail loudly on anything else rather than serve an untrained model (Rasa's own
+    classifier silently falls back)."""
+    with model_storage.read_from(resource) as model_dir:
+        path = model_dir / f"{resource.name}.skops"
+        untrusted = set(sio.get_untrusted_types(file=path)) - TRUSTED_TYPES
+        if untrusted:
+            raise ValueError(f"unexpected types in {path.name}: {sorted(untrusted)}")
+        return sio.load(path, trusted=sorted(TRUSTED_TYPES))

@@ -38,7 +38,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_union
 
 from bot.nlu.english import english
-from bot.nlu.intent_classifier import TRUSTED_TYPES, lemma_text
+from bot.nlu.intent_classifier import lemma_text, load_trusted
 from bot.settings import PROJECT_ROOT
 from bot.vocabulary import DETECTION_TIERS, TIER_READING_KEY
 
@@ -119,13 +119,8 @@ class TierReader(GraphComponent):
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> "TierReader":
-        with model_storage.read_from(resource) as model_dir:
-            path = model_dir / f"{resource.name}.skops"
-            untrusted = set(sio.get_untrusted_types(file=path)) - TRUSTED_TYPES
-            if untrusted:
-                raise ValueError(f"unexpected types in {path.name}: {sorted(untrusted)}")
-            component = cls(config, model_storage, resource)
-            component.clf = sio.load(path, trusted=sorted(TRUSTED_TYPES))
+        component = cls(config, model_storage, resource)
+        component.clf = load_trusted(model_storage, resource)
         return component
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
