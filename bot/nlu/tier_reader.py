@@ -32,13 +32,11 @@ from rasa.nlu.tokenizers.tokenizer import Tokenizer
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_union
+from sklearn.pipeline import Pipeline
 
 from bot.nlu.english import english
-from bot.nlu.intent_classifier import lemma_text, load_trusted
+from bot.nlu.intent_classifier import lemma_text, load_trusted, predict_proba, tfidf_features
 from bot.settings import PROJECT_ROOT
 from bot.vocabulary import DETECTION_TIERS, TIER_READING_KEY
 
@@ -86,10 +84,7 @@ class TierReader(GraphComponent):
 
     def _pipeline(self) -> Pipeline:
         return Pipeline([
-            ("features", make_union(
-                TfidfVectorizer(token_pattern=r"(?u)\b\w+\b", ngram_range=(1, 2), sublinear_tf=True),
-                TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
-            )),
+            ("features", tfidf_features()),
             ("regression", LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"],
                                               class_weight="balanced", random_state=self.config["random_state"])),
         ])
@@ -129,9 +124,7 @@ class TierReader(GraphComponent):
     def probabilities(self, lemmas: List[str]) -> np.ndarray:
         """Rows of p(none), p(urgent), p(emergency)."""
         assert self.clf is not None, "the tier reader is not trained"
-        features = self.clf.named_steps["features"]
-        matrix = sparse.hstack([vectorizer.transform(lemmas) for _, vectorizer in features.transformer_list])
-        raw = self.clf.named_steps["regression"].predict_proba(matrix.tocsr())
+        raw = predict_proba(self.clf, lemmas)
         classes = list(self.clf.classes_)
         return raw[:, [classes.index(tier) for tier in DETECTION_TIERS]]
 
