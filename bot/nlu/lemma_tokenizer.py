@@ -43,10 +43,10 @@ class LemmaTokenizer(Tokenizer):
         return super().process(messages)
 
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
-        text = message.get(attribute) or ""
-        tokens = [
-            Token(t.text, t.idx, lemma=(t.lemma_ or t.text).lower())
-            for t in english()(text.lower())
-            if not t.is_space
-        ]
-        return self._apply_token_pattern(tokens)
+        return self._apply_token_pattern(lemma_tokens(message.get(attribute) or ""))
+
+
+def lemma_tokens(text: str) -> List[Token]:
+    """The tokens of a lower-cased text with their dictionary lemmas: the tokenizer's, and what the
+    tier reader trains on (its examples are not Rasa messages)."""
+    return [Token(t.text, t.idx, lemma=(t.lemma_ or t.text).lower()) for t in english()(text.lower()) if not t.is_space]

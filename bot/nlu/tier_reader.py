@@ -35,7 +35,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
-from bot.nlu.english import english
+from bot.nlu.lemma_tokenizer import lemma_tokens
 from bot.nlu.intent_classifier import lemma_text, load_trusted, predict_proba, tfidf_features
 from bot.settings import PROJECT_ROOT
 from bot.vocabulary import DETECTION_TIERS, TIER_READING_KEY
@@ -58,12 +58,8 @@ def read_examples(path: Path) -> List[Dict[str, str]]:
 
 
 def lemmas_of(text: str) -> str:
-    """What lemma_text makes of the LemmaTokenizer's tokens, for a text outside a Message."""
-    from rasa.nlu.tokenizers.tokenizer import Token
-
-    tokens = [Token(t.text, t.idx, lemma=(t.lemma_ or t.text).lower()) for t in english()(text.lower())
-              if not t.is_space]
-    return lemma_text(tokens)
+    """What the intent classifier reads of a text outside a Message (an example, not a parse)."""
+    return lemma_text(lemma_tokens(text))
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -82,11 +78,13 @@ class TierReader(GraphComponent):
         self._resource = resource
         self.clf: Optional[Pipeline] = None
 
-    def _pipeline(self) -> Pipeline:
+    @staticmethod
+    def pipeline(config: Dict[Text, Any]) -> Pipeline:
+        """The untrained reader (also what the experiment in bot/tooling/evaluation/tier_reader.py fits)."""
         return Pipeline([
             ("features", tfidf_features()),
-            ("regression", LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"],
-                                              class_weight="balanced", random_state=self.config["random_state"])),
+            ("regression", LogisticRegression(C=config["C"], max_iter=config["max_iter"],
+                                              class_weight="balanced", random_state=config["random_state"])),
         ])
 
     @classmethod
@@ -103,7 +101,7 @@ class TierReader(GraphComponent):
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = read_examples(examples_path(self.config))
-        clf = self._pipeline()
+        clf = self.pipeline(self.config)
         clf.fit([lemmas_of(e["text"]) for e in examples], [e["tier"] for e in examples])
         self.clf = clf
         with self._model_storage.write_to(self._resource) as model_dir:

@@ -38,7 +38,7 @@ import numpy as np
 import yaml
 
 from bot.settings import PROJECT_ROOT
-from bot.tooling.evaluation import safety
+from bot.tooling.evaluation import first_run, safety
 from bot.vocabulary import (DENIAL_INTENT, EMERGENCY, INTENT_OF_TIER, NONE, READING_KEY, REASSURING_INTENTS,
                             SCREENING_INTENT,
                             TIER_OF_INTENT, URGENT, is_red_flag_intent, tier_rank)
@@ -59,7 +59,7 @@ def studied_files() -> List[str]:
 
 
 def file_cases(relative: str) -> List[Dict]:
-    return [{**c, "file": relative} for c in yaml.safe_load((safety.SETS_DIR / relative).read_text())["cases"]]
+    return [{**c, "file": relative} for c in first_run.cases_of(safety.SETS_DIR / relative)]
 
 
 def corpus_cases() -> List[Dict]:
@@ -108,26 +108,17 @@ _SENTENCE = re.compile(r"(?<=[.!?;\n])\s+")
 
 
 def lemmas(texts: Iterable[str]) -> List[str]:
-    from bot.nlu.english import english
-    from bot.nlu.intent_classifier import _NUMBER
+    from bot.nlu.tier_reader import lemmas_of
 
-    nlp = english()
-    return [" ".join(_NUMBER.sub("__NUMBER__", (t.lemma_ or t.text).lower()) for t in nlp(text.lower())
-                     if not t.is_space) for text in texts]
+    return [lemmas_of(text) for text in texts]
 
 
 class TierReader:
     def __init__(self, C: float = 10.0) -> None:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import Pipeline, make_union
+        from bot.nlu.tier_reader import TierReader as Component
 
-        self.clf = Pipeline([
-            ("features", make_union(
-                TfidfVectorizer(token_pattern=r"(?u)\b\w+\b", ngram_range=(1, 2), sublinear_tf=True),
-                TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True))),
-            ("regression", LogisticRegression(C=C, max_iter=3000, class_weight="balanced", random_state=42)),
-        ])
+        # The component's own pipeline (its features and regression), with this C.
+        self.clf = Component.pipeline({**Component.get_default_config(), "C": C})
 
     def fit(self, texts: Sequence[str], tiers: Sequence[str]) -> "TierReader":
         self.clf.fit(lemmas(texts), list(tiers))
@@ -230,23 +221,15 @@ def parses(model: Path, texts: Sequence[str], cache: Optional[Path] = CACHE) -> 
 
 
 def figures(cases: Sequence[Dict], intents: Sequence[str]) -> Dict[str, int]:
-    out = {"emergency": 0, "emergency_total": 0, "urgent": 0, "urgent_total": 0, "benign": 0, "told_911": 0,
-           "told_today": 0, "screened": 0, "reassured": 0, "missed_screened": 0}
-    for case, intent in zip(cases, intents, strict=True):
-        got = TIER_OF_INTENT.get(intent, NONE)
-        want = case["expect"]
-        if want == NONE:
-            out["benign"] += 1
-            out["told_911"] += got == EMERGENCY
-            out["told_today"] += got == URGENT
-            out["screened"] += intent == SCREENING_INTENT and case.get("intent") != SCREENING_INTENT
-        else:
-            out[f"{want}_total"] += 1
-            caught = tier_rank(got) >= tier_rank(want)
-            out[want] += caught
-            out["reassured"] += not caught and intent in REASSURING_INTENTS
-            out["missed_screened"] += not caught and intent == SCREENING_INTENT
-    return out
+    """safety.judge's figures of these cases answered with these intents, as counts."""
+    answered = {case["text"]: intent for case, intent in zip(cases, intents, strict=True)}
+    judged = safety.judge([{**case, "file": case.get("file", "")} for case in cases],
+                          lambda text: {"intent": {"name": answered[text]}})
+    return {EMERGENCY: judged[EMERGENCY]["escalated"], f"{EMERGENCY}_total": judged[EMERGENCY]["total"],
+            URGENT: judged[URGENT]["escalated"], f"{URGENT}_total": judged[URGENT]["total"],
+            "benign": judged["benign"]["total"], "told_911": judged["benign"][f"told_{EMERGENCY}"],
+            "told_today": judged["benign"][f"told_{URGENT}"], "screened": judged["benign"]["screened"],
+            "reassured": len(judged["reassured"]), "missed_screened": len(judged["screened"])}
 
 
 def add(a: Dict[str, int], b: Dict[str, int]) -> Dict[str, int]:
