@@ -7,9 +7,9 @@ regression over three tiers (none, urgent, emergency), trained at `make train` o
 data/tier_reader.yml: the red-flag corpus and the studied blind and real-world sets, about 3,700
 texts, where the intent classifier sees a few hundred red-flag examples.
 
-It never decides anything itself: it sets `tier_reading` ({tier: probability}) on the message,
-and the detector adapter (bot/nlu/red_flag_detector.py) uses it to raise what the other two
-readers left unsure: a classifier red flag below its threshold with no sign words found. It never
+It never decides anything itself: it sets `tier_reading` ({tier: probability}) on a message the
+intent classifier read as a red flag (no other message can use it), and the detector adapter
+(bot/nlu/red_flag_detector.py) uses it to raise what the other two readers left unsure: a classifier red flag below its threshold with no sign words found. It never
 lowers what they escalated (sending reassuring answers over sign-like text to the screening was
 measured and not kept: docs/SAFETY.md).
 """
@@ -29,7 +29,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.tokenizers.tokenizer import Tokenizer
-from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
@@ -38,7 +38,7 @@ from sklearn.pipeline import Pipeline
 from bot.nlu.lemma_tokenizer import lemma_tokens
 from bot.nlu.intent_classifier import lemma_text, load_trusted, predict_proba, tfidf_features
 from bot.settings import PROJECT_ROOT
-from bot.vocabulary import DETECTION_TIERS, TIER_READING_KEY
+from bot.vocabulary import DETECTION_TIERS, TIER_READING_KEY, is_red_flag_intent
 
 logger = logging.getLogger(__name__)
 DEFAULT_EXAMPLES = "data/tier_reader.yml"
@@ -127,9 +127,13 @@ class TierReader(GraphComponent):
         return raw[:, [classes.index(tier) for tier in DETECTION_TIERS]]
 
     def process(self, messages: List[Message]) -> List[Message]:
+        """Reads only the messages the intent classifier heard as a red flag: the only ones whose tier
+        the adapter may raise with the reading (a sixth of a turn's CPU when it read every message:
+        docs/BENCHMARKS.md)."""
         if self.clf is None:
             return messages
-        rows = [m for m in messages if (m.get(TEXT) or "").strip() and not m.get(TEXT).lstrip().startswith("/")]
+        rows = [m for m in messages if (m.get(TEXT) or "").strip() and not m.get(TEXT).lstrip().startswith("/")
+                and is_red_flag_intent((m.get(INTENT) or {}).get(INTENT_NAME_KEY) or "")]
         if not rows:
             return messages
         lemmas = [lemma_text(m.get(TOKENS_NAMES[TEXT]) or []) or lemmas_of(m.get(TEXT)) for m in rows]

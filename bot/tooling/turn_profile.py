@@ -189,6 +189,7 @@ class Phases:
         from bot.nlu.intent_classifier import TfidfIntentClassifier
         from bot.nlu.lemma_tokenizer import LemmaTokenizer
         from bot.nlu.red_flag_detector import RedFlagDetector
+        from bot.nlu.tier_reader import TierReader
         from bot.responses import ClinicResponseGenerator
         from bot.storage.tracker_store import ConfiguredSQLTrackerStore as Store
 
@@ -200,6 +201,7 @@ class Phases:
             (sqlalchemy.orm.Session, "commit", "tracker store: commit"),
             (TfidfIntentClassifier, "process", "NLU: TF-IDF intent classifier"),
             (RedFlagDetector, "process", "NLU: red-flag detector"),
+            (TierReader, "process", "NLU: tier reader"),
             (LemmaTokenizer, "process", "NLU: lemma tokenizer"),
             (RulePolicy, "predict_action_probabilities", "policy: RulePolicy (the rest)"),
             (RulePolicy, "_get_possible_keys", "policy: RulePolicy's rule lookup"),

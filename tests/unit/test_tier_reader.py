@@ -130,9 +130,11 @@ def test_the_persisted_reader_loads_and_reads_the_same(pipeline):
     tokenizer, reader, storage, resource = pipeline
     loaded = TierReader.load(TierReader.get_default_config(), storage, resource, context("tier_reader"))
     texts: List[Dict[str, Any]] = [{"text": UNHEARD_SIGN}, {"text": LOOKALIKES[0]}]
-    messages = tokenizer.process([Message(data={TEXT: t["text"]}) for t in texts])
+    heard = {"name": "red_flag_urgent", "confidence": 0.5}
+    messages = tokenizer.process([Message(data={TEXT: t["text"], INTENT: heard}) for t in texts])
     reader.process(messages)
     first = [m.get(TIER_READING_KEY) for m in messages]
+    assert all(first)
     loaded.process(messages)
     assert [m.get(TIER_READING_KEY) for m in messages] == first
 
