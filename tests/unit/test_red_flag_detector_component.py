@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Dict, Optional, Tuple
 
 import pytest
+import yaml
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
@@ -14,6 +15,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.red_flag_detector import RedFlagDetector, read_unconfirmed
 from bot.red_flags import Hit
+from bot.settings import PROJECT_ROOT
 from bot.vocabulary import RED_FLAG_PARTS_KEY
 
 
@@ -345,3 +347,14 @@ def test_registered_as_an_intent_classifier_in_the_default_recipe():
     assert detector.fn == "process" and detector.uses is RedFlagDetector
     fallback = next(n for n in nodes.values() if n.uses is FallbackClassifier)
     assert list(fallback.needs.values()) == [next(k for k, n in nodes.items() if n is detector)]
+
+
+def test_the_adapter_knows_where_config_yml_s_fallback_answer_begins():
+    """Below FallbackClassifier's threshold the patient gets the fallback answer, not the unsure
+    reassuring intent; the adapter's `fallback_threshold` must say the same, or a message in
+    between is screened (or left to reassure) on a threshold nobody set."""
+    pipeline = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text())["pipeline"]
+    configured = {step["name"].rsplit(".", 1)[-1]: step for step in pipeline}
+    adapter = {**RedFlagDetector.get_default_config(), **configured["RedFlagDetector"]}
+    assert adapter["fallback_threshold"] == configured["FallbackClassifier"]["threshold"], \
+        "set RedFlagDetector's fallback_threshold in config.yml to FallbackClassifier's threshold"
