@@ -14,7 +14,6 @@ import re
 from typing import Any, Dict, List, Optional, Sequence, Text, Type
 
 import numpy as np
-from scipy import sparse
 import skops.io as sio
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -27,18 +26,15 @@ from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion, Pipeline, make_union
+from sklearn.pipeline import Pipeline
 
+from bot.nlu.tfidf import Predictor, load_trusted, tfidf_features
 from bot.nlu.questions import choose_questions, split_questions
 from bot.vocabulary import NOT_A_QUESTION, QUESTIONS_KEY, RED_FLAG_PARTS_KEY, is_red_flag_intent
 
 logger = logging.getLogger(__name__)
 
-# The only type in the persisted pipeline that skops does not trust by default: the TF-IDF
-# weights are kept in a scipy sparse matrix.
-TRUSTED_TYPES = {"scipy.sparse._csr.csr_matrix"}
 _NUMBER = re.compile(r"\b[0-9]+\b")
 
 
@@ -84,6 +80,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
                 tol=self.config["tol"], class_weight="balanced", random_state=self.config["random_state"],
             )),
         ])
+        self.predictor: Optional[Predictor] = None
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
@@ -104,6 +101,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             logger.debug("no intent examples: %s left untrained", type(self).__name__)
             return self._resource
         self.clf.fit([self._lemmas(e) for e in examples], [e.get(INTENT) for e in examples])
+        self.predictor = Predictor(self.clf)
         self.persist()
         return self._resource
 
@@ -120,10 +118,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
              execution_context: ExecutionContext, **kwargs: Any) -> "TfidfIntentClassifier":
         component = cls(config, model_storage, resource)
         component.clf = load_trusted(model_storage, resource)
-        # Column-major weights: SciPy otherwise copies the whole matrix on every message
-        # (halves NLU time; predictions identical, see docs/BENCHMARKS.md).
-        regression = component.clf[-1]
-        regression.coef_ = np.asfortranarray(regression.coef_)
+        component.predictor = Predictor(component.clf)
         return component
 
     # --- prediction ----------------------------------------------------------------------------
@@ -145,7 +140,8 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         return messages
 
     def _predict(self, texts: List[str]) -> np.ndarray:
-        return predict_proba(self.clf, texts)
+        assert self.predictor is not None, "the intent classifier is not trained"
+        return self.predictor.predict_proba(texts)
 
     def _set_intent(self, message: Message, probabilities: np.ndarray) -> None:
         order = np.argsort(-probabilities, kind="stable")
@@ -184,34 +180,3 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
     def _lemmas(message: Message) -> str:
         tokens = message.get(TOKENS_NAMES[TEXT])
         return lemma_text(tokens) if tokens else (message.get(TEXT) or "").lower()
-
-
-def load_trusted(model_storage: ModelStorage, resource: Resource) -> Pipeline:
-    """A persisted TF-IDF pipeline (this classifier's or the tier reader's). Trust exactly the types
-    it needs and fail loudly on anything else rather than serve an untrained model (Rasa's own
-    classifier silently falls back)."""
-    with model_storage.read_from(resource) as model_dir:
-        path = model_dir / f"{resource.name}.skops"
-        untrusted = set(sio.get_untrusted_types(file=path)) - TRUSTED_TYPES
-        if untrusted:
-            raise ValueError(f"unexpected types in {path.name}: {sorted(untrusted)}")
-        return sio.load(path, trusted=sorted(TRUSTED_TYPES))
-
-
-def tfidf_features() -> FeatureUnion:
-    """Words (1-2 grams) and characters inside words (2-5 grams, for typos like "microdisectomy"),
-    each TF-IDF weighted with sublinear term frequency and normalised on its own (better than one
-    norm over both: docs/NLU.md). The intent classifier's features, and the tier reader's."""
-    return make_union(
-        TfidfVectorizer(token_pattern=r"(?u)\b\w+\b", ngram_range=(1, 2), sublinear_tf=True),
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
-    )
-
-
-def predict_proba(clf: Pipeline, texts: List[str]) -> np.ndarray:
-    """`clf.predict_proba(texts)` for a pipeline of `tfidf_features()` and a regression, the same
-    computation without the FeatureUnion's joblib round (a `Parallel` of one job for every
-    message: ~0.2 of its ~0.95 ms)."""
-    features = clf.named_steps["features"]
-    matrix = sparse.hstack([vectorizer.transform(texts) for _, vectorizer in features.transformer_list])
-    return clf.named_steps["regression"].predict_proba(matrix.tocsr())

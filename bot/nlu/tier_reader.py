@@ -9,9 +9,10 @@ texts, where the intent classifier sees a few hundred red-flag examples.
 
 It never decides anything itself: it sets `tier_reading` ({tier: probability}) on a message the
 intent classifier read as a red flag (no other message can use it), and the detector adapter
-(bot/nlu/red_flag_detector.py) uses it to raise what the other two readers left unsure: a classifier red flag below its threshold with no sign words found. It never
-lowers what they escalated (sending reassuring answers over sign-like text to the screening was
-measured and not kept: docs/SAFETY.md).
+(bot/nlu/red_flag_detector.py) uses it to raise what the other two readers left unsure: a
+classifier red flag below its threshold with no sign words found. It never lowers what they
+escalated (sending reassuring answers over sign-like text to the screening was measured and not
+kept: docs/SAFETY.md).
 """
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from bot.nlu.lemma_tokenizer import lemma_tokens
-from bot.nlu.intent_classifier import lemma_text, load_trusted, predict_proba, tfidf_features
+from bot.nlu.intent_classifier import lemma_text
+from bot.nlu.tfidf import Predictor, load_trusted, tfidf_features
 from bot.settings import PROJECT_ROOT
 from bot.vocabulary import DETECTION_TIERS, TIER_READING_KEY, is_red_flag_intent
 
@@ -77,6 +79,7 @@ class TierReader(GraphComponent):
         self._model_storage = model_storage
         self._resource = resource
         self.clf: Optional[Pipeline] = None
+        self.predictor: Optional[Predictor] = None
 
     @staticmethod
     def pipeline(config: Dict[Text, Any]) -> Pipeline:
@@ -103,7 +106,7 @@ class TierReader(GraphComponent):
         examples = read_examples(examples_path(self.config))
         clf = self.pipeline(self.config)
         clf.fit([lemmas_of(e["text"]) for e in examples], [e["tier"] for e in examples])
-        self.clf = clf
+        self.clf, self.predictor = clf, Predictor(clf)
         with self._model_storage.write_to(self._resource) as model_dir:
             sio.dump(clf, model_dir / f"{self._resource.name}.skops")
         logger.info("tier reader trained on %d examples", len(examples))
@@ -114,6 +117,7 @@ class TierReader(GraphComponent):
              execution_context: ExecutionContext, **kwargs: Any) -> "TierReader":
         component = cls(config, model_storage, resource)
         component.clf = load_trusted(model_storage, resource)
+        component.predictor = Predictor(component.clf)
         return component
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -121,16 +125,16 @@ class TierReader(GraphComponent):
 
     def probabilities(self, lemmas: List[str]) -> np.ndarray:
         """Rows of p(none), p(urgent), p(emergency)."""
-        assert self.clf is not None, "the tier reader is not trained"
-        raw = predict_proba(self.clf, lemmas)
-        classes = list(self.clf.classes_)
+        assert self.predictor is not None, "the tier reader is not trained"
+        raw = self.predictor.predict_proba(lemmas)
+        classes = list(self.predictor.classes_)
         return raw[:, [classes.index(tier) for tier in DETECTION_TIERS]]
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Reads only the messages the intent classifier heard as a red flag: the only ones whose tier
         the adapter may raise with the reading (a sixth of a turn's CPU when it read every message:
         docs/BENCHMARKS.md)."""
-        if self.clf is None:
+        if self.predictor is None:
             return messages
         rows = [m for m in messages if (m.get(TEXT) or "").strip() and not m.get(TEXT).lstrip().startswith("/")
                 and is_red_flag_intent((m.get(INTENT) or {}).get(INTENT_NAME_KEY) or "")]

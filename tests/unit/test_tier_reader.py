@@ -18,7 +18,7 @@ from rasa_sdk import Tracker
 from actions.red_flags import flags_matched
 from bot.nlu.lemma_tokenizer import LemmaTokenizer
 from bot.nlu.red_flag_detector import RedFlagDetector
-from bot.nlu.tier_reader import TierReader, read_examples
+from bot.nlu.tier_reader import TierReader, lemmas_of, read_examples
 from bot.red_flags import get_detector
 from bot.tooling.evaluation import tier_reader as experiment
 from bot.vocabulary import (CLASSIFIER_FLAG, DETECTION_TIERS, RAISED_BY_KEY, READING_KEY, TIER_READER_FLAG,
@@ -143,3 +143,15 @@ def test_a_button_payload_is_not_read(pipeline):
     tokenizer, reader, _, _ = pipeline
     (message,) = reader.process(tokenizer.process([Message(data={TEXT: "/affirm"})]))
     assert message.get(TIER_READING_KEY) is None
+
+
+def test_its_probabilities_are_the_pipelines(pipeline):
+    """The fast predict (bot/nlu/tfidf.py) reads what sklearn's Pipeline reads, to rounding."""
+    import numpy as np
+
+    tokenizer, reader, _, _ = pipeline
+    texts = [UNHEARD_SIGN, *LOOKALIKES, "no", "zzzz"]
+    lemmas = [lemmas_of(text) for text in texts]
+    classes = list(reader.clf.classes_)
+    expected = reader.clf.predict_proba(lemmas)[:, [classes.index(tier) for tier in DETECTION_TIERS]]
+    assert np.allclose(reader.probabilities(lemmas), expected, rtol=0, atol=1e-12)
