@@ -152,7 +152,6 @@ class Context:
         years = _past_years(doc)
         if years:  # "my throat swelled up once back in 2015": a year gone by is history
             terms = {**terms, K_HIST: [*terms.get(K_HIST, ()), *years]}
-        agos = self._ago_clauses(doc, unit_of)
         cache: Dict[str, List[Span]] = {}
 
         def live(key: str) -> List[Span]:
@@ -161,15 +160,21 @@ class Context:
                 cache[key] = [t for t in terms.get(key, ()) if t[0] not in pseudo]
             return cache[key]
 
+        agos = self._ago_clauses(doc, unit_of, [t for t in live(K_RES) if not _negated(t, live(K_NEG))
+                                                and not _until(doc, t)])
         return [self._status(doc, cand, terms, unit_of, sent_of, candidates, live, agos)
                 for cand in candidates]
 
-    def _ago_clauses(self, doc: Doc, unit_of: Sequence[int]) -> List[int]:
+    def _ago_clauses(self, doc: Doc, unit_of: Sequence[int],
+                     resolutions: Sequence[Span] = ()) -> List[int]:
         """Clauses that say, against the one before, that something was long ago: "..., but that
         was 10 days ago" (issue 13 round 6). The first word of each ("that"): read like a
         resolution that refers back to a past hit in the clause before (`_refers_back`), never
         right after a hit ("my foot went numb 2 days ago" is a report), nor without the contrast
-        ("my leg went weak, that was 2 days ago" may still be going on)."""
+        ("my leg went weak, that was 2 days ago" may still be going on). Without the contrast, a
+        sentence that opens with it and says in its own words that all has been well since counts
+        too: "... I fainted on the ward. That was 2 weeks ago and I've been fine since" (issue 13
+        round 9, blind batch 11 E8)."""
         found = []
         for i, token in enumerate(doc):
             if token.lower_ != "ago":
@@ -180,7 +185,9 @@ class Context:
                                  or doc[first].lower_ in _BREAK_WORDS):
                 contrast = contrast or doc[first].lower_ in _BREAK_WORDS
                 first += 1
-            if not contrast:
+            if not contrast and not (
+                    first == next(t.i for t in doc[i].sent if t.is_alpha)
+                    and any(i < s < doc[i].sent.end for s, _ in resolutions)):
                 continue
             if first + 1 < i <= first + 8 and doc[first].lower_ in self.refers_back and \
                     doc[first + 1].lower_ in {"was", "were", "'s", "is"}:
@@ -205,7 +212,8 @@ class Context:
                 self._before(live(K_SHORT), cand, self.short_window, unit_of, own) or \
                 self._general_question(doc, cand, live(K_FOLLOW), unit_of):
             return HYPOTHETICAL
-        resolutions = [t for t in live(K_RES) if not _negated(t, live(K_NEG)) and not _until(doc, t)]
+        resolutions = [t for t in live(K_RES) if not _negated(t, live(K_NEG)) and not _until(doc, t)
+                       and not _only_lying(doc, t, unit_of)]
         recur = [s for s, e in live(K_RECUR)
                  if not _negated((s, e), live(K_NEG)) and not _inside(s, resolutions)]
         sentence = sent_of[cand.start]
@@ -503,6 +511,19 @@ def _until(doc: Doc, span: Span) -> bool:
     following = [t.lower_ for t in doc[span[1]:span[1] + 3]]
     return any(word in _UNTIL and (word != "up" or following[i + 1:i + 2] == ["to"])
                for i, word in enumerate(following))
+
+
+# A resolution whose clause opens with one of these and a lying-down word is relief that lasts
+# only while lying: "his head hurts whenever he sits, but when he lies in bed it is gone" is the
+# leak's own headache, not a sign that is over (issue 13 round 9, blind batch 11 U5).
+_WHILE = {"when", "whenever", "if", "once", "while", "soon"}
+_LYING = {"lie", "lies", "lying", "lay", "lays", "laying", "flat", "bed", "couch", "sofa", "recline",
+          "reclining", "reclined"}
+
+
+def _only_lying(doc: Doc, span: Span, unit_of: Sequence[int]) -> bool:
+    words = [t.lower_ for t in doc[unit_of.index(unit_of[span[0]]):span[0]]]
+    return any(w in _WHILE for w in words) and any(w in _LYING for w in words)
 
 
 def _overlaps(a: Span, b: Span) -> bool:
