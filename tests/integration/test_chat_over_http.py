@@ -69,6 +69,17 @@ def test_bad_input_gets_a_polite_answer(servers, message):
     assert all(r.get("text") for r in replies)
 
 
+def test_a_message_it_cannot_read_offers_the_symptom_check(servers):
+    """It may tell a warning sign in words the assistant does not know: the fallback says what to do
+    in an emergency, and its button starts the screening questions."""
+    replies = servers.say("patient-9", "Wie lange dauern die Schmerzen im Bein?")
+    text = " ".join(r.get("text") or "" for r in replies)
+    assert "didn't understand" in text and "call 911" in text
+    buttons = [b for r in replies for b in r.get("buttons") or []]
+    assert [b["title"] for b in buttons] == ["Check my symptoms"]
+    assert "two quick questions" in servers.ask("patient-9", buttons[0]["payload"])
+
+
 def test_two_questions_get_both_answers_in_one_reply(servers):
     """One bot utterance; the REST channel sends each paragraph of it as a message of its own."""
     answer = servers.ask("patient-7", "when can I drive? and can I pick up my toddler?")
