@@ -33,7 +33,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-from typing import Any, Dict, List, Optional, Sequence, Text
+from typing import Any, Callable, Dict, List, Optional, Sequence, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -143,7 +143,8 @@ class RedFlagDetector(GraphComponent):
         """Parts of a several-question message that the classifier reads as a red flag, each read
         like a whole message (`read_part`): the strongest reading raises the message's intent."""
         parts = message.get(RED_FLAG_PARTS_KEY) or []
-        readings = [read_part(message.get(TEXT), part, detection, self._min_confidence) for part in parts]
+        readings = [read_part(message.get(TEXT), part, detection, self._min_confidence,
+                              detect_part=self._detector.detect) for part in parts]
         escalations = [r for r in readings if is_red_flag_intent(r)]
         current = (message.get(INTENT) or {}).get(INTENT_NAME_KEY) or ""
         if escalations:
@@ -282,7 +283,8 @@ def _put_on_top(message: Message, name: str) -> None:
     message.set(INTENT_RANKING_KEY, [dict(top)] + ranking, add_to_output=True)
 
 
-def read_part(text: str, part: Dict[str, Any], detection: Detection, min_confidence: float) -> str:
+def read_part(text: str, part: Dict[str, Any], detection: Detection, min_confidence: float,
+              detect_part: Optional[Callable[[str], Detection]] = None) -> str:
     """What a part the classifier reads as a red flag (`part`: start, end, intent, confidence)
     asks for: its red-flag intent, or what `read_unconfirmed` makes of it within the part.
 
@@ -302,6 +304,15 @@ def read_part(text: str, part: Dict[str, Any], detection: Detection, min_confide
         # just mentioning it"; issue 13 round 7): it raises nothing, the message's own reading
         # stands (the warning-sign answer does not raise)
         return QUESTION_INTENT
+    if not hits and detect_part is not None:
+        # The message's reading keeps one hit a sign, so a part may hold sign words of a sign told
+        # elsewhere too ("I fainted once as a teenager ... Haven't fainted since the surgery"; issue
+        # 13 round 10): the part is read alone, and its words read as denied, asked about or past
+        # count as they would in a whole message. A sign affirmed only when the part is read alone
+        # changes nothing: the message's own reading, with all its context, stands.
+        alone = detect_part(text[start:end])
+        if not alone.affirmed:
+            hits = list(alone.negated)
     confident = float(part.get("confidence") or 0.0) >= min_confidence
     return read_unconfirmed(text[start:end], hits, confident=confident) or intent
 

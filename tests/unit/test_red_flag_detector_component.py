@@ -281,6 +281,21 @@ def test_a_part_asking_about_a_sign_raises_nothing(component):
     assert message.get(INTENT)["name"] == "lifestyle_driving"
 
 
+def test_a_part_denying_a_sign_told_as_past_elsewhere_raises_no_emergency(component):
+    """The message's reading keeps one hit a sign (the past one here), so the part that denies it
+    again is read alone (issue 13 round 10): its denial counts, not the classifier's red flag."""
+    text = "I fainted once as a teenager, decades ago. Haven't fainted since the surgery and I feel steady"
+    part = "Haven't fainted since the surgery and I feel steady"
+    message = with_parts(text, "red_flag_emergency", 0.9, (part, "red_flag_emergency", 0.9))
+    (message,) = component.process([message])
+    assert message.get(INTENT)["name"] == "pain_worsening"
+    # A sign the part affirms only when read alone changes nothing: the part's red flag stands.
+    text = "My legs were numb before the op, both of them. Now both legs are numb again"
+    message = with_parts(text, "leg_pain_normal", 0.7, ("Now both legs are numb again", "red_flag_emergency", 0.9))
+    (message,) = component.process([message])
+    assert message.get(INTENT)["name"] == "red_flag_emergency"
+
+
 def test_a_part_raises_the_detectors_tier_but_never_lowers_it(component):
     text = "my calf is swollen. also my whole body feels wrong and i am scared"
     message = with_parts(text, "leg_pain_normal", 0.7, (WORRY, "red_flag_emergency", 0.9))
