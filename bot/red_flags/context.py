@@ -219,11 +219,13 @@ class Context:
         sentence = sent_of[cand.start]
         units = {unit_of[s] for s, _ in cand.terms}
         compare = [e for _, e in terms.get(K_COMPARE, ())]
-        if len(units) == 1 and not any(sent_of[r] == sentence for r in recur) and \
+        if len(units) == 1 and not any(sent_of[r] == sentence and not _describes(doc, r, cand)
+                                       for r in recur) and \
                 not any(unit_of[s] in units for s, _ in terms.get(K_HIST_NEW, ())):
             contrast = [s for s, _ in terms.get(K_CONTRAST, ())]
             # (a trigger may reach into the hit's clause from the one before: "surgery because I")
-            if any((unit_of[start] in units or unit_of[end - 1] in units) and not any(
+            if any((unit_of[start] in units or unit_of[end - 1] in units
+                    or _opens_and_carries(doc, start, end, cand, unit_of)) and not any(
                     start - 4 <= e <= start and unit_of[e - 1] == unit_of[start] for e in compare)
                    and not any(end <= c <= end + 2 for c in contrast)
                    for start, end in live(K_HIST)):
@@ -470,6 +472,32 @@ class Context:
         return first < len(doc) and (doc[first].lower_ in self.refers_back or first in cues)
 
 
+def _describes(doc: Doc, marker: int, cand: Candidate) -> bool:
+    """A recurrence word inside the hit's own words, in a relative clause that describes the old
+    sign ("I used to get migraines that were worse when standing, years before the surgery"):
+    what the sign was like, not that it came back (issue 13 round 11, blind batch 13 U5)."""
+    return cand.start < marker < cand.end and any(
+        doc[j].lower_ in _RELATIVE for j in range(max(cand.start, marker - 3), marker))
+
+
+def _opens_and_carries(doc: Doc, start: int, end: int, cand: Candidate,
+                       unit_of: Sequence[int]) -> bool:
+    """A history phrase that opens the sentence carries into the clauses joined to it by "and"
+    when nothing says the time changed: "Before the operation my foot was weak and I couldn't lift
+    my toes well" (issue 13 round 11, blind batch 13 E6); never past "now", "today", "but" or a
+    clause opened by another word ("Before the op my back hurt, now I can't lift my toes")."""
+    sent = doc[start].sent
+    first = next((t.i for t in sent if t.is_alpha), None)
+    if first != start or unit_of[start] >= unit_of[cand.start] or cand.start < end:
+        return False
+    for unit in range(unit_of[start] + 1, unit_of[cand.end - 1] + 1):
+        opening = next(i for i in range(start, cand.end) if unit_of[i] == unit)
+        if doc[opening].lower_ != "and":
+            return False
+    return not any(doc[i].lower_ in _TIME_CHANGED or doc[i].lower_ in _PRESENT
+                   for i in range(end, cand.end))
+
+
 def _later_word_denied(cand: Candidate, negations: Sequence[Span], unit_of: Sequence[int]) -> bool:
     """A pair over two clauses whose later word, the one that makes it the sign, is denied right
     before it: "a bit of a cough with a cold but no blood" (blind batch 5 E8). Only right
@@ -484,6 +512,13 @@ def _later_word_denied(cand: Candidate, negations: Sequence[Span], unit_of: Sequ
 
 # The contrast that opens an "ago" clause: "..., but that was 10 days ago".
 _BREAK_WORDS = {"but", "however", "though", "although"}
+_RELATIVE = {"that", "which", "who"}
+# Words that say the time of a clause moved from the past a history phrase opened with.
+_TIME_CHANGED = {"now", "today", "tonight", "yesterday", "currently", "still", "suddenly", "since",
+                 "again", "anymore", "but", "however", "then", "lately", "recently", "new", "newly"}
+# ... or that its clause is told in the present: "Before the op my back hurt and I can't lift my toes".
+_PRESENT = {"am", "is", "are", "'m", "'re", "can", "ca", "cannot", "cant", "do", "does", "dont",
+            "doesnt", "keep", "keeps", "wo", "wont", "has", "have", "'ve", "feel", "feels"}
 # A year before this one, after one of these words, is history: "back in 2015", "in 2019".
 _YEAR_LEADS = {"in", "since", "around", "during", "of"}
 
