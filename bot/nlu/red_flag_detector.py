@@ -199,10 +199,14 @@ class RedFlagDetector(GraphComponent):
         an needles now", "that set off a chain of events ... a lot of pain"). The screening
         questions instead, which name every sign; never reassurance on an unsure reading. Sign words
         the detector read (asked about, past, healing) are `_answer_sign_question`'s; below the
-        fallback threshold the answer is the fallback, no reassurance, and stays."""
+        fallback threshold the answer is the fallback, no reassurance, and stays. A question asks
+        something, but one beside a change the patient has just noticed ("is it normal for one calf
+        to be bigger and sore? noticed it tonight"; issue 13 round 12) is a story of a new symptom
+        all the same: "is it normal" is no reason to guess it is (`tells_new_change`)."""
+        text = message.get(TEXT)
         if name not in REASSURING_INTENTS or name == DENIAL_INTENT or confidence >= self._min_confidence \
                 or confidence < self._fallback_threshold or detection.negated or \
-                asks_something(message.get(TEXT)):
+                (asks_something(text) and not tells_new_change(text)):
             return False
         _put_on_top(message, SCREENING_INTENT)
         logger.info("unsure %r (%.2f) to a message that asks nothing: the screening", name, confidence)
@@ -344,6 +348,10 @@ PAST_READINGS = {HISTORICAL, RESOLVED}
 # A part that opens by saying a sign told before it is over: "Nothing like that since the
 # surgery", "none since", "never again since", "it hasn't happened since".
 _OVER_START = re.compile(r"^\W*(?:nothing (?:like (?:that|it|this) )?(?:since|again)|(?:none|not once) since|"
+                         # (issue 13 round 12, blind batch 14 E3) "I haven't had anything like that
+                         # since the operation"
+                         r"(?:i |he |she )?(?:have ?n[o']t|has ?n[o']t|'ve not|'s not|have not|has not|"
+                         r"never) (?:had|felt|noticed) anything like (?:that|it|this)(?: since| again)?|"
                          r"never (?:again|since)|(?:it|that|this) (?:has ?n[o']t|has not|never) "
                          r"(?:happened|come back|came back)(?: again| since)?)\b", re.IGNORECASE)
 
@@ -394,6 +402,21 @@ def _is_question(part: str) -> bool:
 
 _ASKING_START = re.compile(r"^\W*(?:what|how|why|when|which|where|who|is|are|does|do|did|can|could|would|will|"
                            r"should|whens?|when's|whats|what's|hows|how's|anyone|any ?one)\b", re.IGNORECASE)
+
+
+# (issue 13 round 12, blind batch 14 U6) a change just noticed or started, told beside a question:
+# "noticed it tonight", "it started this morning", "woke up with it", "since last night".
+_NEW_CHANGE = re.compile(r"\b(?:(?:just |only )?(?:noticed|spotted)(?: it| this| that| them)? "
+                         r"(?:tonight|today|this (?:morning|afternoon|evening)|last night|yesterday)|"
+                         r"(?:started|began|came on|appeared|showed up)(?: up)? "
+                         r"(?:tonight|today|this (?:morning|afternoon|evening)|last night|yesterday)|"
+                         r"woke up with|since (?:last night|this morning|yesterday))\b", re.IGNORECASE)
+
+
+def tells_new_change(text: str) -> bool:
+    """Whether the message tells of something the patient has just noticed or that has just
+    started (`_NEW_CHANGE`): a symptom story, even beside a question."""
+    return bool(_NEW_CHANGE.search(text))
 
 
 def asks_something(text: str) -> bool:

@@ -488,14 +488,35 @@ def _opens_and_carries(doc: Doc, start: int, end: int, cand: Candidate,
     clause opened by another word ("Before the op my back hurt, now I can't lift my toes")."""
     sent = doc[start].sent
     first = next((t.i for t in sent if t.is_alpha), None)
-    if first != start or unit_of[start] >= unit_of[cand.start] or cand.start < end:
+    # (issue 13 round 12, blind batch 14 E3) the phrase may stand in a time clause that opens the
+    # sentence: "When I had my son 12 years ago I had an epidural and my bum and legs were numb"
+    opens = first == start or (first is not None and doc[first].lower_ in _TIME_OPENERS
+                               and unit_of[first] == unit_of[start])
+    if not opens or unit_of[start] >= unit_of[cand.start] or cand.start < end:
         return False
     for unit in range(unit_of[start] + 1, unit_of[cand.end - 1] + 1):
         opening = next(i for i in range(start, cand.end) if unit_of[i] == unit)
-        if doc[opening].lower_ != "and":
+        # (issue 13 round 12, blind batch 14 E2) or after time clauses only, each set off by a
+        # comma: "Years ago, after my hernia repair in 2015, I couldn't pee for a few hours"
+        if doc[opening].lower_ != "and" and not _time_only(doc, unit - 1, start, unit_of):
             return False
     return not any(doc[i].lower_ in _TIME_CHANGED or doc[i].lower_ in _PRESENT
                    for i in range(end, cand.end))
+
+
+def _time_only(doc: Doc, unit: int, start: int, unit_of: Sequence[int]) -> bool:
+    """Whether a clause is only a time phrase set off by a comma: the history phrase's own clause
+    when the phrase opens it ("Years ago,"), or a short clause opened by a time word ("after my
+    hernia repair in 2015,"), never one that tells something ("I had sciatica years ago,")."""
+    words = [t for t in doc if unit_of[t.i] == unit]
+    if not words or len([t for t in words if t.is_alpha]) > 8:
+        return False
+    last = words[-1].i
+    if last + 1 >= len(doc) or doc[last + 1].text != ",":
+        if words[-1].text != ",":
+            return False
+    head = next((t for t in words if t.is_alpha), None)
+    return head is not None and (head.i == start or head.lower_ in _TIME_OPENERS)
 
 
 def _later_word_denied(cand: Candidate, negations: Sequence[Span], unit_of: Sequence[int]) -> bool:
@@ -513,6 +534,9 @@ def _later_word_denied(cand: Candidate, negations: Sequence[Span], unit_of: Sequ
 # The contrast that opens an "ago" clause: "..., but that was 10 days ago".
 _BREAK_WORDS = {"but", "however", "though", "although"}
 _RELATIVE = {"that", "which", "who"}
+# Words that open a clause telling only when: "After my hernia repair in 2015, ...", "When I had
+# my son 12 years ago ...".
+_TIME_OPENERS = {"when", "after", "before", "during", "back", "following", "in", "while"}
 # Words that say the time of a clause moved from the past a history phrase opened with.
 _TIME_CHANGED = {"now", "today", "tonight", "yesterday", "currently", "still", "suddenly", "since",
                  "again", "anymore", "but", "however", "then", "lately", "recently", "new", "newly"}

@@ -373,3 +373,28 @@ def test_the_adapter_knows_where_config_yml_s_fallback_answer_begins():
     adapter = {**RedFlagDetector.get_default_config(), **configured["RedFlagDetector"]}
     assert adapter["fallback_threshold"] == configured["FallbackClassifier"]["threshold"], \
         "set RedFlagDetector's fallback_threshold in config.yml to FallbackClassifier's threshold"
+
+
+@pytest.mark.parametrize("text", [
+    "is it normal for my leg to look like this? noticed it tonight.",
+    "Is this usual after surgery? It started this morning and my foot feels odd.",
+    "woke up with a strange feeling in my leg, is that normal?",
+])
+def test_an_unsure_reassurance_to_a_question_beside_a_change_just_noticed_gets_the_screening(component, text):
+    """Issue 13 round 12 (blind batch 14 U6: "is it normal for one calf to be bigger and sore after
+    surgery? noticed it tonight" was told "some leg pain is common"): a question beside a change the
+    patient has just noticed is a story of a new symptom; an unsure reassurance is not the answer."""
+    (message,) = component.process([classified(text, "leg_pain_normal", 0.4)])
+    assert message.get(INTENT) == {"name": "pain_worsening", "confidence": 1.0}
+    (message,) = component.process([classified("sore leg after the op. Is that usual?", "leg_pain_normal", 0.4)])
+    assert message.get(INTENT)["name"] == "leg_pain_normal"
+
+
+def test_a_part_saying_nothing_like_that_was_had_since_raises_nothing(component):
+    """Issue 13 round 12 (blind batch 14 E3 past): "I haven't had anything like that since the
+    operation", read by the classifier as a red flag, says a sign told elsewhere is over."""
+    text = ("When I had my son 12 years ago I had an epidural and my bum and legs were numb for a few "
+            "hours, then it wore off. I haven't had anything like that since the operation.")
+    part = "I haven't had anything like that since the operation"
+    (message,) = component.process([with_parts(text, "red_flag_emergency", 0.73, (part, "red_flag_emergency", 0.76))])
+    assert message.get(INTENT)["name"] != "red_flag_emergency"

@@ -107,9 +107,12 @@ def test_a_lookalike_is_not_escalated(pipeline, text):
 def test_a_reassuring_answer_is_left_to_the_other_readers(pipeline):
     """Raising a reassuring answer on the reader's word was measured and not kept: a question
     keeps it. (A statement the classifier is unsure of gets the screening questions, from the
-    adapter's own rule, issue 13 round 8, whatever the reader says.)"""
-    question = UNHEARD_SIGN + ", is that normal?"
+    adapter's own rule, issue 13 round 8, whatever the reader says; so, since round 12, does a
+    question beside a change just noticed, "since last night".)"""
+    question = UNHEARD_SIGN.replace(" since last night", "") + ", is that normal?"
     assert read(pipeline, question, "leg_pain_normal", 0.4).get(INTENT)["name"] == "leg_pain_normal"
+    noticed = UNHEARD_SIGN + ", is that normal?"
+    assert read(pipeline, noticed, "leg_pain_normal", 0.4).get(INTENT)["name"] == "pain_worsening"
     assert read(pipeline, UNHEARD_SIGN, "leg_pain_normal", 0.4).get(INTENT)["name"] == "pain_worsening"
     assert read(pipeline, "no", "deny", 0.9).get(INTENT)["name"] == "deny"
 
