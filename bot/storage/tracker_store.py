@@ -11,8 +11,10 @@ the safety advice never waits for the database and no turn is lost while the pro
 Each replica writes the events after those it read or wrote itself, not after Rasa's count of
 the table (which another replica's writes change), so with several replicas a conversation's
 turns are neither lost nor doubled, though the table may hold an outage's turns replica by
-replica, not interleaved by time. What this cannot save: events in the memory of a process
-that dies before the database returns (docs/OPERATIONS.md).
+replica, not interleaved by time. A write that failed may have been committed (the connection
+lost on the commit's answer): the conversation's next write skips the rows the table already
+holds. What this cannot save: events in the memory of a process that dies before the database
+returns (docs/OPERATIONS.md).
 
 Between turns a replica keeps each conversation's tracker as it wrote it (`keep_in_process`), so
 the next turn does not rebuild it from every stored event of the session (that rebuild grew with
@@ -29,7 +31,7 @@ import json
 import logging
 from datetime import datetime
 from collections import OrderedDict
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
@@ -95,6 +97,10 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
         self.engine = create_engine(url, **{**create_engine_kwargs(url), **pool_options(settings, url)})
         self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
         self._unsaved: "OrderedDict[str, DialogueStateTracker]" = OrderedDict()
+        # Conversations whose last write failed: the failure may have come after the database
+        # committed (the connection lost on the commit's answer), so their next write skips the
+        # rows the table already holds (`_not_yet_stored`) instead of doubling them.
+        self._uncertain: Set[str] = set()
         # Per conversation, how many of its tracker's events the table holds, as this replica
         # last read or wrote them: the events after those are this replica's to write.
         self._stored: "OrderedDict[str, int]" = OrderedDict()
@@ -196,7 +202,9 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
         try:
             await self._insert(tracker)
         except SQLAlchemyError as error:
+            self._uncertain.add(tracker.sender_id)
             return type(error).__name__
+        self._uncertain.discard(tracker.sender_id)
         self._remember(tracker.sender_id, len(tracker.events))
         _keep(self._recent, tracker.sender_id, tracker, MAX_RECENT)  # a reference: copies cost a replay
         kept = self._unsaved.get(tracker.sender_id)
@@ -215,6 +223,8 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
         with self.session_scope() as session:
             before = self._mark(session, sender_id) if self._keeping else None
             new = list(self._additional_events(session, tracker))
+            if new and sender_id in self._uncertain:
+                new = self._not_yet_stored(session, sender_id, new)
             if new:  # one INSERT of all the turn's rows: the ORM's unit of work took ~1 ms a turn
                 session.execute(self.SQLEvent.__table__.insert(), [self._row(sender_id, e) for e in new])
             after = self._mark(session, sender_id) if self._keeping else None
@@ -231,6 +241,15 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
         else:
             self._marks.pop(sender_id, None)
             rasa_patches.forget(tracker)  # `_recent` may still hold it: only the tracker itself
+
+    def _not_yet_stored(self, session: Any, sender_id: str, events: List[Event]) -> List[Event]:
+        """The events whose row the table does not hold yet (the same data, from the first event's
+        time on): after a write whose outcome was unknown, only on that conversation's next write."""
+        rows = self.SQLEvent.__table__
+        since = min(event.timestamp for event in events)
+        stored = {data for (data,) in session.execute(
+            sa.select(rows.c.data).where(rows.c.sender_id == sender_id, rows.c.timestamp >= since))}
+        return [event for event in events if self._row(sender_id, event)["data"] not in stored]
 
     def _row(self, sender_id: str, event: Event) -> Dict[str, Any]:
         """The table row of one event, the columns Rasa's SQLTrackerStore.save fills."""

@@ -395,6 +395,48 @@ def test_an_outage_with_two_replicas_loses_and_doubles_no_turn(tmp_path, monkeyp
 
 
 @pytest.mark.filterwarnings("ignore:Slot auto-fill")
+def test_a_write_committed_but_not_acknowledged_is_not_doubled(tmp_path, monkeypatch):
+    """The database commits a turn but the connection is lost before it answers (PostgreSQL
+    restarting mid-commit): the replica keeps the turn as unsaved, and its retry and the next turn
+    must not store it a second time."""
+    import contextlib
+
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import UserUttered
+    from sqlalchemy.exc import OperationalError
+
+    from bot.storage.tracker_store import ConfiguredSQLTrackerStore
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/assistant.db")
+    store = ConfiguredSQLTrackerStore(domain=Domain.from_yaml(DOMAIN_YAML))
+    working_scope = store.session_scope
+
+    @contextlib.contextmanager
+    def answer_lost():
+        with working_scope() as session:
+            yield session  # the insert and the commit happen
+        raise OperationalError("commit", {}, Exception("server closed the connection unexpectedly"))
+
+    async def conversation():
+        tracker = await store.get_or_create_tracker("patient-3")
+        tracker.update(UserUttered("hello", {"name": "greet", "confidence": 1.0}))
+        await store.save(tracker)
+        monkeypatch.setattr(store, "session_scope", answer_lost)
+        during = await store.retrieve("patient-3")
+        during.update(UserUttered("i cant pee", {"name": "red_flag_emergency", "confidence": 1.0}))
+        await store.save(during)  # committed, but the replica cannot know: kept as unsaved
+        monkeypatch.setattr(store, "session_scope", working_scope)
+        assert await store.save_unsaved() == 0
+        following = await store.retrieve("patient-3")
+        following.update(UserUttered("thanks", {"name": "thank", "confidence": 1.0}))
+        await store.save(following)
+        return await store.retrieve_full_tracker("patient-3")
+
+    assert _texts(asyncio.run(conversation())) == ["hello", "i cant pee", "thanks"]
+    store.engine.dispose()
+
+
+@pytest.mark.filterwarnings("ignore:Slot auto-fill")
 def test_turns_kept_in_memory_are_written_when_the_database_is_back_without_a_next_turn(tmp_path, monkeypatch):
     """With several replicas the next turn may go to another replica, which reads only the
     database: the replica holding the outage's turns must write them by itself."""
