@@ -160,13 +160,15 @@ class Context:
                 cache[key] = [t for t in terms.get(key, ()) if t[0] not in pseudo]
             return cache[key]
 
-        agos = self._ago_clauses(doc, unit_of, [t for t in live(K_RES) if not _negated(t, live(K_NEG))
-                                                and not _until(doc, t)])
-        return [self._status(doc, cand, terms, unit_of, sent_of, candidates, live, agos)
+        # Resolutions that are not denied nor "until": the ago clauses read them all; a candidate's
+        # status, those that are not relief only while lying down.
+        resolved = [t for t in live(K_RES) if not _negated(t, live(K_NEG)) and not _until(doc, t)]
+        lasting = [t for t in resolved if not _only_lying(doc, t, unit_of)]
+        agos = self._ago_clauses(doc, unit_of, resolved)
+        return [self._status(doc, cand, terms, unit_of, sent_of, candidates, live, agos, lasting)
                 for cand in candidates]
 
-    def _ago_clauses(self, doc: Doc, unit_of: Sequence[int],
-                     resolutions: Sequence[Span] = ()) -> List[int]:
+    def _ago_clauses(self, doc: Doc, unit_of: Sequence[int], resolutions: Sequence[Span]) -> List[int]:
         """Clauses that say, against the one before, that something was long ago: "..., but that
         was 10 days ago" (issue 13 round 6). The first word of each ("that"): read like a
         resolution that refers back to a past hit in the clause before (`_refers_back`), never
@@ -196,7 +198,8 @@ class Context:
 
     def _status(self, doc: Doc, cand: Candidate, terms: Terms, unit_of: Sequence[int],
                 sent_of: Sequence[int], others: Sequence[Candidate],
-                live: Callable[[str], List[Span]], agos: Sequence[int] = ()) -> str:
+                live: Callable[[str], List[Span]], agos: Sequence[int],
+                resolutions: Sequence[Span]) -> str:
         own = {i for s, e in cand.terms for i in range(s, e)}
         stops = [s for s, _ in terms.get(K_STOP, ())]
         reaffirmed = any(s >= cand.end and sent_of[s] == sent_of[cand.start]
@@ -212,8 +215,6 @@ class Context:
                 self._before(live(K_SHORT), cand, self.short_window, unit_of, own) or \
                 self._general_question(doc, cand, live(K_FOLLOW), unit_of):
             return HYPOTHETICAL
-        resolutions = [t for t in live(K_RES) if not _negated(t, live(K_NEG)) and not _until(doc, t)
-                       and not _only_lying(doc, t, unit_of)]
         recur = [s for s, e in live(K_RECUR)
                  if not _negated((s, e), live(K_NEG)) and not _inside(s, resolutions)]
         sentence = sent_of[cand.start]
