@@ -306,27 +306,37 @@ def test_unreachable_redis_fails_at_start_without_leaking_password(monkeypatch):
     assert "hunter2" not in str(error.value)
 
 
-@pytest.mark.filterwarnings("ignore:Slot auto-fill")
-def test_conversations_survive_a_database_outage(tmp_path, monkeypatch):
-    """While the database is down, turns carry on from memory; when it is back, none is lost."""
+def _tracker_stores(tmp_path, monkeypatch, replicas=1):
+    """The tracker store of each of `replicas` replicas, all on one SQLite file under tmp_path."""
     from rasa.shared.core.domain import Domain
-    from rasa.shared.core.events import UserUttered
-    from sqlalchemy.exc import OperationalError
 
     from bot.storage.tracker_store import ConfiguredSQLTrackerStore
 
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/assistant.db")
-    store = ConfiguredSQLTrackerStore(domain=Domain.from_yaml(DOMAIN_YAML))
-    working_scope = store.session_scope
+    domain = Domain.from_yaml(DOMAIN_YAML)
+    return [ConfiguredSQLTrackerStore(domain=domain) for _ in range(replicas)]
 
-    def unreachable():
-        raise OperationalError("connect", {}, Exception("database is down"))
+
+def _unreachable():
+    """A session scope while the database is down."""
+    from sqlalchemy.exc import OperationalError
+
+    raise OperationalError("connect", {}, Exception("database is down"))
+
+
+@pytest.mark.filterwarnings("ignore:Slot auto-fill")
+def test_conversations_survive_a_database_outage(tmp_path, monkeypatch):
+    """While the database is down, turns carry on from memory; when it is back, none is lost."""
+    from rasa.shared.core.events import UserUttered
+
+    (store,) = _tracker_stores(tmp_path, monkeypatch)
+    working_scope = store.session_scope
 
     async def conversation():
         tracker = await store.get_or_create_tracker("patient-1")
         tracker.update(UserUttered("hello", {"name": "greet", "confidence": 1.0}))
         await store.save(tracker)
-        monkeypatch.setattr(store, "session_scope", unreachable)
+        monkeypatch.setattr(store, "session_scope", _unreachable)
         during = await store.get_or_create_tracker("patient-1")  # the database can't say
         during.update(UserUttered("i cant pee", {"name": "red_flag_emergency", "confidence": 1.0}))
         await store.save(during)  # must not raise
@@ -355,26 +365,17 @@ def test_an_outage_with_two_replicas_loses_and_doubles_no_turn(tmp_path, monkeyp
     """Replica A keeps a turn in memory during an outage; after it, replica B serves the next
     turn from the database; then A writes what it kept. Every turn is there, once, and the
     conversation A continued during the outage was the one from before it, not a new one."""
-    from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import SlotSet, UserUttered
-    from sqlalchemy.exc import OperationalError
 
-    from bot.storage.tracker_store import ConfiguredSQLTrackerStore
-
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/assistant.db")
-    domain = Domain.from_yaml(DOMAIN_YAML)
-    a, b = ConfiguredSQLTrackerStore(domain=domain), ConfiguredSQLTrackerStore(domain=domain)
+    a, b = _tracker_stores(tmp_path, monkeypatch, replicas=2)
     working_scope = a.session_scope
-
-    def unreachable():
-        raise OperationalError("connect", {}, Exception("database is down"))
 
     async def conversation():
         first = await a.get_or_create_tracker("patient-1")
         first.update(UserUttered("hello", {"name": "greet", "confidence": 1.0}))
         first.update(SlotSet("tier", "urgent"))
         await a.save(first)
-        monkeypatch.setattr(a, "session_scope", unreachable)
+        monkeypatch.setattr(a, "session_scope", _unreachable)
         during = await a.get_or_create_tracker("patient-1")
         assert during.get_slot("tier") == "urgent"  # the conversation goes on, not a new one
         during.update(UserUttered("my leg is numb", {"name": "red_flag_urgent", "confidence": 1.0}))
@@ -401,14 +402,10 @@ def test_a_write_committed_but_not_acknowledged_is_not_doubled(tmp_path, monkeyp
     must not store it a second time."""
     import contextlib
 
-    from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import UserUttered
     from sqlalchemy.exc import OperationalError
 
-    from bot.storage.tracker_store import ConfiguredSQLTrackerStore
-
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/assistant.db")
-    store = ConfiguredSQLTrackerStore(domain=Domain.from_yaml(DOMAIN_YAML))
+    (store,) = _tracker_stores(tmp_path, monkeypatch)
     working_scope = store.session_scope
 
     @contextlib.contextmanager
@@ -440,27 +437,19 @@ def test_a_write_committed_but_not_acknowledged_is_not_doubled(tmp_path, monkeyp
 def test_turns_kept_in_memory_are_written_when_the_database_is_back_without_a_next_turn(tmp_path, monkeypatch):
     """With several replicas the next turn may go to another replica, which reads only the
     database: the replica holding the outage's turns must write them by itself."""
-    from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import UserUttered
-    from sqlalchemy.exc import OperationalError
 
     from bot.storage import tracker_store
-    from bot.storage.tracker_store import ConfiguredSQLTrackerStore
 
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/assistant.db")
     monkeypatch.setattr(tracker_store, "FLUSH_INTERVAL", 0.05)
-    store = ConfiguredSQLTrackerStore(domain=Domain.from_yaml(DOMAIN_YAML))
-    other_replica = ConfiguredSQLTrackerStore(domain=Domain.from_yaml(DOMAIN_YAML))
+    store, other_replica = _tracker_stores(tmp_path, monkeypatch, replicas=2)
     working_scope = store.session_scope
-
-    def unreachable():
-        raise OperationalError("connect", {}, Exception("database is down"))
 
     async def conversation():
         tracker = await store.get_or_create_tracker("patient-2")
         tracker.update(UserUttered("hello", {"name": "greet", "confidence": 1.0}))
         await store.save(tracker)
-        monkeypatch.setattr(store, "session_scope", unreachable)
+        monkeypatch.setattr(store, "session_scope", _unreachable)
         during = await store.get_or_create_tracker("patient-2")  # the database can't say
         during.update(UserUttered("i cant pee", {"name": "red_flag_emergency", "confidence": 1.0}))
         await store.save(during)
@@ -483,14 +472,9 @@ def test_turns_kept_in_memory_are_written_when_the_database_is_back_without_a_ne
 def test_a_turn_is_stored_when_another_replica_wrote_the_conversation_meanwhile(tmp_path, monkeypatch):
     """Rasa writes the events beyond the table's count: when the other replica wrote its
     outage turns between this turn's read and save, that count skipped this turn's events."""
-    from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import UserUttered
 
-    from bot.storage.tracker_store import ConfiguredSQLTrackerStore
-
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/assistant.db")
-    replica_x = ConfiguredSQLTrackerStore(domain=Domain.from_yaml(DOMAIN_YAML))
-    replica_y = ConfiguredSQLTrackerStore(domain=Domain.from_yaml(DOMAIN_YAML))
+    replica_x, replica_y, reader = _tracker_stores(tmp_path, monkeypatch, replicas=3)
 
     async def conversation():
         first = await replica_y.get_or_create_tracker("patient-3")
@@ -503,7 +487,7 @@ def test_a_turn_is_stored_when_another_replica_wrote_the_conversation_meanwhile(
         await replica_x.save(held)
         turn.update(UserUttered("after it", {"name": "greet", "confidence": 1.0}))
         await replica_y.save(turn)
-        return await ConfiguredSQLTrackerStore(domain=Domain.from_yaml(DOMAIN_YAML)).retrieve_full_tracker("patient-3")
+        return await reader.retrieve_full_tracker("patient-3")  # a third replica: the table only
 
     after = asyncio.run(conversation())
     texts = sorted(e.text for e in after.events if isinstance(e, UserUttered))
