@@ -288,7 +288,7 @@ def _put_on_top(message: Message, name: str) -> None:
 
 
 def read_part(text: str, part: Dict[str, Any], detection: Detection, min_confidence: float,
-              detect_part: Optional[Callable[[str], Detection]] = None) -> str:
+              detect_part: Callable[[str], Detection]) -> str:
     """What a part the classifier reads as a red flag (`part`: start, end, intent, confidence)
     asks for: its red-flag intent, or what `read_unconfirmed` makes of it within the part.
 
@@ -308,7 +308,7 @@ def read_part(text: str, part: Dict[str, Any], detection: Detection, min_confide
         # just mentioning it"; issue 13 round 7): it raises nothing, the message's own reading
         # stands (the warning-sign answer does not raise)
         return QUESTION_INTENT
-    if not hits and detect_part is not None:
+    if not hits:
         # The message's reading keeps one hit a sign, so a part may hold sign words of a sign told
         # elsewhere too ("I fainted once as a teenager ... Haven't fainted since the surgery"; issue
         # 13 round 10): the part is read alone, and its words read as denied, asked about or past

@@ -513,9 +513,8 @@ def _time_only(doc: Doc, unit: int, start: int, unit_of: Sequence[int]) -> bool:
     if not words or len([t for t in words if t.is_alpha]) > 8:
         return False
     last = words[-1].i
-    if last + 1 >= len(doc) or doc[last + 1].text != ",":
-        if words[-1].text != ",":
-            return False
+    if words[-1].text != "," and (last + 1 >= len(doc) or doc[last + 1].text != ","):
+        return False  # not set off by a comma
     head = next((t for t in words if t.is_alpha), None)
     return head is not None and (head.i == start or head.lower_ in _TIME_OPENERS)
 
