@@ -25,32 +25,30 @@ from bot.vocabulary import (EMERGENCY, ESCALATION_TIERS, INTENT_OF_TIER, NONE, R
 
 SETS_DIR = PROJECT_ROOT / "tests"
 # name -> files. The blind batches are gated (make test, make evaluate); the real-world sets
-# are reported. batch1 is the development batch; batches 2 to 14 were each sealed until their
-# first figures, then issue 13's rounds studied and fixed their misses, so they are development
-# sets now (tests/blind/README.md; batch 5 in round 3, batch 6 in round 4, batch 7 in round 5,
-# batch 8 in round 6, batch 9 in round 7, batch 10 in round 8, batch 11 in round 9, batch 12 in
-# round 10, batch 13 in round 11, batch 14 in round 12). blind_sealed is for the batch nobody has
-# studied: batch 15, written during round 12 by a fifteenth writer from the sign table and the
-# article only, half of it long forum-style stories (every figure and test copes with an empty
-# set, between a round's study and the next batch: reported as having no cases, skipped).
-# real_world: batches 1 to 11, studied (fixed cases moved into the training data and the corpus;
-# batch 4 in round 4, batch 5 in round 5, batch 6 in round 6, batch 7 in round 8, batch 8 in
-# round 9, batch 9 in round 10, batch 10 in round 11, batch 11 in round 12), so their figures are
-# optimistic; real_world_fresh: batch 12, collected during round 12 from 26 pages no earlier set
-# used (38 messages), not tuned to (docs/SAFETY.md).
+# are reported. batch1 is the development batch; batches 2 to 15, 17 and 18 were each sealed until
+# their first figures, then one of issue 13's rounds studied and fixed their misses, so they are
+# development sets now (tests/blind/README.md has which round studied which). blind_sealed is for
+# the batches nobody has studied: 16 (a sixteenth writer, the brief of batch 14: half long
+# stories), 19 and 20 (two of the four writers of 2026-12-04 who believed they wrote training data;
+# 17 and 18 are the other two, studied in round 13). Every figure and test copes with an empty set
+# (reported as having no cases, skipped). real_world: batches 1 to 12, studied (fixed cases moved
+# into the training data and the corpus), so their figures are optimistic; real_world_fresh: batch
+# 13, collected on 2026-12-04 from 8 pages no earlier set used (8 messages), not tuned to
+# (docs/SAFETY.md).
 SETS: Dict[str, Tuple[str, ...]] = {
     "blind_batch1": ("blind/batch1.yml",),
     "blind_studied": ("blind/batch2.yml", "blind/batch3.yml", "blind/batch4.yml",
                       "blind/batch5.yml", "blind/batch6.yml", "blind/batch7.yml",
                       "blind/batch8.yml", "blind/batch9.yml", "blind/batch10.yml",
                       "blind/batch11.yml", "blind/batch12.yml", "blind/batch13.yml",
-                      "blind/batch14.yml"),
-    "blind_sealed": ("blind/batch15.yml",),
+                      "blind/batch14.yml", "blind/batch15.yml", "blind/batch17.yml",
+                      "blind/batch18.yml"),
+    "blind_sealed": ("blind/batch16.yml", "blind/batch19.yml", "blind/batch20.yml"),
     "real_world": ("real_world/messages.yml", "real_world/batch2.yml", "real_world/batch3.yml",
                    "real_world/batch4.yml", "real_world/batch5.yml", "real_world/batch6.yml",
                    "real_world/batch7.yml", "real_world/batch8.yml", "real_world/batch9.yml",
-                   "real_world/batch10.yml", "real_world/batch11.yml"),
-    "real_world_fresh": ("real_world/batch12.yml",),
+                   "real_world/batch10.yml", "real_world/batch11.yml", "real_world/batch12.yml"),
+    "real_world_fresh": ("real_world/batch13.yml",),
 }
 GATED = ("blind_batch1", "blind_studied", "blind_sealed")
 # Sets whose texts are never printed (gate messages, reports): nobody may read them yet.
