@@ -14,7 +14,6 @@ import re
 from typing import Any, Dict, List, Optional, Sequence, Text, Type
 
 import numpy as np
-import skops.io as sio
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -29,7 +28,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
-from bot.nlu.tfidf import Predictor, load_trusted, tfidf_features
+from bot.nlu.tfidf import Predictor, load_trusted, save, tfidf_features
 from bot.nlu.questions import choose_questions, split_questions
 from bot.vocabulary import NOT_A_QUESTION, QUESTIONS_KEY, RED_FLAG_PARTS_KEY, is_red_flag_intent
 
@@ -110,8 +109,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         return training_data
 
     def persist(self) -> None:
-        with self._model_storage.write_to(self._resource) as model_dir:
-            sio.dump(self.clf, model_dir / f"{self._resource.name}.skops")
+        save(self.clf, self._model_storage, self._resource)
 
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Text, Type
 
 import numpy as np
-import skops.io as sio
 import yaml
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -38,7 +37,7 @@ from sklearn.pipeline import Pipeline
 
 from bot.nlu.lemma_tokenizer import lemma_tokens
 from bot.nlu.intent_classifier import lemma_text
-from bot.nlu.tfidf import Predictor, load_trusted, tfidf_features
+from bot.nlu.tfidf import Predictor, load_trusted, save, tfidf_features
 from bot.settings import PROJECT_ROOT
 from bot.vocabulary import DETECTION_TIERS, TIER_READING_KEY, is_red_flag_intent
 
@@ -107,8 +106,7 @@ class TierReader(GraphComponent):
         clf = self.pipeline(self.config)
         clf.fit([lemmas_of(e["text"]) for e in examples], [e["tier"] for e in examples])
         self.clf, self.predictor = clf, Predictor(clf)
-        with self._model_storage.write_to(self._resource) as model_dir:
-            sio.dump(clf, model_dir / f"{self._resource.name}.skops")
+        save(clf, self._model_storage, self._resource)
         logger.info("tier reader trained on %d examples", len(examples))
         return self._resource
 
