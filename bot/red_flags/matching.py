@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import spacy
-from spacy.lookups import load_lookups
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
+from bot.nlu.english import lemma_lookups
 from bot.red_flags.catalogue import Catalogue, Flag
 from bot.red_flags.temperature import Reading, find_temperatures
 from bot.vocabulary import SIMPLE_KEYS, cancel_key, exact_key, near_key, pattern_key, phrase_key
@@ -51,7 +51,7 @@ class Analyser:
         language = catalogue.language
         self.nlp = spacy.blank("en")
         self.nlp.add_pipe("sentencizer")
-        self._table = load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
+        self._table = lemma_lookups().get_table("lemma_lookup")
         self._spelling = _lowered(language.get("spelling"))
         self._fixes = _lowered(language.get("lemma_fixes"))
         self._cache: Dict[str, str] = {}
