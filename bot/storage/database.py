@@ -69,15 +69,23 @@ def create_engine(url: Union[str, URL], **kwargs: Any) -> Engine:
     return sa.create_engine(url, **kwargs)
 
 
-def pool_options(settings: Settings, url: URL) -> Dict[str, int]:
-    """Bounded pool sizes for a server database (SQLite's pool is per file and needs none).
+def pool_options(settings: Settings, url: URL) -> Dict[str, Any]:
+    """Bounded pool sizes for a server database; a pool for a SQLite file too.
 
     Every Rasa replica and action server holds up to pool + overflow connections, so the
     replica count times this must stay under PostgreSQL's max_connections
     (bot/tooling/production.py checks before it starts anything). Rasa's own default is 50 + 100.
+    SQLAlchemy 1.4 opens a new connection to a SQLite file for every session: three a turn in the
+    tracker store, 0.6 ms of a turn's 5.8 ms CPU (docs/BENCHMARKS.md). Kept connections, as
+    SQLAlchemy 2.0 does by default, may be used by another thread than the one that opened them
+    (the action server's stores run in worker threads), and need no ping: the file does not
+    restart. An in-memory database keeps SQLAlchemy's own pool (one connection a thread).
     """
     if url.get_backend_name() == "sqlite":
-        return {}
+        if url.database in (None, "", ":memory:"):
+            return {}
+        return {"poolclass": sa.pool.QueuePool, "pool_pre_ping": False,
+                "connect_args": {"check_same_thread": False}}
     return {"pool_size": settings.database_pool_size,
             "max_overflow": settings.database_max_overflow}
 

@@ -55,7 +55,35 @@ def test_pool_settings_reach_the_engines(monkeypatch, tmp_path):
     assert (engine.pool.size(), engine.pool._max_overflow) == (3, 2)
     engine.dispose()
     sqlite = replace(settings, database_url=f"sqlite:///{tmp_path / 'a.db'}")
-    assert pool_options(sqlite, database_url(sqlite)) == {}
+    assert "pool_size" not in pool_options(sqlite, database_url(sqlite))
+
+
+def test_a_sqlite_file_keeps_its_connection_and_serves_other_threads(monkeypatch, tmp_path):
+    """make run's SQLite file: one connection kept between sessions (not one opened per session,
+    as SQLAlchemy 1.4 would), usable from the worker threads the action server's stores run in."""
+    import threading
+
+    from bot.storage.database import engine_for
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'a.db'}")
+    engine = engine_for(bot_settings.load())
+    with engine.begin() as connection:
+        connection.exec_driver_sql("create table t (x integer)")
+        first = connection.connection.dbapi_connection
+    answers = []
+
+    def insert_elsewhere():
+        with engine.begin() as connection:
+            connection.exec_driver_sql("insert into t values (1)")
+            answers.append(connection.connection.dbapi_connection)
+
+    worker = threading.Thread(target=insert_elsewhere)
+    worker.start()
+    worker.join()
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("select count(*) from t").scalar() == 1
+    assert answers == [first]
+    engine.dispose()
 
 
 def test_production_defaults_to_postgres_redis_and_a_kept_hash_key(monkeypatch, tmp_path):
