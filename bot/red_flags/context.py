@@ -595,15 +595,21 @@ def _until(doc: Doc, span: Span) -> bool:
 
 # "Gone" before a word of state is "become", not "over": "he has gone quite flushed and sweaty",
 # "her leg has gone numb" (issue 13 round 13, blind batch 17 U3); never "gone completely".
-_BECOME = {"quite", "very", "really", "so", "all", "bright", "pale", "red", "flushed", "numb", "weak",
-           "cold", "hot", "white", "grey", "gray", "blue", "purple", "floppy", "dead", "stiff", "sweaty",
-           "clammy", "dizzy", "funny", "weird", "strange", "quiet", "bad", "worse", "limp", "puffy",
-           "swollen", "hard", "yellow", "green", "dark", "confused", "drowsy", "sleepy", "wobbly"}
+_BECOME = {"bright", "pale", "red", "flushed", "numb", "weak", "cold", "hot", "white", "grey", "gray", "blue",
+           "purple", "floppy", "dead", "stiff", "sweaty", "clammy", "dizzy", "funny", "weird", "strange", "quiet",
+           "bad", "worse", "limp", "puffy", "swollen", "hard", "yellow", "green", "dark", "confused", "drowsy",
+           "sleepy", "wobbly"}
+# ... also after one of these: "gone quite flushed", "gone all sweaty" (not "gone quite quickly").
+_BECOME_LEADS = {"quite", "very", "really", "so", "all", "a", "bit", "little", "kind", "of", "sort"}
 
 
 def _becomes(doc: Doc, span: Span) -> bool:
-    return (doc[span[1] - 1].lower_ in {"gone", "went"} and span[1] < len(doc)
-            and doc[span[1]].lower_ in _BECOME)
+    if doc[span[1] - 1].lower_ not in {"gone", "went"}:
+        return False
+    following = [t.lower_ for t in doc[span[1]:span[1] + 4]]
+    while following and following[0] in _BECOME_LEADS:
+        following = following[1:]
+    return bool(following) and following[0] in _BECOME
 
 
 # A resolution whose clause opens with one of these and a lying-down word is relief that lasts
