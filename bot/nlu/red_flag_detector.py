@@ -308,6 +308,16 @@ def read_part(text: str, part: Dict[str, Any], detection: Detection, min_confide
         # just mentioning it"; issue 13 round 7): it raises nothing, the message's own reading
         # stands (the warning-sign answer does not raise)
         return QUESTION_INTENT
+    if not hits and any(hit.status in PAST_READINGS | {HEALING} for hit in detection.negated) and \
+            _since_operation_well(text[start:end]) and not detect_part(text[start:end]).affirmed:
+        # A part with no sign words (nor any affirmed when it is read alone) that ends by saying all
+        # has been well since the operation, or that nothing has been had since, after a sign told
+        # elsewhere as before it or over ("About six years ago ... both legs went numb ..., and since
+        # the operation both legs have felt normal", "... it recovered fully long before the op.
+        # Since the microdiscectomy both feet lift normally", "... Since the back op I've had no
+        # headaches or neck problems at all"; issue 13 round 13): it raises nothing, as a part
+        # saying the sign is over does not
+        return QUESTION_INTENT
     if not hits:
         # The message's reading keeps one hit a sign, so a part may hold sign words of a sign told
         # elsewhere too ("I fainted once as a teenager ... Haven't fainted since the surgery"; issue
@@ -343,6 +353,28 @@ _OVER = re.compile(r"\b(?:(?:all |completely |totally )?gone(?: now| since)?|non
                    # (issue 13 round 7) nearly over: "... is fading every day, today I barely noticed it"
                    r"(?:barely|hardly|rarely) (?:notice|noticed|feel|felt)(?: it| them| anything)?(?: (?:today|now))?)"
                    r"\b[\s.!]*$", re.IGNORECASE)
+# A part's last clause from "since the operation" on, saying only that all is well ("since the op
+# both legs have felt normal") or that nothing has been had since ("Since the back op I've had no
+# headaches or neck problems at all"), with nothing else told after "but", "except", "only", "just".
+_SINCE_OPERATION = re.compile(r"\bsince (?:the|my|his|her) (?:back )?(?:op|operation|surgery|microdiscectomy|"
+                              r"discectomy|procedure)\b(?P<rest>[^.!?;]*)[.!?;\s]*$", re.IGNORECASE)
+_HAD_NONE = re.compile(r"^\W*(?:i['’]?ve |i have |he['’]?s |she['’]?s |he has |she has )?(?:had |felt |noticed )?"
+                       r"(?:no|none|nothing)\b", re.IGNORECASE)
+_MORE_TOLD = re.compile(r"\b(?:but|except|apart|only|just|until|till|now)\b", re.IGNORECASE)
+_NOT_WELL = re.compile(r"\b(?:not|no|never|nothing|cannot|cant|without|worse|still)\b|n[’']t\b", re.IGNORECASE)
+_WELL_END = re.compile(r"\b(?:fine|normal|ok|okay|good|great|normally|well|strong|perfect)[\s.!]*$", re.IGNORECASE)
+
+
+def _since_operation_well(part: str) -> bool:
+    since = _SINCE_OPERATION.search(part)
+    if not since:
+        return False
+    rest = since.group("rest")
+    if _MORE_TOLD.search(rest):
+        return False
+    return bool(_HAD_NONE.search(rest) or (_WELL_END.search(rest) and not _NOT_WELL.search(rest)))
+
+
 # Readings of a sign that is over: told before the operation, or resolved since.
 PAST_READINGS = {HISTORICAL, RESOLVED}
 # A part that opens by saying a sign told before it is over: "Nothing like that since the
@@ -351,7 +383,9 @@ _OVER_START = re.compile(r"^\W*(?:nothing (?:like (?:that|it|this) )?(?:since|ag
                          # (issue 13 round 12, blind batch 14 E3) "I haven't had anything like that
                          # since the operation"
                          r"(?:i |he |she )?(?:have ?n[o']t|has ?n[o']t|'ve not|'s not|have not|has not|"
-                         r"never) (?:had|felt|noticed) anything like (?:that|it|this)(?: since| again)?|"
+                         # (issue 13 round 13, blind batch 18 E8) "not had anything like it since"
+                         r"(?:i'?ve |ive )?not|never) (?:had|felt|noticed) anything like (?:that|it|this)"
+                         r"(?: since| again)?|"
                          r"never (?:again|since)|(?:it|that|this) (?:has ?n[o']t|has not|never) "
                          r"(?:happened|come back|came back)(?: again| since)?)\b", re.IGNORECASE)
 

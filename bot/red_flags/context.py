@@ -162,7 +162,8 @@ class Context:
 
         # Resolutions that are not denied nor "until": the ago clauses read them all; a candidate's
         # status, those that are not relief only while lying down.
-        resolved = [t for t in live(K_RES) if not _negated(t, live(K_NEG)) and not _until(doc, t)]
+        resolved = [t for t in live(K_RES)
+                    if not _negated(t, live(K_NEG)) and not _until(doc, t) and not _becomes(doc, t)]
         lasting = [t for t in resolved if not _only_lying(doc, t, unit_of)]
         agos = self._ago_clauses(doc, unit_of, resolved)
         return [self._status(doc, cand, terms, unit_of, sent_of, candidates, live, agos, lasting)
@@ -288,7 +289,9 @@ class Context:
         first = next((t for t in sent if t.is_alpha), None)
         if first is None or first.lower_ not in self.question_starts:
             return False  # most sentences: known after a word or two, however long
-        if any(t.is_alpha and t.lower_ in self.first_person for t in sent):
+        # ("I" of a conditional does not speak of the writer's state: "is fainting something id
+        # need to call about", issue 13 round 13, blind batch 18 E8 look-alike)
+        if any(t.is_alpha and t.lower_ in self.first_person and not _conditional(doc, t.i) for t in sent):
             return False
         return any(sent.start <= s < sent.end for s, _ in triggers)
 
@@ -410,8 +413,10 @@ class Context:
         # "coming back" followed in its sentence by strength returning is recovery, not new.
         returning_better = [s for s, _ in terms.get(K_HEAL_RETURNING, ())]
         worse, not_new, recovering = [], [], []
+        questions = {n for n, sent in enumerate(doc.sents) if self._is_question(sent)}
         for t in terms.get(K_HEAL_WORSE, ()):
-            if _inside(t[0], better):
+            if _inside(t[0], better) or (sent_of[t[0]] in questions - sentences
+                                         and _asks_full_recovery(doc, t[0])):
                 continue
             if any(r > t[0] and sent_of[r] == sent_of[t[0]] for r in returning_better) and \
                     not _negated(t, negs):
@@ -553,6 +558,22 @@ _OPERATION_WORDS = {"op", "surgery", "operation", "discectomy", "microdiscectomy
                     "operated", "laminectomy", "decompression"}
 
 
+def _conditional(doc: Doc, index: int) -> bool:
+    following = doc[index + 1].lower_ if index + 1 < len(doc) else ""
+    return doc[index].lower_ == "i" and following in {"'d", "d", "’d", "would"}
+
+
+# In a question of its own sentence, "come back" after one of these asks when the recovery ends,
+# not whether the sign returned: "how long does nerve stuff take to fully come back?" (issue 13
+# round 13, blind batch 18 E6 look-alike).
+_FULL_RECOVERY = {"fully", "completely", "properly", "totally"}
+
+
+def _asks_full_recovery(doc: Doc, index: int) -> bool:
+    sentence = doc[index].sent
+    return any(t.lower_ in _FULL_RECOVERY for t in doc[max(sentence.start, index - 3):index])
+
+
 def _past_years(doc: Doc) -> List[Span]:
     this_year = date.today().year
     return [(i - 1, i + 1) for i, token in enumerate(doc)
@@ -570,6 +591,25 @@ def _until(doc: Doc, span: Span) -> bool:
     following = [t.lower_ for t in doc[span[1]:span[1] + 3]]
     return any(word in _UNTIL and (word != "up" or following[i + 1:i + 2] == ["to"])
                for i, word in enumerate(following))
+
+
+# "Gone" before a word of state is "become", not "over": "he has gone quite flushed and sweaty",
+# "her leg has gone numb" (issue 13 round 13, blind batch 17 U3); never "gone completely".
+_BECOME = {"bright", "pale", "red", "flushed", "numb", "weak", "cold", "hot", "white", "grey", "gray", "blue",
+           "purple", "floppy", "dead", "stiff", "sweaty", "clammy", "dizzy", "funny", "weird", "strange", "quiet",
+           "bad", "worse", "limp", "puffy", "swollen", "hard", "yellow", "green", "dark", "confused", "drowsy",
+           "sleepy", "wobbly"}
+# ... also after one of these: "gone quite flushed", "gone all sweaty" (not "gone quite quickly").
+_BECOME_LEADS = {"quite", "very", "really", "so", "all", "a", "bit", "little", "kind", "of", "sort"}
+
+
+def _becomes(doc: Doc, span: Span) -> bool:
+    if doc[span[1] - 1].lower_ not in {"gone", "went"}:
+        return False
+    following = [t.lower_ for t in doc[span[1]:span[1] + 4]]
+    while following and following[0] in _BECOME_LEADS:
+        following = following[1:]
+    return bool(following) and following[0] in _BECOME
 
 
 # A resolution whose clause opens with one of these and a lying-down word is relief that lasts
