@@ -222,13 +222,14 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
         stored = self._stored.get(sender_id)
         with self.session_scope() as session:
             before = self._mark(session, sender_id) if self._keeping else None
-            new = list(self._additional_events(session, tracker))
-            if new and sender_id in self._uncertain:
-                new = self._not_yet_stored(session, sender_id, new)
-            if new:  # one INSERT of all the turn's rows: the ORM's unit of work took ~1 ms a turn
-                session.execute(self.SQLEvent.__table__.insert(), [self._row(sender_id, e) for e in new])
+            rows = [(event, self._row(sender_id, event)) for event in self._additional_events(session, tracker)]
+            if rows and sender_id in self._uncertain:
+                rows = self._not_yet_stored(session, sender_id, rows)
+            if rows:  # one INSERT of all the turn's rows: the ORM's unit of work took ~1 ms a turn
+                session.execute(self.SQLEvent.__table__.insert(), [row for _, row in rows])
             after = self._mark(session, sender_id) if self._keeping else None
             session.commit()
+        new = [event for event, _ in rows]
         self._kept.pop(sender_id, None)
         restarted = bool(stored) and any(isinstance(event, SessionStarted) for event in new)
         if (before is not None and after is not None and before == self._marks.get(sender_id)
@@ -242,14 +243,16 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
             self._marks.pop(sender_id, None)
             rasa_patches.forget(tracker)  # `_recent` may still hold it: only the tracker itself
 
-    def _not_yet_stored(self, session: Any, sender_id: str, events: List[Event]) -> List[Event]:
-        """The events whose row the table does not hold yet (the same data, from the first event's
-        time on): after a write whose outcome was unknown, only on that conversation's next write."""
-        rows = self.SQLEvent.__table__
-        since = min(event.timestamp for event in events)
+    def _not_yet_stored(self, session: Any, sender_id: str,
+                        rows: List[Tuple[Event, Dict[str, Any]]]) -> List[Tuple[Event, Dict[str, Any]]]:
+        """The events (with their rows) that the table does not hold yet (the same data, from the
+        first event's time on): after a write whose outcome was unknown, only on that
+        conversation's next write."""
+        table = self.SQLEvent.__table__
+        since = min(event.timestamp for event, _ in rows)
         stored = {data for (data,) in session.execute(
-            sa.select(rows.c.data).where(rows.c.sender_id == sender_id, rows.c.timestamp >= since))}
-        return [event for event in events if self._row(sender_id, event)["data"] not in stored]
+            sa.select(table.c.data).where(table.c.sender_id == sender_id, table.c.timestamp >= since))}
+        return [(event, row) for event, row in rows if row["data"] not in stored]
 
     def _row(self, sender_id: str, event: Event) -> Dict[str, Any]:
         """The table row of one event, the columns Rasa's SQLTrackerStore.save fills."""
