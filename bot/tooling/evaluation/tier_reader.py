@@ -4,9 +4,10 @@ The tier reader is a TF-IDF logistic regression (the intent classifier's featuri
 word 1-2 grams and character 2-5 grams, sublinear TF-IDF, each block normalised on its own) that
 reads a message's tier (none, urgent, emergency), trained on far more red-flag text than the
 intent classifier sees: tests/red_flags/corpus.yml (positives and mixed with their tier,
-look-alikes as none) plus the studied sets with their `expect` (blind batches 1 to 10,
-real-world batches 1 to 7; never blind_sealed or real_world_fresh), optionally with data/nlu's
-examples (red-flag intents with their tier, every other intent as none).
+look-alikes as none) plus the studied sets with their `expect` (`STUDIED`: the files of
+bot/tooling/evaluation/safety.py's blind_batch1, blind_studied and real_world; never blind_sealed
+or real_world_fresh), optionally with data/nlu's examples (red-flag intents with their tier, every
+other intent as none).
 
 Measured by leaving one set out: for each studied file, the reader is trained on everything but
 that file (and the corpus cases whose note says they came from it) and tested on it. The trained
