@@ -75,7 +75,10 @@ def test_figures_per_set(assistant, figure, name):
     """Reported in every run (the `measured figures` section), with their 95% bounds."""
     if not safety.SETS[name]:
         pytest.skip(f"{name}: no batch wired yet (tests/blind/README.md)")
-    figures = safety.judge(safety.load_cases(name), assistant.parse)
+    cases = safety.load_cases(name)
+    if not cases:  # wired, but its file not written yet (blind_sealed while its batch is written)
+        pytest.skip(f"{name}: its batch is not written yet (tests/blind/README.md)")
+    figures = safety.judge(cases, assistant.parse)
     for line in safety.summary_lines(name, figures):
         figure(f"trained assistant: {line}")
     assert figures["cases"] > 0
