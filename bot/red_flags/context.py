@@ -274,8 +274,10 @@ class Context:
                 any(t.lower_ in _NOT_YET for t in doc[max(0, marker - 4):marker]):
             return False  # "..., will it go back to normal": hoped for, not happened
         unit = unit_of[cand.start]
-        if not (any(unit_of[s] == unit for s, _ in terms.get(K_PAST, ())) or any(
-                unit_of[i] == unit and t.is_alpha and len(t) > 4 and t.lower_.endswith("ed")
+        # The past is told before the resolution: "..., even the morning ones are gone, never had
+        # this problem before" tells no past sign that is over (issue 13 round 14, blind batch 16 E4)
+        if not (any(unit_of[s] == unit and s < marker for s, _ in terms.get(K_PAST, ())) or any(
+                unit_of[i] == unit and i < marker and t.is_alpha and len(t) > 4 and t.lower_.endswith("ed")
                 for i, t in enumerate(doc))):
             return False
         return not any(cand.end <= other.start < marker and other.flag != cand.flag and
@@ -356,6 +358,10 @@ class Context:
                     unit < unit_of[other.start] < unit_of[marker] for other in others)):
             return False
         first = unit_of.index(unit_of[marker])
+        # "Since then I've been calm and breathing normally": "then" opens a clause of its own after
+        # "Since" (issue 13 round 14, blind batch 16 E7 look-alike); the clause is read from "Since"
+        if first > 0 and _since_alone(doc, unit_of, unit_of[first] - 1):
+            first = unit_of.index(unit_of[first] - 1)
         if doc[first].lower_ in self.soft_breaks or _inside(first, terms.get(K_BREAK, ())):
             first += 1
             while first < len(doc) and not doc[first].is_alpha and first < marker:
@@ -541,7 +547,9 @@ _BREAK_WORDS = {"but", "however", "though", "although"}
 _RELATIVE = {"that", "which", "who"}
 # Words that open a clause telling only when: "After my hernia repair in 2015, ...", "When I had
 # my son 12 years ago ...".
-_TIME_OPENERS = {"when", "after", "before", "during", "back", "following", "in", "while"}
+# ("for": "For two months before my surgery my foot would flop and I couldn't lift my toes",
+# issue 13 round 14, blind batch 19 E6 look-alike)
+_TIME_OPENERS = {"when", "after", "before", "during", "back", "following", "in", "while", "for"}
 # Words that say the time of a clause moved from the past a history phrase opened with.
 _TIME_CHANGED = {"now", "today", "tonight", "yesterday", "currently", "still", "suddenly", "since",
                  "again", "anymore", "but", "however", "then", "lately", "recently", "new", "newly"}
@@ -666,8 +674,19 @@ def _opens_next_sentence(doc: Doc, marker: int, cand: Candidate,
     first = next((t.i for t in following if t.is_alpha), None)
     if first == marker:
         return True
-    return unit_of is not None and first is not None and marker < following.end and \
+    return unit_of is not None and first is not None and marker < following.end and (
         unit_of[marker] == unit_of[first]
+        or (unit_of[marker] == unit_of[first] + 1 and _since_alone(doc, unit_of, unit_of[first])))
+
+
+# A clause of these words alone opens a sentence before "then": "Since then I've been fine".
+_SINCE_ALONE = {"since", "ever", "and", "but"}
+
+
+def _since_alone(doc: Doc, unit_of: Sequence[int], unit: int) -> bool:
+    words = [t for t in doc if unit_of[t.i] == unit and t.is_alpha]
+    return bool(words) and any(t.lower_ == "since" for t in words) and \
+        all(t.lower_ in _SINCE_ALONE for t in words)
 
 
 def _other_sentence(doc: Doc, marker: int, cand: Candidate) -> bool:
