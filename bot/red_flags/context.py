@@ -404,7 +404,8 @@ class Context:
         negs = terms.get(K_NEG, ())
         # For an emergency sign, a question ("does his foot drop have a chance of improving?")
         # does not say it is improving.
-        asked = {n for n, sent in enumerate(doc.sents) if self._is_question(sent)} if strict else set()
+        questions = {n for n, sent in enumerate(doc.sents) if self._is_question(sent)}
+        asked = questions if strict else set()
 
         def said(key: str, where: Set[int], of: Sequence[int], negated: bool = False) -> bool:
             return any(of[s] in where and sent_of[s] not in asked and
@@ -419,7 +420,6 @@ class Context:
         # "coming back" followed in its sentence by strength returning is recovery, not new.
         returning_better = [s for s, _ in terms.get(K_HEAL_RETURNING, ())]
         worse, not_new, recovering = [], [], []
-        questions = {n for n, sent in enumerate(doc.sents) if self._is_question(sent)}
         for t in terms.get(K_HEAL_WORSE, ()):
             if _inside(t[0], better) or (sent_of[t[0]] in questions - sentences
                                          and _asks_full_recovery(doc, t[0])):
