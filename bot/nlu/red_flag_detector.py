@@ -308,8 +308,10 @@ def read_part(text: str, part: Dict[str, Any], detection: Detection, min_confide
         # just mentioning it"; issue 13 round 7): it raises nothing, the message's own reading
         # stands (the warning-sign answer does not raise)
         return QUESTION_INTENT
-    if not hits and any(hit.status in PAST_READINGS | {HEALING} for hit in detection.negated) and \
-            _since_operation_well(text[start:end]) and not detect_part(text[start:end]).affirmed:
+    alone = None if hits else detect_part(text[start:end])
+    if alone is not None and not alone.affirmed and \
+            any(hit.status in PAST_READINGS | {HEALING} for hit in detection.negated) and \
+            _since_operation_well(text[start:end]):
         # A part with no sign words (nor any affirmed when it is read alone) that ends by saying all
         # has been well since the operation, or that nothing has been had since, after a sign told
         # elsewhere as before it or over ("About six years ago ... both legs went numb ..., and since
@@ -318,15 +320,13 @@ def read_part(text: str, part: Dict[str, Any], detection: Detection, min_confide
         # headaches or neck problems at all"; issue 13 round 13): it raises nothing, as a part
         # saying the sign is over does not
         return QUESTION_INTENT
-    if not hits:
+    if alone is not None and not alone.affirmed:
         # The message's reading keeps one hit a sign, so a part may hold sign words of a sign told
         # elsewhere too ("I fainted once as a teenager ... Haven't fainted since the surgery"; issue
         # 13 round 10): the part is read alone, and its words read as denied, asked about or past
         # count as they would in a whole message. A sign affirmed only when the part is read alone
         # changes nothing: the message's own reading, with all its context, stands.
-        alone = detect_part(text[start:end])
-        if not alone.affirmed:
-            hits = list(alone.negated)
+        hits = list(alone.negated)
     confident = float(part.get("confidence") or 0.0) >= min_confidence
     return read_unconfirmed(text[start:end], hits, confident=confident) or intent
 
