@@ -95,7 +95,7 @@ class Predictor:
         self.classes_ = regression.classes_
         self._blocks: List[_Block] = []
         offset = 0
-        for _, vectorizer in clf.named_steps["features"].transformer_list:
+        for vectorizer in _vectorizers(clf):
             if vectorizer.norm != "l2" or not vectorizer.use_idf or vectorizer.binary:
                 raise ValueError("Predictor reads l2-normalised TF-IDF vectorizers only")
             self._blocks.append((vectorizer.build_analyzer(), vectorizer.vocabulary_,
