@@ -365,6 +365,19 @@ _NOT_WELL = re.compile(r"\b(?:not|no|never|nothing|cannot|cant|without|worse|sti
 _WELL_END = re.compile(r"\b(?:fine|normal|ok|okay|good|great|normally|well|strong|perfect)[\s.!]*$", re.IGNORECASE)
 
 
+# (issue 13 round 15, blind batch 21 E9) ... or a part that only denies, up to "since the operation",
+# something told elsewhere, named by a word that refers back or a general one ("No reaction to
+# anything since the surgery", "Haven't had any trouble like that since the op", "I have not had one
+# since my operation"); never a thing of its own ("no wee since the operation" may be the sign).
+_DENIED_SINCE = re.compile(r"^\W*(?:(?:i|he|she|we)\s*(?:['’]?ve|['’]?s|have|has)?\s+)?"
+                           r"(?:no|none|nothing|not once|(?:have ?n[o']t|has ?n[o']t|have not|has not|not|never)"
+                           r"(?: (?:had|felt|noticed|seen|experienced|got|gotten))?)"
+                           r"(?: (?:one|any|anything|it|that|this|those|them|more|again|once|at all|a|an|single|"
+                           r"problems?|trouble|issues?|reactions?|episodes?|like (?:that|it|this)|of (?:that|those|"
+                           r"them|it)|to anything|whatsoever|(?:any|a) (?:problems?|trouble|issues?|reactions?|"
+                           r"episodes?)))*\s*$", re.IGNORECASE)
+
+
 def _since_operation_well(part: str) -> bool:
     since = _SINCE_OPERATION.search(part)
     if not since:
@@ -372,6 +385,8 @@ def _since_operation_well(part: str) -> bool:
     rest = since.group("rest")
     if _MORE_TOLD.search(rest):
         return False
+    if not rest.strip() and _DENIED_SINCE.search(part[:since.start()]):
+        return True
     return bool(_HAD_NONE.search(rest) or (_WELL_END.search(rest) and not _NOT_WELL.search(rest)))
 
 
