@@ -400,10 +400,12 @@ def _since_operation_well(part: str) -> bool:
 # before it, named by a word that refers back: "I haven't had one since the surgery", "not had any
 # since the op", "he hasn't had anything like that since his operation".
 _DENIES_ONE_SINCE = re.compile(r"^\W*(?:(?:i|he|she|we)\s*(?:['’]?ve|['’]?s|have|has)?\s+)?"
-                               r"(?:have ?n[o']t|has ?n[o']t|have not|has not|not|never) (?:had|felt|noticed|got|gotten) "
+                               r"(?:have ?n[o']t|has ?n[o']t|have not|has not|not|never) "
+                               r"(?:had|felt|noticed|got|gotten) "
                                r"(?:one|any|it|them|those|that|a single one|anything like (?:that|it|this|those))"
-                               r"(?: (?:at all|again|once))? since (?:the|my|his|her) (?:back )?(?:op|operation|surgery|"
-                               r"microdiscectomy|discectomy|procedure)\b[\s.!]*$", re.IGNORECASE)
+                               r"(?: (?:at all|again|once))? since (?:the|my|his|her) (?:back )?"
+                               r"(?:op|operation|surgery|microdiscectomy|discectomy|procedure)\b[\s.!]*$",
+                               re.IGNORECASE)
 # Readings of a sign that is over: told before the operation, or resolved since.
 PAST_READINGS = {HISTORICAL, RESOLVED}
 # A part that opens by saying a sign told before it is over: "Nothing like that since the
