@@ -309,6 +309,12 @@ def read_part(text: str, part: Dict[str, Any], detection: Detection, min_confide
         # stands (the warning-sign answer does not raise)
         return QUESTION_INTENT
     alone = None if hits else detect_part(text[start:end])
+    if alone is not None and not alone.affirmed and not alone.negated and _DENIES_ONE_SINCE.search(text[start:end]):
+        # A part with no sign words that only says the thing told before it ("one", "any", "anything
+        # like that") has not been had since the operation: "I get migraines maybe twice a year ... I
+        # haven't had one since the surgery" (issue 13 round 15, blind batch 21 U5); it raises nothing,
+        # the message's own reading stands
+        return QUESTION_INTENT
     if alone is not None and not alone.affirmed and \
             any(hit.status in PAST_READINGS | {HEALING} for hit in detection.negated) and \
             _since_operation_well(text[start:end]):
@@ -365,6 +371,19 @@ _NOT_WELL = re.compile(r"\b(?:not|no|never|nothing|cannot|cant|without|worse|sti
 _WELL_END = re.compile(r"\b(?:fine|normal|ok|okay|good|great|normally|well|strong|perfect)[\s.!]*$", re.IGNORECASE)
 
 
+# (issue 13 round 15, blind batch 21 E9) ... or a part that only denies, up to "since the operation",
+# something told elsewhere, named by a word that refers back or a general one ("No reaction to
+# anything since the surgery", "Haven't had any trouble like that since the op", "I have not had one
+# since my operation"); never a thing of its own ("no wee since the operation" may be the sign).
+_DENIED_SINCE = re.compile(r"^\W*(?:(?:i|he|she|we)\s*(?:['’]?ve|['’]?s|have|has)?\s+)?"
+                           r"(?:no|none|nothing|not once|(?:have ?n[o']t|has ?n[o']t|have not|has not|not|never)"
+                           r"(?: (?:had|felt|noticed|seen|experienced|got|gotten))?)"
+                           r"(?: (?:one|any|anything|it|that|this|those|them|more|again|once|at all|a|an|single|"
+                           r"problems?|trouble|issues?|reactions?|episodes?|like (?:that|it|this)|of (?:that|those|"
+                           r"them|it)|to anything|whatsoever|(?:any|a) (?:problems?|trouble|issues?|reactions?|"
+                           r"episodes?)))*\s*$", re.IGNORECASE)
+
+
 def _since_operation_well(part: str) -> bool:
     since = _SINCE_OPERATION.search(part)
     if not since:
@@ -372,9 +391,21 @@ def _since_operation_well(part: str) -> bool:
     rest = since.group("rest")
     if _MORE_TOLD.search(rest):
         return False
+    if not rest.strip() and _DENIED_SINCE.search(part[:since.start()]):
+        return True
     return bool(_HAD_NONE.search(rest) or (_WELL_END.search(rest) and not _NOT_WELL.search(rest)))
 
 
+# (issue 13 round 15, blind batch 21 U5) a part that only denies, since the operation, the thing told
+# before it, named by a word that refers back: "I haven't had one since the surgery", "not had any
+# since the op", "he hasn't had anything like that since his operation".
+_DENIES_ONE_SINCE = re.compile(r"^\W*(?:(?:i|he|she|we)\s*(?:['’]?ve|['’]?s|have|has)?\s+)?"
+                               r"(?:have ?n[o']t|has ?n[o']t|have not|has not|not|never) "
+                               r"(?:had|felt|noticed|got|gotten) "
+                               r"(?:one|any|it|them|those|that|a single one|anything like (?:that|it|this|those))"
+                               r"(?: (?:at all|again|once))? since (?:the|my|his|her) (?:back )?"
+                               r"(?:op|operation|surgery|microdiscectomy|discectomy|procedure)\b[\s.!]*$",
+                               re.IGNORECASE)
 # Readings of a sign that is over: told before the operation, or resolved since.
 PAST_READINGS = {HISTORICAL, RESOLVED}
 # A part that opens by saying a sign told before it is over: "Nothing like that since the

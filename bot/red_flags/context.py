@@ -50,6 +50,7 @@ K_HIST = context_key("hist")
 K_HIST_NEW = context_key("hist_new")
 K_HYPO = context_key("hypo")
 K_NEG = context_key("neg")
+K_NEG_NEXT = context_key("neg_next")
 K_PAST = context_key("past")
 K_PSEUDO = context_key("pseudo")
 K_REAFFIRM = context_key("reaffirm")
@@ -83,6 +84,7 @@ class Context:
         self.short_window = int(short.get("window", 2))
         short_triggers = set(_list(short.get("triggers")))
         analyser.add_terms(K_NEG, _list(neg.get("triggers")))
+        analyser.add_terms(K_NEG_NEXT, _list(neg.get("next_word")))
         analyser.add_terms(K_STOP, _list(neg.get("stops")))
         self.double_negative = _first_words(analyser, neg.get("double_negative"))
         analyser.add_terms(K_REAFFIRM, _list(neg.get("reaffirm")), exact=True)
@@ -206,6 +208,12 @@ class Context:
         reaffirmed = any(s >= cand.end and sent_of[s] == sent_of[cand.start]
                          for s, _ in terms.get(K_REAFFIRM, ()))
         negations = self._negations(doc, live(K_NEG), terms, unit_of)
+        # "nothing numb around the bum or groin": a trigger that denies only the sign's word right
+        # after it (issue 13 round 15, blind batch 21 E3 look-alike)
+        next_word = [t for t in live(K_NEG_NEXT) if any(t[1] == s for s, _ in cand.terms)
+                     and not own.intersection(range(t[0], t[1]))]
+        if next_word:
+            negations = [*negations, *next_word]
         if (self._before(negations, cand, self.neg_window, unit_of, own, stops)
                 or self._denied_then_well(cand, negations, terms, unit_of, own, stops)
                 or _later_word_denied(cand, negations, unit_of)) and \
@@ -512,8 +520,13 @@ def _opens_and_carries(doc: Doc, start: int, end: int, cand: Candidate,
         # comma: "Years ago, after my hernia repair in 2015, I couldn't pee for a few hours"
         if doc[opening].lower_ != "and" and not _time_only(doc, unit - 1, start, unit_of):
             return False
+    # (issue 13 round 15) up to the end of the hit's clause: "she has always been a fainter and she
+    # fainted twice today" is today's
+    last = cand.end
+    while last < len(doc) and unit_of[last] == unit_of[cand.end - 1]:
+        last += 1
     return not any(doc[i].lower_ in _TIME_CHANGED or doc[i].lower_ in _PRESENT
-                   for i in range(end, cand.end))
+                   for i in range(end, last))
 
 
 def _time_only(doc: Doc, unit: int, start: int, unit_of: Sequence[int]) -> bool:
@@ -552,7 +565,9 @@ _RELATIVE = {"that", "which", "who"}
 _TIME_OPENERS = {"when", "after", "before", "during", "back", "following", "in", "while", "for"}
 # Words that say the time of a clause moved from the past a history phrase opened with.
 _TIME_CHANGED = {"now", "today", "tonight", "yesterday", "currently", "still", "suddenly", "since",
-                 "again", "anymore", "but", "however", "then", "lately", "recently", "new", "newly"}
+                 "again", "anymore", "but", "however", "then", "lately", "recently", "new", "newly",
+                 # (issue 13 round 15) "..., and I fainted this morning"
+                 "morning", "afternoon", "evening", "night", "overnight"}
 # ... or that its clause is told in the present: "Before the op my back hurt and I can't lift my toes".
 _PRESENT = {"am", "is", "are", "'m", "'re", "can", "ca", "cannot", "cant", "do", "does", "dont",
             "doesnt", "keep", "keeps", "wo", "wont", "has", "have", "'ve", "feel", "feels"}
