@@ -51,11 +51,14 @@ K_HIST_NEW = context_key("hist_new")
 K_HYPO = context_key("hypo")
 K_NEG = context_key("neg")
 K_NEG_NEXT = context_key("neg_next")
+K_OTHERS = context_key("others")
 K_PAST = context_key("past")
 K_PSEUDO = context_key("pseudo")
 K_REAFFIRM = context_key("reaffirm")
 K_RECUR = context_key("recur")
 K_RES = context_key("res")
+K_RES_NOT_NUMB = context_key("res_not_numb")
+K_FEELING_LOST = context_key("feeling_lost")
 K_SHORT = context_key("short")
 K_STOP = context_key("stop")
 
@@ -92,6 +95,7 @@ class Context:
         analyser.add_terms(K_HYPO, long_triggers)
         analyser.add_terms(K_SHORT, short_triggers)
         analyser.add_terms(K_FOLLOW, _list(hypo.get("following")))
+        analyser.add_terms(K_OTHERS, _list(hypo.get("others")))
         self.question_starts = _first_words(analyser, hypo.get("question_starts"))
         self.first_person = _first_words(analyser, hypo.get("first_person"))
         analyser.add_terms(K_PSEUDO, _list(neg.get("pseudo")) + _list(hypo.get("pseudo"))
@@ -118,6 +122,8 @@ class Context:
         analyser.add_terms(K_ALL_WELL, _list(neg.get("all_well")))
         self.heal_questions = _first_words(analyser, heal.get("question_starts"))
         analyser.add_terms(K_RES, _list(res.get("triggers")), exact=True)
+        analyser.add_terms(K_RES_NOT_NUMB, _list(res.get("not_for_numbness")), exact=True)
+        analyser.add_terms(K_FEELING_LOST, _list(res.get("feeling_lost")))
         self.res_window = int(res.get("window", 6))
         analyser.add_terms(K_PAST, _list(res.get("past_cues")), exact=True)
         analyser.add_terms(K_RECUR, _list(language.get("recurrence")))
@@ -210,7 +216,9 @@ class Context:
         negations = self._negations(doc, live(K_NEG), terms, unit_of)
         # "nothing numb around the bum or groin": a trigger that denies only the sign's word right
         # after it (issue 13 round 15, blind batch 21 E3 look-alike)
-        next_word = [t for t in live(K_NEG_NEXT) if any(t[1] == s for s, _ in cand.terms)
+        # (issue 13 round 16, blind batch 22 U2 look-alike) or the next one of a list joined by "or":
+        # "nothing new going numb or tingly anywhere"
+        next_word = [t for t in live(K_NEG_NEXT) if any(_next_or_listed(doc, t[1], s) for s, _ in cand.terms)
                      and not own.intersection(range(t[0], t[1]))]
         if next_word:
             negations = [*negations, *next_word]
@@ -220,7 +228,7 @@ class Context:
                 not reaffirmed:
             return NEGATED
         if self._before(live(K_HYPO), cand, self.hypo_window, unit_of, own, stops, last_enough=True,
-                        into=True) or \
+                        into=True) or self._told_of_other(doc, cand, live(K_OTHERS), unit_of) or \
                 self._before(live(K_SHORT), cand, self.short_window, unit_of, own) or \
                 self._general_question(doc, cand, live(K_FOLLOW), unit_of):
             return HYPOTHETICAL
@@ -235,11 +243,17 @@ class Context:
             contrast = [s for s, _ in terms.get(K_CONTRAST, ())]
             # (a trigger may reach into the hit's clause from the one before: "surgery because I")
             if any((unit_of[start] in units or unit_of[end - 1] in units
-                    or _opens_and_carries(doc, start, end, cand, unit_of)) and not any(
+                    or _opens_and_carries(doc, start, end, cand, unit_of)
+                    or _ends_and_carries(doc, end, cand, terms, unit_of, sent_of)) and not any(
                     start - 4 <= e <= start and unit_of[e - 1] == unit_of[start] for e in compare)
                    and not any(end <= c <= end + 2 for c in contrast)
                    for start, end in live(K_HIST)):
                 return HISTORICAL
+        # (issue 13 round 16, blind batch 22 U2 and E3) of feeling lost, "it hasn't come back" says the
+        # feeling has not returned, not that the sign is over (of tingling, which "stopped", it is over)
+        if any(_overlaps(t, w) for t in cand.terms for w in terms.get(K_FEELING_LOST, ())):
+            not_numb = terms.get(K_RES_NOT_NUMB, ())
+            resolutions = [r for r in resolutions if not _inside(r[0], not_numb)]
         for start, _ in resolutions:
             if any(r > start and sent_of[r] == sent_of[start] for r in recur):
                 continue
@@ -254,6 +268,17 @@ class Context:
                     self._refers_back(doc, start, cand, terms, unit_of, others):
                 return RESOLVED
         return AFFIRMED
+
+    def _told_of_other(self, doc: Doc, cand: Candidate, others: Sequence[Span],
+                       unit_of: Sequence[int]) -> bool:
+        """A sign whose subject is a neighbour, a friend, a colleague or a relative outside the home
+        (`others`), right before it in its clause with no word of the writer between: "my neighbour
+        keeled over a few days after her hip op" is asked about (issue 13 round 16, blind batch 22 E8
+        look-alike); "my friend found me and I had collapsed", "my mate says my foot drags" report."""
+        return any(end <= cand.start and cand.start - end <= self.neg_window
+                   and unit_of[start] == unit_of[cand.start]
+                   and not any(t.lower_ in _WRITER for t in doc[end:cand.start])
+                   for start, end in others)
 
     def _denied_then_well(self, cand: Candidate, negations: Sequence[Span], terms: Terms,
                           unit_of: Sequence[int], own: Set[int], stops: Sequence[int]) -> bool:
@@ -529,6 +554,25 @@ def _opens_and_carries(doc: Doc, start: int, end: int, cand: Candidate,
                    for i in range(end, last))
 
 
+def _ends_and_carries(doc: Doc, end: int, cand: Candidate, terms: Terms, unit_of: Sequence[int],
+                      sent_of: Sequence[int]) -> bool:
+    """A history phrase that ends its clause carries into the next clause of its sentence when that
+    clause is told in the past and nothing in it moves the time: "I had a reaction to penicillin
+    when I was a kid, my face swelled right up" (issue 13 round 16, blind batches 11 and 16 E9
+    look-alikes); never "I had sciatica years ago, my leg went numb this morning" nor "..., my leg
+    is numb"."""
+    if end >= len(doc) or unit_of[cand.start] != unit_of[end - 1] + 1 or \
+            sent_of[cand.start] != sent_of[end - 1] or \
+            any(t.is_alpha for t in doc[end:] if unit_of[t.i] == unit_of[end - 1]):
+        return False  # not the last words of its clause, or the hit not in the next one
+    unit = unit_of[cand.start]
+    clause = [t for t in doc if unit_of[t.i] == unit]
+    if any(t.lower_ in _TIME_CHANGED or t.lower_ in _PRESENT for t in clause):
+        return False
+    return any(unit_of[s] == unit for s, _ in terms.get(K_PAST, ())) or any(
+        t.is_alpha and len(t) > 4 and t.lower_.endswith("ed") for t in clause)
+
+
 def _time_only(doc: Doc, unit: int, start: int, unit_of: Sequence[int]) -> bool:
     """Whether a clause is only a time phrase set off by a comma: the history phrase's own clause
     when the phrase opens it ("Years ago,"), or a short clause opened by a time word ("after my
@@ -541,6 +585,21 @@ def _time_only(doc: Doc, unit: int, start: int, unit_of: Sequence[int]) -> bool:
         return False  # not set off by a comma
     head = next((t for t in words if t.is_alpha), None)
     return head is not None and (head.i == start or head.lower_ in _TIME_OPENERS)
+
+
+# Words of the writer: between a neighbour and a sign, they make it the writer's ("my friend found me
+# collapsed").
+_WRITER = {"i", "me", "my", "mine", "myself", "im", "we", "us", "our"}
+# Between "nothing" and a later word of a list: "nothing numb or tingly" (not a comma: "nothing happens,
+# no erection" tells two things).
+_LISTING = {"or", "nor"}
+
+
+def _next_or_listed(doc: Doc, end: int, start: int) -> bool:
+    """The sign's word right after a trigger that denies only the next word, or the next one of a
+    list joined by "or" ("nothing new going numb or tingly"): at most two words between, the last
+    "or" or "nor"."""
+    return start == end or (end < start <= end + 3 and doc[start - 1].lower_ in _LISTING)
 
 
 def _later_word_denied(cand: Candidate, negations: Sequence[Span], unit_of: Sequence[int]) -> bool:
