@@ -362,8 +362,12 @@ _OVER = re.compile(r"\b(?:(?:all |completely |totally )?gone(?: now| since)?|non
 # A part's last clause from "since the operation" on, saying only that all is well ("since the op
 # both legs have felt normal") or that nothing has been had since ("Since the back op I've had no
 # headaches or neck problems at all"), with nothing else told after "but", "except", "only", "just".
-_SINCE_OPERATION = re.compile(r"\bsince (?:the|my|his|her) (?:back )?(?:op|operation|surgery|microdiscectomy|"
-                              r"discectomy|procedure)\b(?P<rest>[^.!?;]*)[.!?;\s]*$", re.IGNORECASE)
+# The patient's (or a relative's) operation, and the opening of a part told by its writer or the person
+# written for, for the denials below ("I've", "he has", or none).
+_THE_OPERATION = r"(?:the|my|his|her) (?:back )?(?:op|operation|surgery|microdiscectomy|discectomy|procedure)\b"
+_SUBJECT = r"^\W*(?:(?:i|he|she|we)\s*(?:['’]?ve|['’]?s|have|has)?\s+)?"
+_HAVE_NOT = r"(?:have ?n[o']t|has ?n[o']t|have not|has not|not|never)"
+_SINCE_OPERATION = re.compile(r"\bsince " + _THE_OPERATION + r"(?P<rest>[^.!?;]*)[.!?;\s]*$", re.IGNORECASE)
 _HAD_NONE = re.compile(r"^\W*(?:i['’]?ve |i have |he['’]?s |she['’]?s |he has |she has )?(?:had |felt |noticed )?"
                        r"(?:no|none|nothing)\b", re.IGNORECASE)
 _MORE_TOLD = re.compile(r"\b(?:but|except|apart|only|just|until|till|now)\b", re.IGNORECASE)
@@ -375,8 +379,7 @@ _WELL_END = re.compile(r"\b(?:fine|normal|ok|okay|good|great|normally|well|stron
 # something told elsewhere, named by a word that refers back or a general one ("No reaction to
 # anything since the surgery", "Haven't had any trouble like that since the op", "I have not had one
 # since my operation"); never a thing of its own ("no wee since the operation" may be the sign).
-_DENIED_SINCE = re.compile(r"^\W*(?:(?:i|he|she|we)\s*(?:['’]?ve|['’]?s|have|has)?\s+)?"
-                           r"(?:no|none|nothing|not once|(?:have ?n[o']t|has ?n[o']t|have not|has not|not|never)"
+_DENIED_SINCE = re.compile(_SUBJECT + r"(?:no|none|nothing|not once|" + _HAVE_NOT +
                            r"(?: (?:had|felt|noticed|seen|experienced|got|gotten))?)"
                            r"(?: (?:one|any|anything|it|that|this|those|them|more|again|once|at all|a|an|single|"
                            r"problems?|trouble|issues?|reactions?|episodes?|like (?:that|it|this)|of (?:that|those|"
@@ -399,13 +402,9 @@ def _since_operation_well(part: str) -> bool:
 # (issue 13 round 15, blind batch 21 U5) a part that only denies, since the operation, the thing told
 # before it, named by a word that refers back: "I haven't had one since the surgery", "not had any
 # since the op", "he hasn't had anything like that since his operation".
-_DENIES_ONE_SINCE = re.compile(r"^\W*(?:(?:i|he|she|we)\s*(?:['’]?ve|['’]?s|have|has)?\s+)?"
-                               r"(?:have ?n[o']t|has ?n[o']t|have not|has not|not|never) "
-                               r"(?:had|felt|noticed|got|gotten) "
+_DENIES_ONE_SINCE = re.compile(_SUBJECT + _HAVE_NOT + r" (?:had|felt|noticed|got|gotten) "
                                r"(?:one|any|it|them|those|that|a single one|anything like (?:that|it|this|those))"
-                               r"(?: (?:at all|again|once))? since (?:the|my|his|her) (?:back )?"
-                               r"(?:op|operation|surgery|microdiscectomy|discectomy|procedure)\b[\s.!]*$",
-                               re.IGNORECASE)
+                               r"(?: (?:at all|again|once))? since " + _THE_OPERATION + r"[\s.!]*$", re.IGNORECASE)
 # Readings of a sign that is over: told before the operation, or resolved since.
 PAST_READINGS = {HISTORICAL, RESOLVED}
 # A part that opens by saying a sign told before it is over: "Nothing like that since the
