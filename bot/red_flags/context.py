@@ -46,6 +46,7 @@ K_HEAL_SAME = context_key("heal_same")
 K_HEAL_WORDS = context_key("heal_words")
 K_HEAL_WORSE = context_key("heal_worse")
 K_FOLLOW = context_key("follow")
+K_DENIED_AFTER = context_key("denied_after")
 K_HIST = context_key("hist")
 K_HIST_NEW = context_key("hist_new")
 K_HYPO = context_key("hypo")
@@ -95,6 +96,7 @@ class Context:
         analyser.add_terms(K_HYPO, long_triggers)
         analyser.add_terms(K_SHORT, short_triggers)
         analyser.add_terms(K_FOLLOW, _list(hypo.get("following")))
+        analyser.add_terms(K_DENIED_AFTER, _list(hypo.get("denied_after_question")))
         analyser.add_terms(K_OTHERS, _list(hypo.get("others")))
         self.question_starts = _first_words(analyser, hypo.get("question_starts"))
         self.first_person = _first_words(analyser, hypo.get("first_person"))
@@ -157,6 +159,11 @@ class Context:
         outside pseudo-triggers) is read once: a long message repeating a sign's words
         ("cant pee cant pee ...") would otherwise cost seconds per message."""
         pseudo = {i for s, e in terms.get(K_PSEUDO, ()) for i in range(s, e)}
+        # (issue 13 round 17, blind batch 23 E4) "never ... before the op" says the sign is new, with
+        # any words between ("which has never once been a problem for me before the op"), as the
+        # pseudo-triggers "never had that before" do without them
+        pseudo |= {i for s, e in terms.get(K_HIST, ()) if _never_before(doc, s, unit_of)
+                   for i in range(s, e)}
         years = _past_years(doc)
         if years:  # "my throat swelled up once back in 2015": a year gone by is history
             terms = {**terms, K_HIST: [*terms.get(K_HIST, ()), *years]}
@@ -230,7 +237,8 @@ class Context:
         if self._before(live(K_HYPO), cand, self.hypo_window, unit_of, own, stops, last_enough=True,
                         into=True) or self._told_of_other(doc, cand, live(K_OTHERS), unit_of) or \
                 self._before(live(K_SHORT), cand, self.short_window, unit_of, own) or \
-                self._general_question(doc, cand, live(K_FOLLOW), unit_of):
+                self._general_question(doc, cand, live(K_FOLLOW), unit_of) or \
+                self._asked_then_denied(doc, cand, terms.get(K_DENIED_AFTER, ())):
             return HYPOTHETICAL
         recur = [s for s, e in live(K_RECUR)
                  if not _negated((s, e), live(K_NEG)) and not _inside(s, resolutions)]
@@ -330,6 +338,22 @@ class Context:
             return False
         return any(sent.start <= s < sent.end for s, _ in triggers)
 
+    def _asked_then_denied(self, doc: Doc, cand: Candidate, denials: Sequence[Span]) -> bool:
+        """A question about the sign ("is it normal to cough up a bit of blood after ...?") whose next
+        sentence opens with the writer's own denial that ends there ("I haven't had any, just a
+        scratchy throat", "I haven't."): asked about, not told (issue 13 round 17, blind batch 23 E8
+        look-alike). Never "... ? I haven't since this morning", "... ? I haven't had any for hours"."""
+        sent = doc[cand.start].sent
+        first = next((t for t in sent if t.is_alpha), None)
+        if first is None or first.lower_ not in self.question_starts or \
+                not any(t.text.startswith("?") for t in sent) or sent.end >= len(doc):
+            return False
+        following = doc[sent.end].sent
+        opening = next((t.i for t in following if t.is_alpha), None)
+        return any(start == opening and (end >= len(doc) or not doc[end].is_alpha
+                                         or doc[end].lower_ in _DENIAL_ENDS)
+                   for start, end in denials)
+
     def _right_after(self, doc: Doc, marker: int, cand: Candidate, unit_of: Sequence[int]) -> bool:
         """'the numbness has gone away', but not 'my foot is numb and the pain is better'."""
         # "..., gone now": a comma right before the marker does not separate it.
@@ -405,6 +429,28 @@ class Context:
             return True
         return any(unit_of[i] == unit and t.is_alpha and len(t) > 4 and t.lower_.endswith("ed")
                    for i, t in enumerate(doc))
+
+    def heading_update(self, doc: Doc, cands: Sequence[Candidate], terms: Terms,
+                       unit_of: Sequence[int]) -> bool:
+        """Every affirmed hit of a sign lies in a heading that names it as the topic of an update
+        ("Foot drop update!", "Numbness progress:"), and the rest of the message says it improves
+        (`healing.improving`, `returning_better`, not denied) and nowhere that it is new or worse
+        (`healing.new`): the patient's account of a sign getting better (issue 13 round 17, blind
+        batch 23 E6 look-alike). "Foot drop update: no better", "... still the same" or "... worse" stays
+        a report."""
+        headings = [_heading(doc, c) for c in cands]
+        if not cands or any(h is None for h in headings):
+            return False
+        inside = {i for h in headings if h is not None for i in range(*h)}
+        negs = terms.get(K_NEG, ())
+        not_better = terms.get(K_HEAL_NOT_BETTER, ())
+        better = [t for key in (K_HEAL_BETTER, K_HEAL_RETURNING) for t in terms.get(key, ())
+                  if t[0] not in inside and not _negated(t, negs) and not _inside(t[0], not_better)]
+        worse = [t for t in terms.get(K_HEAL_WORSE, ()) if not _inside(t[0], terms.get(K_HEAL_BETTER, ()))
+                 and not _negated(t, negs)]
+        # ("Foot drop update! Still the same, walking is improving though" says the sign does not improve)
+        unchanged = any(t.lower_ in _UNCHANGED for t in doc)
+        return bool(better) and not worse and not unchanged
 
     def expected_healing(self, doc: Doc, cands: Sequence[Candidate], terms: Terms,
                          unit_of: Sequence[int], sent_of: Sequence[int],
@@ -537,6 +583,9 @@ def _opens_and_carries(doc: Doc, start: int, end: int, cand: Candidate,
     # sentence: "When I had my son 12 years ago I had an epidural and my bum and legs were numb"
     opens = first == start or (first is not None and doc[first].lower_ in _TIME_OPENERS
                                and unit_of[first] == unit_of[start])
+    # (issue 13 round 17, blind batch 23 E9 look-alike) or right after a colon, which opens what it
+    # announces: "I'm allergic to penicillin: as a kid my face blew up and I came out in hives all over"
+    opens = opens or (start > sent.start and doc[start - 1].text in _ANNOUNCES)
     if not opens or unit_of[start] >= unit_of[cand.start] or cand.start < end:
         return False
     for unit in range(unit_of[start] + 1, unit_of[cand.end - 1] + 1):
@@ -614,6 +663,45 @@ def _later_word_denied(cand: Candidate, negations: Sequence[Span], unit_of: Sequ
         end == later[0] and unit_of[start] == unit_of[later[0]] for start, end in negations)
 
 
+# After the writer's denial that answers a question, these end it: "I haven't had any, just ...".
+_DENIAL_ENDS = {"just", "but", "yet", "so", "thankfully", "luckily", "myself", "though", "personally",
+                "thank", "touch", "at"}
+# A heading that names a sign as the topic of an update: "Foot drop update!", "Numbness progress:".
+_HEADING_MARKS = {":", "!", ".", "-", "\u2014", "\u2013", "?", "\n"}
+_UNCHANGED = {"still", "same", "unchanged", "change", "changed"}
+_UPDATE = {"update", "updates", "progress", "news", "report", "diary", "journal", "latest"}
+_HEADING_WORDS = _UPDATE | {"my", "the", "a", "an", "on", "of", "quick", "good", "great", "little", "small",
+                            "weekly", "daily", "week", "day", "and", "positive", "happy"}
+
+
+def _heading(doc: Doc, cand: Candidate) -> Optional[Tuple[int, int]]:
+    """The heading the hit lies in (its tokens), or None: the words from the start of its sentence to
+    the first mark that ends a heading are the hit's words and `_HEADING_WORDS` (numbers too), one
+    of them a word of update."""
+    start = doc[cand.start].sent.start
+    end = next((t.i for t in doc[start:] if t.text in _HEADING_MARKS or t.text.strip() == ""
+                and "\n" in t.text), len(doc))
+    if not (start <= cand.start and cand.end <= end < len(doc)):
+        return None
+    words = [t for t in doc[start:end] if t.is_alpha and not cand.start <= t.i < cand.end]
+    if not any(t.lower_ in _UPDATE for t in words) or \
+            any(t.lower_ not in _HEADING_WORDS for t in words):
+        return None
+    return start, end
+
+
+# A history phrase opened by one of these, after "never" in its clause, tells that the sign is new.
+_BEFORE = {"before", "prior"}
+
+
+def _never_before(doc: Doc, start: int, unit_of: Sequence[int]) -> bool:
+    """A history phrase opened by "before" with "never" at most 8 words before it in its clause:
+    "never once been a problem for me before the op", "I never had foot drop before the surgery"
+    (never "Before the op I never ...": the phrase opens the clause, the "never" is after it)."""
+    return doc[start].lower_ in _BEFORE and any(
+        doc[i].lower_ == "never" and unit_of[i] == unit_of[start] for i in range(max(0, start - 8), start))
+
+
 # The contrast that opens an "ago" clause: "..., but that was 10 days ago".
 _BREAK_WORDS = {"but", "however", "though", "although"}
 _RELATIVE = {"that", "which", "who"}
@@ -622,6 +710,8 @@ _RELATIVE = {"that", "which", "who"}
 # ("for": "For two months before my surgery my foot would flop and I couldn't lift my toes",
 # issue 13 round 14, blind batch 19 E6 look-alike)
 _TIME_OPENERS = {"when", "after", "before", "during", "back", "following", "in", "while", "for"}
+# Marks after which a history phrase opens what follows as if it opened the sentence.
+_ANNOUNCES = {":", ";", "\u2014", "\u2013", "("}
 # Words that say the time of a clause moved from the past a history phrase opened with.
 _TIME_CHANGED = {"now", "today", "tonight", "yesterday", "currently", "still", "suddenly", "since",
                  "again", "anymore", "but", "however", "then", "lately", "recently", "new", "newly",

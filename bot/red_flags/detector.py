@@ -143,6 +143,12 @@ class RedFlagDetector:
             if self.context.expected_healing(doc, [c for c in candidates if c.flag == flag],
                                              terms, unit_of, sent_of, strict=flag in strict):
                 best[flag] = (HEALING, best[flag][1])
+        # (issue 13 round 17, blind batch 23 E6 look-alike) a sign named only as the heading of an update
+        # ("Foot drop update! ... it's getting stronger every week") that the message says improves
+        for flag in (self.context.healing_flags | strict) & {f for f, (s, _) in best.items() if s == AFFIRMED}:
+            named = [c for c, status in zip(candidates, read, strict=True) if c.flag == flag and status == AFFIRMED]
+            if self.context.heading_update(doc, named, terms, unit_of):
+                best[flag] = (HEALING, best[flag][1])
         hits = [self._hit(doc, original, where, flag, status, cand, clean)
                 for flag, (status, cand) in best.items()]
         hits.sort(key=lambda h: (-tier_rank(h.tier), h.start))
