@@ -7,9 +7,10 @@ import pytest
 
 from bot.red_flags import get_detector
 
-# No sign words for the detector; the classifier's red flag is below its 0.75 on its own.
+# No sign words for the detector (issue 13 round 18: "belongs to somebody else", the first phrasing
+# here, is the catalogue's now, blind batch 24 E3); the classifier's red flag is below its 0.75 on its own.
 UNHEARD_SIGNS = {
-    "the skin round my back passage feels like it belongs to somebody else since last night": "red_flag_emergency",
+    "the skin round my back passage feels like a stranger's since last night": "red_flag_emergency",
     "my wee has been coming out in a tiny trickle all day and my tummy is swollen and hard": "red_flag_emergency",
 }
 LOOKALIKES = ("the physio says I can start walking a bit further each day, is that right?",

@@ -25,7 +25,8 @@ from bot.vocabulary import (CLASSIFIER_FLAG, DETECTION_TIERS, RAISED_BY_KEY, REA
                             TIER_READING_KEY)
 
 # A sign in words the catalogue lacks (the detector finds no sign words in it), and look-alikes.
-UNHEARD_SIGN = "the skin round my back passage feels like it belongs to somebody else since last night"
+# (issue 13 round 18: "belongs to somebody else" is the catalogue's now, blind batch 24 E3)
+UNHEARD_SIGN = "the skin round my back passage feels like a stranger's since last night"
 LOOKALIKES = ("the physio says I can start walking a bit further each day, is that right?",
               "what should I watch out for once I'm home from the hospital?")
 
