@@ -299,42 +299,43 @@ def read_part(text: str, part: Dict[str, Any], detection: Detection, min_confide
     start, end, intent = int(part["start"]), int(part["end"]), str(part["intent"])
     if any(hit.start < end and hit.end > start for hit in detection.affirmed):
         return intent
+    words = text[start:end]
     hits = [dataclasses.replace(hit, start=hit.start - start, end=hit.end - start)
             for hit in detection.negated if hit.start < end and hit.end > start]
-    if not hits and any(hit.status in PAST_READINGS for hit in detection.negated) and \
-            _OVER_START.search(text[start:end]):
+    if not hits and any(hit.status in PAST_READINGS for hit in detection.negated) and _OVER_START.search(words):
         # A part with no sign words that opens by saying a sign told elsewhere in the message is
         # over ("I had some erection trouble years ago ... Nothing like that since the surgery,
         # just mentioning it"; issue 13 round 7): it raises nothing, the message's own reading
         # stands (the warning-sign answer does not raise)
         return QUESTION_INTENT
-    alone = None if hits else detect_part(text[start:end])
-    if alone is not None and not alone.affirmed and not alone.negated and _DENIES_ONE_SINCE.search(text[start:end]):
-        # A part with no sign words that only says the thing told before it ("one", "any", "anything
-        # like that") has not been had since the operation: "I get migraines maybe twice a year ... I
-        # haven't had one since the surgery" (issue 13 round 15, blind batch 21 U5); it raises nothing,
-        # the message's own reading stands
-        return QUESTION_INTENT
-    if alone is not None and not alone.affirmed and \
-            any(hit.status in PAST_READINGS | {HEALING} for hit in detection.negated) and \
-            _since_operation_well(text[start:end]):
-        # A part with no sign words (nor any affirmed when it is read alone) that ends by saying all
-        # has been well since the operation, or that nothing has been had since, after a sign told
-        # elsewhere as before it or over ("About six years ago ... both legs went numb ..., and since
-        # the operation both legs have felt normal", "... it recovered fully long before the op.
-        # Since the microdiscectomy both feet lift normally", "... Since the back op I've had no
-        # headaches or neck problems at all"; issue 13 round 13): it raises nothing, as a part
-        # saying the sign is over does not
-        return QUESTION_INTENT
-    if alone is not None and not alone.affirmed:
-        # The message's reading keeps one hit a sign, so a part may hold sign words of a sign told
-        # elsewhere too ("I fainted once as a teenager ... Haven't fainted since the surgery"; issue
-        # 13 round 10): the part is read alone, and its words read as denied, asked about or past
-        # count as they would in a whole message. A sign affirmed only when the part is read alone
-        # changes nothing: the message's own reading, with all its context, stands.
-        hits = list(alone.negated)
+    if not hits:
+        alone = detect_part(words)
+        if not alone.affirmed:
+            if not alone.negated and _DENIES_ONE_SINCE.search(words):
+                # A part with no sign words that only says the thing told before it ("one", "any",
+                # "anything like that") has not been had since the operation: "I get migraines maybe
+                # twice a year ... I haven't had one since the surgery" (issue 13 round 15, blind
+                # batch 21 U5); it raises nothing, the message's own reading stands
+                return QUESTION_INTENT
+            if any(hit.status in PAST_READINGS | {HEALING} for hit in detection.negated) and \
+                    _since_operation_well(words):
+                # A part with no sign words (nor any affirmed when it is read alone) that ends by
+                # saying all has been well since the operation, or that nothing has been had since,
+                # after a sign told elsewhere as before it or over ("About six years ago ... both legs
+                # went numb ..., and since the operation both legs have felt normal", "... it
+                # recovered fully long before the op. Since the microdiscectomy both feet lift
+                # normally", "... Since the back op I've had no headaches or neck problems at all";
+                # issue 13 round 13): it raises nothing, as a part saying the sign is over does not
+                return QUESTION_INTENT
+            # The message's reading keeps one hit a sign, so a part may hold sign words of a sign
+            # told elsewhere too ("I fainted once as a teenager ... Haven't fainted since the
+            # surgery"; issue 13 round 10): the part is read alone, and its words read as denied,
+            # asked about or past count as they would in a whole message. A sign affirmed only when
+            # the part is read alone changes nothing: the message's own reading, with all its
+            # context, stands.
+            hits = list(alone.negated)
     confident = float(part.get("confidence") or 0.0) >= min_confidence
-    return read_unconfirmed(text[start:end], hits, confident=confident) or intent
+    return read_unconfirmed(words, hits, confident=confident) or intent
 
 
 # Where a message splits into parts that can each carry a sign of their own.

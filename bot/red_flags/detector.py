@@ -138,16 +138,15 @@ class RedFlagDetector:
         # Numbness read as past or gone but told as improving or unchanged ("the tingling I had
         # before the op comes and goes, but it's less every week") is nerve healing too, so the
         # patient gets the nerve-healing answer (which says when numbness is a warning sign).
+        # So is a sign named only as the heading of an update ("Foot drop update! ... it's getting
+        # stronger every week") that the message says improves (issue 13 round 17, blind batch 23 E6).
         for flag in (self.context.healing_flags | strict) & {
                 f for f, (s, _) in best.items() if s in (AFFIRMED, RESOLVED, HISTORICAL)}:
             if self.context.expected_healing(doc, [c for c in candidates if c.flag == flag],
-                                             terms, unit_of, sent_of, strict=flag in strict):
-                best[flag] = (HEALING, best[flag][1])
-        # (issue 13 round 17, blind batch 23 E6 look-alike) a sign named only as the heading of an update
-        # ("Foot drop update! ... it's getting stronger every week") that the message says improves
-        for flag in (self.context.healing_flags | strict) & {f for f, (s, _) in best.items() if s == AFFIRMED}:
-            named = [c for c, status in zip(candidates, read, strict=True) if c.flag == flag and status == AFFIRMED]
-            if self.context.heading_update(doc, named, terms, unit_of):
+                                             terms, unit_of, sent_of, strict=flag in strict) or \
+                    (best[flag][0] == AFFIRMED and self.context.heading_update(
+                        doc, [c for c, status in zip(candidates, read, strict=True)
+                              if c.flag == flag and status == AFFIRMED], terms, unit_of)):
                 best[flag] = (HEALING, best[flag][1])
         hits = [self._hit(doc, original, where, flag, status, cand, clean)
                 for flag, (status, cand) in best.items()]
