@@ -27,11 +27,11 @@ SETS_DIR = PROJECT_ROOT / "tests"
 # name -> files. The blind batches are gated (make test, make evaluate); the real-world sets
 # are reported. batch1 is the development batch; batches 2 to 24 were each sealed until their
 # first figures, then one of issue 13's rounds studied and fixed their misses, so they are
-# development sets now (tests/blind/README.md has which round studied which; 23 in round 17;
-# 24, whose failures round 17's helper read, waits for round 18).
-# blind_sealed is for the batch nobody has studied: batch 25, written after round 17 by a writer
-# with the brief of batch 14 (half long stories); every figure and test copes with an empty or
-# not yet written set (reported as having no cases, skipped). real_world: batches 1 to 13, studied (fixed
+# development sets now (tests/blind/README.md has which round studied which; 24, whose failures
+# round 17's helper read, in round 18). blind_sealed is for the batch nobody has studied: batch 25,
+# written after round 17 by a writer with the brief of batch 22 (half long stories, many voices);
+# every figure and test copes with an empty or not yet written set (reported as having no cases,
+# skipped). real_world: batches 1 to 13, studied (fixed
 # cases moved into the training data and the corpus), so their figures are optimistic;
 # real_world_fresh is empty: the collector of batch 13 found almost no unused patient page.
 SETS: Dict[str, Tuple[str, ...]] = {
