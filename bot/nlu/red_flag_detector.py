@@ -475,7 +475,14 @@ _NEW_CHANGE = re.compile(r"\b(?:(?:just |only )?(?:noticed|spotted)(?: it| this|
                          r"(?:tonight|today|this (?:morning|afternoon|evening)|last night|yesterday)|"
                          r"(?:started|began|came on|appeared|showed up)(?: up)? "
                          r"(?:tonight|today|this (?:morning|afternoon|evening)|last night|yesterday)|"
-                         r"woke up with|since (?:last night|this morning|yesterday))\b", re.IGNORECASE)
+                         r"woke up with|since (?:last night|this morning|yesterday)|"
+                         # (issue 13 round 19, blind batch 25 E1 and U2, both answered "some leg pain is
+                         # common") the learner's "from yesterday", "from 2 days", and "this is new"
+                         r"from (?:last night|this morning|yesterday|today)|"
+                         r"(?:from|since) (?:\d+|two|three|four|a couple of|a few) days|"
+                         r"(?:this|it|that) is (?:all |very |completely |totally )?new(?! to| for| at| here)|"
+                         r"(?:this|it|that)'s (?:all |very |completely |totally )?new(?! to| for| at| here))\b",
+                         re.IGNORECASE)
 
 
 def tells_new_change(text: str) -> bool:

@@ -164,7 +164,7 @@ class Context:
         # pseudo-triggers "never had that before" do without them
         pseudo |= {i for s, e in terms.get(K_HIST, ()) if _never_before(doc, s, unit_of)
                    for i in range(s, e)}
-        years = _past_years(doc)
+        years = _past_years(doc) + _past_ages(doc)
         if years:  # "my throat swelled up once back in 2015": a year gone by is history
             terms = {**terms, K_HIST: [*terms.get(K_HIST, ()), *years]}
         cache: Dict[str, List[Span]] = {}
@@ -238,7 +238,9 @@ class Context:
                         into=True) or self._told_of_other(doc, cand, live(K_OTHERS), unit_of) or \
                 self._before(live(K_SHORT), cand, self.short_window, unit_of, own) or \
                 self._general_question(doc, cand, live(K_FOLLOW), unit_of) or \
-                self._asked_then_denied(doc, cand, terms.get(K_DENIED_AFTER, ())):
+                self._asked_then_denied(doc, cand, terms.get(K_DENIED_AFTER, ())) or \
+                _condition_runs_on(doc, cand, live(K_HYPO), unit_of, sent_of) or \
+                _supposed(doc, cand):
             return HYPOTHETICAL
         recur = [s for s, e in live(K_RECUR)
                  if not _negated((s, e), live(K_NEG)) and not _inside(s, resolutions)]
@@ -264,6 +266,8 @@ class Context:
             resolutions = [r for r in resolutions if not _inside(r[0], not_numb)]
         for start, _ in resolutions:
             if any(r > start and sent_of[r] == sent_of[start] for r in recur):
+                continue
+            if _improving_before(doc, start, cand, sent_of):
                 continue
             if self._right_after(doc, start, cand, unit_of) or \
                     self._refers_back(doc, start, cand, terms, unit_of, others) or \
@@ -752,6 +756,19 @@ def _past_years(doc: Doc) -> List[Span]:
             if i and token.text.isdigit() and len(token.text) == 4 and 1940 <= int(token.text) < this_year
             and doc[i - 1].lower_ in _YEAR_LEADS
             and not any(t.lower_ in _OPERATION_WORDS for t in doc[max(0, i - 6):i - 1])]
+# (issue 13 round 19, blind batch 24 E8 look-alike) an age given as a number after "when I was" is
+# history, as childhood and the teens told in words are: "I fainted once when I was 16 giving blood"
+_AGE_LEADS = {"when", "as", "since"}
+_AGE_SUBJECTS = {"i", "he", "she", "we"}
+
+
+def _past_ages(doc: Doc) -> List[Span]:
+    return [(i - 3, i + 1) for i, token in enumerate(doc)
+            if i >= 3 and token.text.isdigit() and 1 <= int(token.text) <= 99
+            and doc[i - 1].lower_ == "was" and doc[i - 2].lower_ in _AGE_SUBJECTS
+            and doc[i - 3].lower_ in _AGE_LEADS]
+
+
 # After a resolution, these say it lasted only until something happened: "it was getting better
 # till then", "it had settled until this morning" (issue 13 round 7, blind batch 9 U7).
 _UNTIL = {"till", "until", "til", "untill", "up"}
@@ -790,6 +807,74 @@ def _becomes(doc: Doc, span: Span) -> bool:
 _WHILE = {"when", "whenever", "if", "once", "while", "soon"}
 _LYING = {"lie", "lies", "lying", "lay", "lays", "laying", "flat", "bed", "couch", "sofa", "recline",
           "reclining", "reclined"}
+
+
+# (issue 13 round 19, blind batch 25 E2 look-alike) a question's condition ("should I worry if",
+# "what if") runs on past "but" into the next clause of its sentence when that clause tells no one
+# and no time of its own and ends the question: "Should I worry if I get the urge but only a dribble
+# comes out?" (never "..., but I can't pee now?" nor "... but only a dribble since this morning?")
+_QUIET = _WRITER | _TIME_CHANGED | {"he", "she", "his", "her", "him", "today", "week", "day", "days", "hours"}
+
+
+def _condition_runs_on(doc: Doc, cand: Candidate, triggers: Sequence[Span], unit_of: Sequence[int],
+                       sent_of: Sequence[int]) -> bool:
+    unit = unit_of[cand.end - 1]
+    if any(unit_of[s] not in (unit - 1, unit) for s, _ in cand.terms):
+        return False
+    first = unit_of.index(unit)
+    end = doc[cand.start].sent.end
+    words = [t for t in doc[first:end] if not t.is_space]
+    if not words or words[0].lower_ != "but" or words[-1].text != "?" or \
+            any(t.lower_ in _QUIET - {"but"} for t in words):
+        return False
+    return any(doc[e - 1].lower_ == "if" and unit_of[s] == unit - 1 and e <= cand.start
+               and sent_of[s] == sent_of[cand.start] for s, e in triggers)
+
+
+# (issue 13 round 19, blind batch 10 E8 look-alike) a supposition: a question that opens with "if" and
+# a subject, the sign, then "would" (or "could", "should", "is", "does") asking about it: "If I coughed
+# up blood would that be serious after an operation?" (never a statement: "If I stand up my legs give
+# way", nor a sign after the question word: "If I stand up, would that explain why my legs gave way?")
+_IF_SUBJECTS = {"i", "he", "she", "you", "we", "they", "someone", "somebody", "my", "his", "her", "your"}
+_SUPPOSE_ASKS = {"would", "could", "should", "is", "does", "will", "do", "must"}
+_SUPPOSE_REFERS = {"that", "it", "this", "i", "you", "he", "she", "they"}
+# ... the sign told in the past tense right after the subject, as a supposition is
+_SUPPOSED_PAST = {"had", "got", "felt", "went", "lost", "was", "were", "began", "became", "suddenly",
+                  "ever", "woke", "fell", "passed", "coughed", "brought", "spat", "couldn't", "couldnt",
+                  "could"}
+
+
+def _supposed(doc: Doc, cand: Candidate) -> bool:
+    sent = doc[cand.start].sent
+    words = [t for t in sent if not t.is_space]
+    if len(words) < 4 or words[0].lower_ != "if" or words[1].lower_ not in _IF_SUBJECTS or \
+            words[-1].text != "?" or not words[1].i < cand.start <= words[1].i + 2 or \
+            not (words[2].lower_.endswith("ed") or words[2].lower_ in _SUPPOSED_PAST):
+        return False
+    after = [t for t in doc[cand.end:sent.end] if not t.is_punct]
+    return any(t.lower_ in _SUPPOSE_ASKS and i + 1 < len(after) and after[i + 1].lower_ in _SUPPOSE_REFERS
+               for i, t in enumerate(after[:8]))
+
+
+# (issue 13 round 19, blind batch 25 U7) a resolution in a clause opened by one of these after the hit,
+# with only its subject and auxiliaries between, tells the improvement the sign broke, not its end:
+# "Why is it suddenly worse since Tuesday when it's been getting better for a month?"
+_THEN_OPENERS = {"when", "while", "after", "whereas"}
+_SUBJECT_AUX = {"it", "its", "it's", "'s", "s", "has", "had", "have", "was", "were", "is", "are", "been", "'d",
+                "the", "my", "his", "her", "pain", "back", "leg", "sciatica", "things", "everything", "all",
+                "really", "slowly", "steadily", "generally", "just", "actually", "finally"}
+# ... and the resolution tells a change under way, not an end: "getting better", "improving", "settling"
+_UNDER_WAY = {"getting", "improving", "improved", "settling", "settled", "easing", "eased", "better",
+              "slowly", "much", "lot"}
+
+
+def _improving_before(doc: Doc, marker: int, cand: Candidate, sent_of: Sequence[int]) -> bool:
+    if doc[marker].lower_ not in _UNDER_WAY:
+        return False
+    i = marker - 1
+    while i >= cand.end and doc[i].lower_ in _SUBJECT_AUX:
+        i -= 1
+    return i >= cand.end and doc[i].lower_ in _THEN_OPENERS and sent_of[i] == sent_of[cand.start]
 
 
 def _only_lying(doc: Doc, span: Span, unit_of: Sequence[int]) -> bool:
