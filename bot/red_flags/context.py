@@ -302,8 +302,10 @@ class Context:
                                          self.neg_window, unit_of, own, stops):
             return False
         well = terms.get(K_ALL_WELL, ())
+        # (a negation after the later word, "..., I can touch my chin to my chest, and no
+        # temperature", does not spoil its all-well: issue 13 round 20, blind batch 26 E11 look-alike)
         return all(any(unit_of[s] == unit_of[t[0]] for s, _ in well) and
-                   not any(unit_of[n[0]] == unit_of[t[0]] for n in negations) and
+                   not any(unit_of[n[0]] == unit_of[t[0]] and n[0] < t[1] for n in negations) and
                    not any(unit_of[p] == unit_of[t[0]] for p in stops)
                    for t in later)
 
@@ -762,11 +764,29 @@ _AGE_LEADS = {"when", "as", "since"}
 _AGE_SUBJECTS = {"i", "he", "she", "we"}
 
 
+# (issue 13 round 20, blind batch 26 E8 look-alike) or an age from 13 on after "at", in words or
+# as a number: "I fainted once at sixteen giving blood" (never a clock time, "at two this
+# afternoon", "at 11 last night", nor a count, "at 16 weeks", "at 20 past")
+_TEENS_ON = {"thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+             "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"}
+_NOT_AGE_AFTER = {"o'clock", "oclock", "am", "pm", "a.m.", "p.m.", "past", "to", "hours", "hour",
+                  "hrs", "mins", "minutes", "minute", "days", "day", "weeks", "week", "months",
+                  "month", "percent", "%", "degrees", "mg", "ml", ":", "tonight", "today",
+                  "yesterday", "this", "last", "in", "on", "out", "/", "-", "or", "and"}
+
+
+def _age(token: Any) -> bool:
+    return (token.text.isdigit() and 13 <= int(token.text) <= 99) or token.lower_ in _TEENS_ON
+
+
 def _past_ages(doc: Doc) -> List[Span]:
     return [(i - 3, i + 1) for i, token in enumerate(doc)
             if i >= 3 and token.text.isdigit() and 1 <= int(token.text) <= 99
             and doc[i - 1].lower_ == "was" and doc[i - 2].lower_ in _AGE_SUBJECTS
-            and doc[i - 3].lower_ in _AGE_LEADS]
+            and doc[i - 3].lower_ in _AGE_LEADS] + [
+        (i - 1, i + 1) for i, token in enumerate(doc)
+        if i >= 1 and doc[i - 1].lower_ == "at" and _age(token)
+        and (i + 1 >= len(doc) or doc[i + 1].lower_ not in _NOT_AGE_AFTER)]
 
 
 # After a resolution, these say it lasted only until something happened: "it was getting better
