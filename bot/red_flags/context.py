@@ -239,6 +239,8 @@ class Context:
                 self._before(live(K_SHORT), cand, self.short_window, unit_of, own) or \
                 self._general_question(doc, cand, live(K_FOLLOW), unit_of) or \
                 self._asked_then_denied(doc, cand, terms.get(K_DENIED_AFTER, ())) or \
+                self._warned_asked_denied(doc, cand, [*live(K_HYPO), *live(K_FOLLOW)],
+                                          terms.get(K_DENIED_AFTER, ())) or \
                 _condition_runs_on(doc, cand, live(K_HYPO), unit_of, sent_of) or \
                 _supposed(doc, cand):
             return HYPOTHETICAL
@@ -356,6 +358,38 @@ class Context:
             return False
         following = doc[sent.end].sent
         opening = next((t.i for t in following if t.is_alpha), None)
+        return any(start == opening and (end >= len(doc) or not doc[end].is_alpha
+                                         or doc[end].lower_ in _DENIAL_ENDS)
+                   for start, end in denials)
+
+    def _warned_asked_denied(self, doc: Doc, cand: Candidate, frames: Sequence[Span],
+                             denials: Sequence[Span]) -> bool:
+        """A sign the care team named as a warning, then a question, then the writer's own denial
+        opening the sentence after the question: "The nurse mentioned headache with a stiff neck as
+        something to watch for after spine surgery, why is that? I don't have either, just curious",
+        "They said a bad headache plus a neck you can't bend is serious ... Why is that? I've not had
+        anything like that" (issue 13 round 20, blind batch 26 E11 and batch 24 E7 and E11
+        look-alikes). All four are needed: someone other than the writer said, mentioned or warned
+        of it before the sign's words in its sentence; a question or warning word after them there
+        ("to watch for", "serious"); a question mark in that sentence or the next; and the denial,
+        which ends there, right after the question ("The nurse mentioned my calf swelling as
+        something to watch for. Should I go in? I don't know" tells it)."""
+        sent = doc[cand.start].sent
+        if not any(t.lower_ in _REPORTED and (t.i == sent.start or doc[t.i - 1].lower_ not in _WRITER)
+                   for t in doc[sent.start:cand.start]):
+            return False
+        if not any(cand.end <= s < sent.end for s, _ in frames):
+            return False
+        asked = sent
+        if not any(t.text.startswith("?") for t in asked):
+            if asked.end >= len(doc):
+                return False
+            asked = doc[asked.end].sent
+            if not any(t.text.startswith("?") for t in asked):
+                return False
+        if asked.end >= len(doc):
+            return False
+        opening = next((t.i for t in doc[asked.end].sent if t.is_alpha), None)
         return any(start == opening and (end >= len(doc) or not doc[end].is_alpha
                                          or doc[end].lower_ in _DENIAL_ENDS)
                    for start, end in denials)
@@ -670,6 +704,8 @@ def _later_word_denied(cand: Candidate, negations: Sequence[Span], unit_of: Sequ
 
 
 # After the writer's denial that answers a question, these end it: "I haven't had any, just ...".
+# Who names a sign as a warning: "the nurse mentioned", "they said", "they warned us".
+_REPORTED = {"said", "mentioned", "mention", "mentions", "warned", "warns", "listed", "lists"}
 _DENIAL_ENDS = {"just", "but", "yet", "so", "thankfully", "luckily", "myself", "though", "personally",
                 "thank", "touch", "at"}
 # A heading that names a sign as the topic of an update: "Foot drop update!", "Numbness progress:".
