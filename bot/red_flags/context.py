@@ -239,6 +239,8 @@ class Context:
                 self._before(live(K_SHORT), cand, self.short_window, unit_of, own) or \
                 self._general_question(doc, cand, live(K_FOLLOW), unit_of) or \
                 self._asked_then_denied(doc, cand, terms.get(K_DENIED_AFTER, ())) or \
+                self._warned_asked_denied(doc, cand, [*live(K_HYPO), *live(K_FOLLOW)],
+                                          terms.get(K_DENIED_AFTER, ())) or \
                 _condition_runs_on(doc, cand, live(K_HYPO), unit_of, sent_of) or \
                 _supposed(doc, cand):
             return HYPOTHETICAL
@@ -302,8 +304,10 @@ class Context:
                                          self.neg_window, unit_of, own, stops):
             return False
         well = terms.get(K_ALL_WELL, ())
+        # (a negation after the later word, "..., I can touch my chin to my chest, and no
+        # temperature", does not spoil its all-well: issue 13 round 20, blind batch 26 E11 look-alike)
         return all(any(unit_of[s] == unit_of[t[0]] for s, _ in well) and
-                   not any(unit_of[n[0]] == unit_of[t[0]] for n in negations) and
+                   not any(unit_of[n[0]] == unit_of[t[0]] and n[0] < t[1] for n in negations) and
                    not any(unit_of[p] == unit_of[t[0]] for p in stops)
                    for t in later)
 
@@ -354,6 +358,38 @@ class Context:
             return False
         following = doc[sent.end].sent
         opening = next((t.i for t in following if t.is_alpha), None)
+        return any(start == opening and (end >= len(doc) or not doc[end].is_alpha
+                                         or doc[end].lower_ in _DENIAL_ENDS)
+                   for start, end in denials)
+
+    def _warned_asked_denied(self, doc: Doc, cand: Candidate, frames: Sequence[Span],
+                             denials: Sequence[Span]) -> bool:
+        """A sign the care team named as a warning, then a question, then the writer's own denial
+        opening the sentence after the question: "The nurse mentioned headache with a stiff neck as
+        something to watch for after spine surgery, why is that? I don't have either, just curious",
+        "They said a bad headache plus a neck you can't bend is serious ... Why is that? I've not had
+        anything like that" (issue 13 round 20, blind batch 26 E11 and batch 24 E7 and E11
+        look-alikes). All four are needed: someone other than the writer said, mentioned or warned
+        of it before the sign's words in its sentence; a question or warning word after them there
+        ("to watch for", "serious"); a question mark in that sentence or the next; and the denial,
+        which ends there, right after the question ("The nurse mentioned my calf swelling as
+        something to watch for. Should I go in? I don't know" tells it)."""
+        sent = doc[cand.start].sent
+        if not any(t.lower_ in _REPORTED and (t.i == sent.start or doc[t.i - 1].lower_ not in _WRITER)
+                   for t in doc[sent.start:cand.start]):
+            return False
+        if not any(cand.end <= s < sent.end for s, _ in frames):
+            return False
+        asked = sent
+        if not any(t.text.startswith("?") for t in asked):
+            if asked.end >= len(doc):
+                return False
+            asked = doc[asked.end].sent
+            if not any(t.text.startswith("?") for t in asked):
+                return False
+        if asked.end >= len(doc):
+            return False
+        opening = next((t.i for t in doc[asked.end].sent if t.is_alpha), None)
         return any(start == opening and (end >= len(doc) or not doc[end].is_alpha
                                          or doc[end].lower_ in _DENIAL_ENDS)
                    for start, end in denials)
@@ -668,6 +704,8 @@ def _later_word_denied(cand: Candidate, negations: Sequence[Span], unit_of: Sequ
 
 
 # After the writer's denial that answers a question, these end it: "I haven't had any, just ...".
+# Who names a sign as a warning: "the nurse mentioned", "they said", "they warned us".
+_REPORTED = {"said", "mentioned", "mention", "mentions", "warned", "warns", "listed", "lists"}
 _DENIAL_ENDS = {"just", "but", "yet", "so", "thankfully", "luckily", "myself", "though", "personally",
                 "thank", "touch", "at"}
 # A heading that names a sign as the topic of an update: "Foot drop update!", "Numbness progress:".
@@ -762,11 +800,29 @@ _AGE_LEADS = {"when", "as", "since"}
 _AGE_SUBJECTS = {"i", "he", "she", "we"}
 
 
+# (issue 13 round 20, blind batch 26 E8 look-alike) or an age from 13 on after "at", in words or
+# as a number: "I fainted once at sixteen giving blood" (never a clock time, "at two this
+# afternoon", "at 11 last night", nor a count, "at 16 weeks", "at 20 past")
+_TEENS_ON = {"thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+             "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"}
+_NOT_AGE_AFTER = {"o'clock", "oclock", "am", "pm", "a.m.", "p.m.", "past", "to", "hours", "hour",
+                  "hrs", "mins", "minutes", "minute", "days", "day", "weeks", "week", "months",
+                  "month", "percent", "%", "degrees", "mg", "ml", ":", "tonight", "today",
+                  "yesterday", "this", "last", "in", "on", "out", "/", "-", "or", "and"}
+
+
+def _age(token: Any) -> bool:
+    return (token.text.isdigit() and 13 <= int(token.text) <= 99) or token.lower_ in _TEENS_ON
+
+
 def _past_ages(doc: Doc) -> List[Span]:
     return [(i - 3, i + 1) for i, token in enumerate(doc)
             if i >= 3 and token.text.isdigit() and 1 <= int(token.text) <= 99
             and doc[i - 1].lower_ == "was" and doc[i - 2].lower_ in _AGE_SUBJECTS
-            and doc[i - 3].lower_ in _AGE_LEADS]
+            and doc[i - 3].lower_ in _AGE_LEADS] + [
+        (i - 1, i + 1) for i, token in enumerate(doc)
+        if i >= 1 and doc[i - 1].lower_ == "at" and _age(token)
+        and (i + 1 >= len(doc) or doc[i + 1].lower_ not in _NOT_AGE_AFTER)]
 
 
 # After a resolution, these say it lasted only until something happened: "it was getting better
