@@ -1,8 +1,9 @@
 """Red-flag detection: finds warning signs after lumbar microdiscectomy in a patient's message.
 
 The signs, their tiers and their wording live in data/red_flags.yml (content editors own it);
-`detector` compiles them into spaCy matchers, `matching`, `context` (negation, questions,
-history) and `temperature` do the reading. The Rasa component is bot/nlu/red_flag_detector.py.
+`detector` compiles them into spaCy matchers; `matching`, `context` (negation, questions,
+history, built from the token-level tests in `clauses`) and `temperature` do the reading. The
+Rasa component is bot/nlu/red_flag_detector.py.
 
 The detector's names are imported from `detector` when first used (PEP 562): importing spaCy
 imports thinc, which imports TensorFlow whenever it is installed, about 4 s and 400 MB. Code that

@@ -8,15 +8,20 @@ just my groin feels numb"), and a trigger that is part of the hit's own words ("
 pee", "no control of my bladder") never negates it. Numbness the patient says is improving,
 unchanged or asks about is the nerve healing (`expected_healing`), unless they say it is new;
 numbness in both legs and foot drop only when said to improve or explained by a doctor.
-Missing a red flag is the costly error, so every rule errs towards "affirmed".
+Missing a red flag is the costly error, so every rule errs towards "affirmed". The token-level
+tests the rules are built from (clauses, times, ages, suppositions) are in `clauses`.
 """
 from __future__ import annotations
 
-from datetime import date
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Sequence, Set, Tuple
 
 from spacy.tokens import Doc
 
+from bot.red_flags.clauses import (BREAK_WORDS, DENIAL_ENDS, NOT_YET, PRESENT, REPORTED, TIME_CHANGED, UNCHANGED,
+                                   WRITER, asks_full_recovery, becomes, between_clauses, condition_runs_on, conditional,
+                                   describes, heading, improving_before, later_word_denied, never_before,
+                                   next_or_listed, only_lying, opens_and_carries, opens_next_sentence, other_sentence,
+                                   past_ages, past_years, since_alone, supposed, until)
 from bot.red_flags.matching import Analyser, Candidate, Span, Terms
 from bot.vocabulary import context_key
 
@@ -162,9 +167,9 @@ class Context:
         # (issue 13 round 17, blind batch 23 E4) "never ... before the op" says the sign is new, with
         # any words between ("which has never once been a problem for me before the op"), as the
         # pseudo-triggers "never had that before" do without them
-        pseudo |= {i for s, e in terms.get(K_HIST, ()) if _never_before(doc, s, unit_of)
+        pseudo |= {i for s, e in terms.get(K_HIST, ()) if never_before(doc, s, unit_of)
                    for i in range(s, e)}
-        years = _past_years(doc) + _past_ages(doc)
+        years = past_years(doc) + past_ages(doc)
         if years:  # "my throat swelled up once back in 2015": a year gone by is history
             terms = {**terms, K_HIST: [*terms.get(K_HIST, ()), *years]}
         cache: Dict[str, List[Span]] = {}
@@ -178,8 +183,8 @@ class Context:
         # Resolutions that are not denied nor "until": the ago clauses read them all; a candidate's
         # status, those that are not relief only while lying down.
         resolved = [t for t in live(K_RES)
-                    if not _negated(t, live(K_NEG)) and not _until(doc, t) and not _becomes(doc, t)]
-        lasting = [t for t in resolved if not _only_lying(doc, t, unit_of)]
+                    if not _negated(t, live(K_NEG)) and not until(doc, t) and not becomes(doc, t)]
+        lasting = [t for t in resolved if not only_lying(doc, t, unit_of)]
         agos = self._ago_clauses(doc, unit_of, resolved)
         return [self._status(doc, cand, terms, unit_of, sent_of, candidates, live, agos, lasting)
                 for cand in candidates]
@@ -200,8 +205,8 @@ class Context:
             first = unit_of.index(unit_of[i])
             contrast = False
             while first < i and (not doc[first].is_alpha or doc[first].lower_ in self.soft_breaks
-                                 or doc[first].lower_ in _BREAK_WORDS):
-                contrast = contrast or doc[first].lower_ in _BREAK_WORDS
+                                 or doc[first].lower_ in BREAK_WORDS):
+                contrast = contrast or doc[first].lower_ in BREAK_WORDS
                 first += 1
             if not contrast and not (
                     first == next(t.i for t in doc[i].sent if t.is_alpha)
@@ -225,13 +230,13 @@ class Context:
         # after it (issue 13 round 15, blind batch 21 E3 look-alike)
         # (issue 13 round 16, blind batch 22 U2 look-alike) or the next one of a list joined by "or":
         # "nothing new going numb or tingly anywhere"
-        next_word = [t for t in live(K_NEG_NEXT) if any(_next_or_listed(doc, t[1], s) for s, _ in cand.terms)
+        next_word = [t for t in live(K_NEG_NEXT) if any(next_or_listed(doc, t[1], s) for s, _ in cand.terms)
                      and not own.intersection(range(t[0], t[1]))]
         if next_word:
             negations = [*negations, *next_word]
         if (self._before(negations, cand, self.neg_window, unit_of, own, stops)
                 or self._denied_then_well(cand, negations, terms, unit_of, own, stops)
-                or _later_word_denied(cand, negations, unit_of)) and \
+                or later_word_denied(cand, negations, unit_of)) and \
                 not reaffirmed:
             return NEGATED
         if self._before(live(K_HYPO), cand, self.hypo_window, unit_of, own, stops, last_enough=True,
@@ -241,21 +246,21 @@ class Context:
                 self._asked_then_denied(doc, cand, terms.get(K_DENIED_AFTER, ())) or \
                 self._warned_asked_denied(doc, cand, [*live(K_HYPO), *live(K_FOLLOW)],
                                           terms.get(K_DENIED_AFTER, ())) or \
-                _condition_runs_on(doc, cand, live(K_HYPO), unit_of, sent_of) or \
-                _supposed(doc, cand):
+                condition_runs_on(doc, cand, live(K_HYPO), unit_of, sent_of) or \
+                supposed(doc, cand):
             return HYPOTHETICAL
         recur = [s for s, e in live(K_RECUR)
                  if not _negated((s, e), live(K_NEG)) and not _inside(s, resolutions)]
         sentence = sent_of[cand.start]
         units = {unit_of[s] for s, _ in cand.terms}
         compare = [e for _, e in terms.get(K_COMPARE, ())]
-        if len(units) == 1 and not any(sent_of[r] == sentence and not _describes(doc, r, cand)
+        if len(units) == 1 and not any(sent_of[r] == sentence and not describes(doc, r, cand)
                                        for r in recur) and \
                 not any(unit_of[s] in units for s, _ in terms.get(K_HIST_NEW, ())):
             contrast = [s for s, _ in terms.get(K_CONTRAST, ())]
             # (a trigger may reach into the hit's clause from the one before: "surgery because I")
             if any((unit_of[start] in units or unit_of[end - 1] in units
-                    or _opens_and_carries(doc, start, end, cand, unit_of)
+                    or opens_and_carries(doc, start, end, cand, unit_of)
                     or _ends_and_carries(doc, end, cand, terms, unit_of, sent_of)) and not any(
                     start - 4 <= e <= start and unit_of[e - 1] == unit_of[start] for e in compare)
                    and not any(end <= c <= end + 2 for c in contrast)
@@ -269,11 +274,11 @@ class Context:
         for start, _ in resolutions:
             if any(r > start and sent_of[r] == sent_of[start] for r in recur):
                 continue
-            if _improving_before(doc, start, cand, sent_of):
+            if improving_before(doc, start, cand, sent_of):
                 continue
             if self._right_after(doc, start, cand, unit_of) or \
                     self._refers_back(doc, start, cand, terms, unit_of, others) or \
-                    _between_clauses(start, cand, unit_of) or \
+                    between_clauses(start, cand, unit_of) or \
                     (not any(r > start for r in recur) and self._later_in_past(
                         doc, start, cand, terms, unit_of, sent_of, others, negations)):
                 return RESOLVED
@@ -291,7 +296,7 @@ class Context:
         look-alike); "my friend found me and I had collapsed", "my mate says my foot drags" report."""
         return any(end <= cand.start and cand.start - end <= self.neg_window
                    and unit_of[start] == unit_of[cand.start]
-                   and not any(t.lower_ in _WRITER for t in doc[end:cand.start])
+                   and not any(t.lower_ in WRITER for t in doc[end:cand.start])
                    for start, end in others)
 
     def _denied_then_well(self, cand: Candidate, negations: Sequence[Span], terms: Terms,
@@ -320,7 +325,7 @@ class Context:
         sign is back)."""
         if marker < cand.end or sent_of[marker] != sent_of[cand.start] or \
                 doc[marker].sent.text.rstrip().endswith("?") or \
-                any(t.lower_ in _NOT_YET for t in doc[max(0, marker - 4):marker]):
+                any(t.lower_ in NOT_YET for t in doc[max(0, marker - 4):marker]):
             return False  # "..., will it go back to normal": hoped for, not happened
         unit = unit_of[cand.start]
         # The past is told before the resolution: "..., even the morning ones are gone, never had
@@ -342,7 +347,7 @@ class Context:
             return False  # most sentences: known after a word or two, however long
         # ("I" of a conditional does not speak of the writer's state: "is fainting something id
         # need to call about", issue 13 round 13, blind batch 18 E8 look-alike)
-        if any(t.is_alpha and t.lower_ in self.first_person and not _conditional(doc, t.i) for t in sent):
+        if any(t.is_alpha and t.lower_ in self.first_person and not conditional(doc, t.i) for t in sent):
             return False
         return any(sent.start <= s < sent.end for s, _ in triggers)
 
@@ -359,7 +364,7 @@ class Context:
         following = doc[sent.end].sent
         opening = next((t.i for t in following if t.is_alpha), None)
         return any(start == opening and (end >= len(doc) or not doc[end].is_alpha
-                                         or doc[end].lower_ in _DENIAL_ENDS)
+                                         or doc[end].lower_ in DENIAL_ENDS)
                    for start, end in denials)
 
     def _warned_asked_denied(self, doc: Doc, cand: Candidate, frames: Sequence[Span],
@@ -375,7 +380,7 @@ class Context:
         which ends there, right after the question ("The nurse mentioned my calf swelling as
         something to watch for. Should I go in? I don't know" tells it)."""
         sent = doc[cand.start].sent
-        if not any(t.lower_ in _REPORTED and (t.i == sent.start or doc[t.i - 1].lower_ not in _WRITER)
+        if not any(t.lower_ in REPORTED and (t.i == sent.start or doc[t.i - 1].lower_ not in WRITER)
                    for t in doc[sent.start:cand.start]):
             return False
         if not any(cand.end <= s < sent.end for s, _ in frames):
@@ -391,7 +396,7 @@ class Context:
             return False
         opening = next((t.i for t in doc[asked.end].sent if t.is_alpha), None)
         return any(start == opening and (end >= len(doc) or not doc[end].is_alpha
-                                         or doc[end].lower_ in _DENIAL_ENDS)
+                                         or doc[end].lower_ in DENIAL_ENDS)
                    for start, end in denials)
 
     def _right_after(self, doc: Doc, marker: int, cand: Candidate, unit_of: Sequence[int]) -> bool:
@@ -448,16 +453,16 @@ class Context:
         # or the next sentence when the marker opens it, with no other sign's words between
         # (issue 13 round 7): "... clear-ish ooze on the dressing, it stopped that same day.
         # Bone dry ever since.", "... racing heart and tight chest. Nothing like it since."
-        opens_next = _opens_next_sentence(doc, marker, cand, unit_of) and not any(
+        opens_next = opens_next_sentence(doc, marker, cand, unit_of) and not any(
             cand.end <= other.start < marker and other.flag != cand.flag for other in others)
         if not opens_next and unit_of[marker] != unit + 1 and (
-                unit_of[marker] <= unit or _other_sentence(doc, marker, cand) or any(
+                unit_of[marker] <= unit or other_sentence(doc, marker, cand) or any(
                     unit < unit_of[other.start] < unit_of[marker] for other in others)):
             return False
         first = unit_of.index(unit_of[marker])
         # "Since then I've been calm and breathing normally": "then" opens a clause of its own after
         # "Since" (issue 13 round 14, blind batch 16 E7 look-alike); the clause is read from "Since"
-        if first > 0 and _since_alone(doc, unit_of, unit_of[first] - 1):
+        if first > 0 and since_alone(doc, unit_of, unit_of[first] - 1):
             first = unit_of.index(unit_of[first] - 1)
         if doc[first].lower_ in self.soft_breaks or _inside(first, terms.get(K_BREAK, ())):
             first += 1
@@ -478,7 +483,7 @@ class Context:
         (`healing.new`): the patient's account of a sign getting better (issue 13 round 17, blind
         batch 23 E6 look-alike). "Foot drop update: no better", "... still the same" or "... worse" stays
         a report."""
-        headings = [_heading(doc, c) for c in cands]
+        headings = [heading(doc, c) for c in cands]
         if not cands or any(h is None for h in headings):
             return False
         inside = {i for h in headings if h is not None for i in range(*h)}
@@ -489,7 +494,7 @@ class Context:
         worse = [t for t in terms.get(K_HEAL_WORSE, ()) if not _inside(t[0], terms.get(K_HEAL_BETTER, ()))
                  and not _negated(t, negs)]
         # ("Foot drop update! Still the same, walking is improving though" says the sign does not improve)
-        unchanged = any(t.lower_ in _UNCHANGED for t in doc)
+        unchanged = any(t.lower_ in UNCHANGED for t in doc)
         return bool(better) and not worse and not unchanged
 
     def expected_healing(self, doc: Doc, cands: Sequence[Candidate], terms: Terms,
@@ -541,7 +546,7 @@ class Context:
         worse, not_new, recovering = [], [], []
         for t in terms.get(K_HEAL_WORSE, ()):
             if _inside(t[0], better) or (sent_of[t[0]] in questions - sentences
-                                         and _asks_full_recovery(doc, t[0])):
+                                         and asks_full_recovery(doc, t[0])):
                 continue
             if any(r > t[0] and sent_of[r] == sent_of[t[0]] for r in returning_better) and \
                     not _negated(t, negs):
@@ -603,46 +608,6 @@ class Context:
         return first < len(doc) and (doc[first].lower_ in self.refers_back or first in cues)
 
 
-def _describes(doc: Doc, marker: int, cand: Candidate) -> bool:
-    """A recurrence word inside the hit's own words, in a relative clause that describes the old
-    sign ("I used to get migraines that were worse when standing, years before the surgery"):
-    what the sign was like, not that it came back (issue 13 round 11, blind batch 13 U5)."""
-    return cand.start < marker < cand.end and any(
-        doc[j].lower_ in _RELATIVE for j in range(max(cand.start, marker - 3), marker))
-
-
-def _opens_and_carries(doc: Doc, start: int, end: int, cand: Candidate,
-                       unit_of: Sequence[int]) -> bool:
-    """A history phrase that opens the sentence carries into the clauses joined to it by "and"
-    when nothing says the time changed: "Before the operation my foot was weak and I couldn't lift
-    my toes well" (issue 13 round 11, blind batch 13 E6); never past "now", "today", "but" or a
-    clause opened by another word ("Before the op my back hurt, now I can't lift my toes")."""
-    sent = doc[start].sent
-    first = next((t.i for t in sent if t.is_alpha), None)
-    # (issue 13 round 12, blind batch 14 E3) the phrase may stand in a time clause that opens the
-    # sentence: "When I had my son 12 years ago I had an epidural and my bum and legs were numb"
-    opens = first == start or (first is not None and doc[first].lower_ in _TIME_OPENERS
-                               and unit_of[first] == unit_of[start])
-    # (issue 13 round 17, blind batch 23 E9 look-alike) or right after a colon, which opens what it
-    # announces: "I'm allergic to penicillin: as a kid my face blew up and I came out in hives all over"
-    opens = opens or (start > sent.start and doc[start - 1].text in _ANNOUNCES)
-    if not opens or unit_of[start] >= unit_of[cand.start] or cand.start < end:
-        return False
-    for unit in range(unit_of[start] + 1, unit_of[cand.end - 1] + 1):
-        opening = next(i for i in range(start, cand.end) if unit_of[i] == unit)
-        # (issue 13 round 12, blind batch 14 E2) or after time clauses only, each set off by a
-        # comma: "Years ago, after my hernia repair in 2015, I couldn't pee for a few hours"
-        if doc[opening].lower_ != "and" and not _time_only(doc, unit - 1, start, unit_of):
-            return False
-    # (issue 13 round 15) up to the end of the hit's clause: "she has always been a fainter and she
-    # fainted twice today" is today's
-    last = cand.end
-    while last < len(doc) and unit_of[last] == unit_of[cand.end - 1]:
-        last += 1
-    return not any(doc[i].lower_ in _TIME_CHANGED or doc[i].lower_ in _PRESENT
-                   for i in range(end, last))
-
-
 def _ends_and_carries(doc: Doc, end: int, cand: Candidate, terms: Terms, unit_of: Sequence[int],
                       sent_of: Sequence[int]) -> bool:
     """A history phrase that ends its clause carries into the next clause of its sentence when that
@@ -656,286 +621,10 @@ def _ends_and_carries(doc: Doc, end: int, cand: Candidate, terms: Terms, unit_of
         return False  # not the last words of its clause, or the hit not in the next one
     unit = unit_of[cand.start]
     clause = [t for t in doc if unit_of[t.i] == unit]
-    if any(t.lower_ in _TIME_CHANGED or t.lower_ in _PRESENT for t in clause):
+    if any(t.lower_ in TIME_CHANGED or t.lower_ in PRESENT for t in clause):
         return False
     return any(unit_of[s] == unit for s, _ in terms.get(K_PAST, ())) or any(
         t.is_alpha and len(t) > 4 and t.lower_.endswith("ed") for t in clause)
-
-
-def _time_only(doc: Doc, unit: int, start: int, unit_of: Sequence[int]) -> bool:
-    """Whether a clause is only a time phrase set off by a comma: the history phrase's own clause
-    when the phrase opens it ("Years ago,"), or a short clause opened by a time word ("after my
-    hernia repair in 2015,"), never one that tells something ("I had sciatica years ago,")."""
-    words = [t for t in doc if unit_of[t.i] == unit]
-    if not words or len([t for t in words if t.is_alpha]) > 8:
-        return False
-    last = words[-1].i
-    if words[-1].text != "," and (last + 1 >= len(doc) or doc[last + 1].text != ","):
-        return False  # not set off by a comma
-    head = next((t for t in words if t.is_alpha), None)
-    return head is not None and (head.i == start or head.lower_ in _TIME_OPENERS)
-
-
-# Words of the writer: between a neighbour and a sign, they make it the writer's ("my friend found me
-# collapsed").
-_WRITER = {"i", "me", "my", "mine", "myself", "im", "we", "us", "our"}
-# Between "nothing" and a later word of a list: "nothing numb or tingly" (not a comma: "nothing happens,
-# no erection" tells two things).
-_LISTING = {"or", "nor"}
-
-
-def _next_or_listed(doc: Doc, end: int, start: int) -> bool:
-    """The sign's word right after a trigger that denies only the next word, or the next one of a
-    list joined by "or" ("nothing new going numb or tingly"): at most two words between, the last
-    "or" or "nor"."""
-    return start == end or (end < start <= end + 3 and doc[start - 1].lower_ in _LISTING)
-
-
-def _later_word_denied(cand: Candidate, negations: Sequence[Span], unit_of: Sequence[int]) -> bool:
-    """A pair over two clauses whose later word, the one that makes it the sign, is denied right
-    before it: "a bit of a cough with a cold but no blood" (blind batch 5 E8). Only right
-    before: "no headache lying down, only when I sit up" keeps its later word, and a pair in one
-    clause ("headache when I sit up but not lying down") is another candidate."""
-    if len(cand.terms) != 2:
-        return False
-    first, later = cand.terms
-    return unit_of[first[0]] != unit_of[later[0]] and any(
-        end == later[0] and unit_of[start] == unit_of[later[0]] for start, end in negations)
-
-
-# After the writer's denial that answers a question, these end it: "I haven't had any, just ...".
-# Who names a sign as a warning: "the nurse mentioned", "they said", "they warned us".
-_REPORTED = {"said", "mentioned", "mention", "mentions", "warned", "warns", "listed", "lists"}
-_DENIAL_ENDS = {"just", "but", "yet", "so", "thankfully", "luckily", "myself", "though", "personally",
-                "thank", "touch", "at"}
-# A heading that names a sign as the topic of an update: "Foot drop update!", "Numbness progress:".
-_HEADING_MARKS = {":", "!", ".", "-", "\u2014", "\u2013", "?", "\n"}
-_UNCHANGED = {"still", "same", "unchanged", "change", "changed"}
-_UPDATE = {"update", "updates", "progress", "news", "report", "diary", "journal", "latest"}
-_HEADING_WORDS = _UPDATE | {"my", "the", "a", "an", "on", "of", "quick", "good", "great", "little", "small",
-                            "weekly", "daily", "week", "day", "and", "positive", "happy"}
-
-
-def _heading(doc: Doc, cand: Candidate) -> Optional[Tuple[int, int]]:
-    """The heading the hit lies in (its tokens), or None: the words from the start of its sentence to
-    the first mark that ends a heading are the hit's words and `_HEADING_WORDS` (numbers too), one
-    of them a word of update."""
-    start = doc[cand.start].sent.start
-    end = next((t.i for t in doc[start:] if t.text in _HEADING_MARKS or t.text.strip() == ""
-                and "\n" in t.text), len(doc))
-    if not (start <= cand.start and cand.end <= end < len(doc)):
-        return None
-    words = [t for t in doc[start:end] if t.is_alpha and not cand.start <= t.i < cand.end]
-    if not any(t.lower_ in _UPDATE for t in words) or \
-            any(t.lower_ not in _HEADING_WORDS for t in words):
-        return None
-    return start, end
-
-
-# A history phrase opened by one of these, after "never" in its clause, tells that the sign is new.
-_BEFORE = {"before", "prior"}
-
-
-def _never_before(doc: Doc, start: int, unit_of: Sequence[int]) -> bool:
-    """A history phrase opened by "before" with "never" at most 8 words before it in its clause:
-    "never once been a problem for me before the op", "I never had foot drop before the surgery"
-    (never "Before the op I never ...": the phrase opens the clause, the "never" is after it)."""
-    return doc[start].lower_ in _BEFORE and any(
-        doc[i].lower_ == "never" and unit_of[i] == unit_of[start] for i in range(max(0, start - 8), start))
-
-
-# The contrast that opens an "ago" clause: "..., but that was 10 days ago".
-_BREAK_WORDS = {"but", "however", "though", "although"}
-_RELATIVE = {"that", "which", "who"}
-# Words that open a clause telling only when: "After my hernia repair in 2015, ...", "When I had
-# my son 12 years ago ...".
-# ("for": "For two months before my surgery my foot would flop and I couldn't lift my toes",
-# issue 13 round 14, blind batch 19 E6 look-alike)
-_TIME_OPENERS = {"when", "after", "before", "during", "back", "following", "in", "while", "for"}
-# Marks after which a history phrase opens what follows as if it opened the sentence.
-_ANNOUNCES = {":", ";", "\u2014", "\u2013", "("}
-# Words that say the time of a clause moved from the past a history phrase opened with.
-_TIME_CHANGED = {"now", "today", "tonight", "yesterday", "currently", "still", "suddenly", "since",
-                 "again", "anymore", "but", "however", "then", "lately", "recently", "new", "newly",
-                 # (issue 13 round 15) "..., and I fainted this morning"
-                 "morning", "afternoon", "evening", "night", "overnight"}
-# ... or that its clause is told in the present: "Before the op my back hurt and I can't lift my toes".
-_PRESENT = {"am", "is", "are", "'m", "'re", "can", "ca", "cannot", "cant", "do", "does", "dont",
-            "doesnt", "keep", "keeps", "wo", "wont", "has", "have", "'ve", "feel", "feels"}
-# A year before this one, after one of these words, is history: "back in 2015", "in 2019".
-_YEAR_LEADS = {"in", "since", "around", "during", "of"}
-
-
-# ... unless it is the year of the operation: "I can't pee since my surgery in 2026" (at New Year
-# the operation may be last year's).
-_OPERATION_WORDS = {"op", "surgery", "operation", "discectomy", "microdiscectomy", "procedure",
-                    "operated", "laminectomy", "decompression"}
-
-
-def _conditional(doc: Doc, index: int) -> bool:
-    following = doc[index + 1].lower_ if index + 1 < len(doc) else ""
-    return doc[index].lower_ == "i" and following in {"'d", "d", "’d", "would"}
-
-
-# In a question of its own sentence, "come back" after one of these asks when the recovery ends,
-# not whether the sign returned: "how long does nerve stuff take to fully come back?" (issue 13
-# round 13, blind batch 18 E6 look-alike).
-_FULL_RECOVERY = {"fully", "completely", "properly", "totally"}
-
-
-def _asks_full_recovery(doc: Doc, index: int) -> bool:
-    sentence = doc[index].sent
-    return any(t.lower_ in _FULL_RECOVERY for t in doc[max(sentence.start, index - 3):index])
-
-
-def _past_years(doc: Doc) -> List[Span]:
-    this_year = date.today().year
-    return [(i - 1, i + 1) for i, token in enumerate(doc)
-            if i and token.text.isdigit() and len(token.text) == 4 and 1940 <= int(token.text) < this_year
-            and doc[i - 1].lower_ in _YEAR_LEADS
-            and not any(t.lower_ in _OPERATION_WORDS for t in doc[max(0, i - 6):i - 1])]
-# (issue 13 round 19, blind batch 24 E8 look-alike) an age given as a number after "when I was" is
-# history, as childhood and the teens told in words are: "I fainted once when I was 16 giving blood"
-_AGE_LEADS = {"when", "as", "since"}
-_AGE_SUBJECTS = {"i", "he", "she", "we"}
-
-
-# (issue 13 round 20, blind batch 26 E8 look-alike) or an age from 13 on after "at", in words or
-# as a number: "I fainted once at sixteen giving blood" (never a clock time, "at two this
-# afternoon", "at 11 last night", nor a count, "at 16 weeks", "at 20 past")
-_TEENS_ON = {"thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
-             "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"}
-_NOT_AGE_AFTER = {"o'clock", "oclock", "am", "pm", "a.m.", "p.m.", "past", "to", "hours", "hour",
-                  "hrs", "mins", "minutes", "minute", "days", "day", "weeks", "week", "months",
-                  "month", "percent", "%", "degrees", "mg", "ml", ":", "tonight", "today",
-                  "yesterday", "this", "last", "in", "on", "out", "/", "-", "or", "and"}
-
-
-def _age(token: Any) -> bool:
-    return (token.text.isdigit() and 13 <= int(token.text) <= 99) or token.lower_ in _TEENS_ON
-
-
-def _past_ages(doc: Doc) -> List[Span]:
-    return [(i - 3, i + 1) for i, token in enumerate(doc)
-            if i >= 3 and token.text.isdigit() and 1 <= int(token.text) <= 99
-            and doc[i - 1].lower_ == "was" and doc[i - 2].lower_ in _AGE_SUBJECTS
-            and doc[i - 3].lower_ in _AGE_LEADS] + [
-        (i - 1, i + 1) for i, token in enumerate(doc)
-        if i >= 1 and doc[i - 1].lower_ == "at" and _age(token)
-        and (i + 1 >= len(doc) or doc[i + 1].lower_ not in _NOT_AGE_AFTER)]
-
-
-# After a resolution, these say it lasted only until something happened: "it was getting better
-# till then", "it had settled until this morning" (issue 13 round 7, blind batch 9 U7).
-_UNTIL = {"till", "until", "til", "untill", "up"}
-
-
-def _until(doc: Doc, span: Span) -> bool:
-    """A resolution followed within three words by "till" or "until" ("up to"): the sign was
-    over only until something happened, so it is not over now."""
-    following = [t.lower_ for t in doc[span[1]:span[1] + 3]]
-    return any(word in _UNTIL and (word != "up" or following[i + 1:i + 2] == ["to"])
-               for i, word in enumerate(following))
-
-
-# "Gone" before a word of state is "become", not "over": "he has gone quite flushed and sweaty",
-# "her leg has gone numb" (issue 13 round 13, blind batch 17 U3); never "gone completely".
-_BECOME = {"bright", "pale", "red", "flushed", "numb", "weak", "cold", "hot", "white", "grey", "gray", "blue",
-           "purple", "floppy", "dead", "stiff", "sweaty", "clammy", "dizzy", "funny", "weird", "strange", "quiet",
-           "bad", "worse", "limp", "puffy", "swollen", "hard", "yellow", "green", "dark", "confused", "drowsy",
-           "sleepy", "wobbly"}
-# ... also after one of these: "gone quite flushed", "gone all sweaty" (not "gone quite quickly").
-_BECOME_LEADS = {"quite", "very", "really", "so", "all", "a", "bit", "little", "kind", "of", "sort"}
-
-
-def _becomes(doc: Doc, span: Span) -> bool:
-    if doc[span[1] - 1].lower_ not in {"gone", "went"}:
-        return False
-    following = [t.lower_ for t in doc[span[1]:span[1] + 4]]
-    while following and following[0] in _BECOME_LEADS:
-        following = following[1:]
-    return bool(following) and following[0] in _BECOME
-
-
-# A resolution whose clause opens with one of these and a lying-down word is relief that lasts
-# only while lying: "his head hurts whenever he sits, but when he lies in bed it is gone" is the
-# leak's own headache, not a sign that is over (issue 13 round 9, blind batch 11 U5).
-_WHILE = {"when", "whenever", "if", "once", "while", "soon"}
-_LYING = {"lie", "lies", "lying", "lay", "lays", "laying", "flat", "bed", "couch", "sofa", "recline",
-          "reclining", "reclined"}
-
-
-# (issue 13 round 19, blind batch 25 E2 look-alike) a question's condition ("should I worry if",
-# "what if") runs on past "but" into the next clause of its sentence when that clause tells no one
-# and no time of its own and ends the question: "Should I worry if I get the urge but only a dribble
-# comes out?" (never "..., but I can't pee now?" nor "... but only a dribble since this morning?")
-_QUIET = _WRITER | _TIME_CHANGED | {"he", "she", "his", "her", "him", "today", "week", "day", "days", "hours"}
-
-
-def _condition_runs_on(doc: Doc, cand: Candidate, triggers: Sequence[Span], unit_of: Sequence[int],
-                       sent_of: Sequence[int]) -> bool:
-    unit = unit_of[cand.end - 1]
-    if any(unit_of[s] not in (unit - 1, unit) for s, _ in cand.terms):
-        return False
-    first = unit_of.index(unit)
-    end = doc[cand.start].sent.end
-    words = [t for t in doc[first:end] if not t.is_space]
-    if not words or words[0].lower_ != "but" or words[-1].text != "?" or \
-            any(t.lower_ in _QUIET - {"but"} for t in words):
-        return False
-    return any(doc[e - 1].lower_ == "if" and unit_of[s] == unit - 1 and e <= cand.start
-               and sent_of[s] == sent_of[cand.start] for s, e in triggers)
-
-
-# (issue 13 round 19, blind batch 10 E8 look-alike) a supposition: a question that opens with "if" and
-# a subject, the sign, then "would" (or "could", "should", "is", "does") asking about it: "If I coughed
-# up blood would that be serious after an operation?" (never a statement: "If I stand up my legs give
-# way", nor a sign after the question word: "If I stand up, would that explain why my legs gave way?")
-_IF_SUBJECTS = {"i", "he", "she", "you", "we", "they", "someone", "somebody", "my", "his", "her", "your"}
-_SUPPOSE_ASKS = {"would", "could", "should", "is", "does", "will", "do", "must"}
-_SUPPOSE_REFERS = {"that", "it", "this", "i", "you", "he", "she", "they"}
-# ... the sign told in the past tense right after the subject, as a supposition is
-_SUPPOSED_PAST = {"had", "got", "felt", "went", "lost", "was", "were", "began", "became", "suddenly",
-                  "ever", "woke", "fell", "passed", "coughed", "brought", "spat", "couldn't", "couldnt",
-                  "could"}
-
-
-def _supposed(doc: Doc, cand: Candidate) -> bool:
-    sent = doc[cand.start].sent
-    words = [t for t in sent if not t.is_space]
-    if len(words) < 4 or words[0].lower_ != "if" or words[1].lower_ not in _IF_SUBJECTS or \
-            words[-1].text != "?" or not words[1].i < cand.start <= words[1].i + 2 or \
-            not (words[2].lower_.endswith("ed") or words[2].lower_ in _SUPPOSED_PAST):
-        return False
-    after = [t for t in doc[cand.end:sent.end] if not t.is_punct]
-    return any(t.lower_ in _SUPPOSE_ASKS and i + 1 < len(after) and after[i + 1].lower_ in _SUPPOSE_REFERS
-               for i, t in enumerate(after[:8]))
-
-
-# (issue 13 round 19, blind batch 25 U7) a resolution in a clause opened by one of these after the hit,
-# with only its subject and auxiliaries between, tells the improvement the sign broke, not its end:
-# "Why is it suddenly worse since Tuesday when it's been getting better for a month?"
-_THEN_OPENERS = {"when", "while", "after", "whereas"}
-_SUBJECT_AUX = {"it", "its", "it's", "'s", "s", "has", "had", "have", "was", "were", "is", "are", "been", "'d",
-                "the", "my", "his", "her", "pain", "back", "leg", "sciatica", "things", "everything", "all",
-                "really", "slowly", "steadily", "generally", "just", "actually", "finally"}
-# ... and the resolution tells a change under way, not an end: "getting better", "improving", "settling"
-_UNDER_WAY = {"getting", "improving", "improved", "settling", "settled", "easing", "eased", "better",
-              "slowly", "much", "lot"}
-
-
-def _improving_before(doc: Doc, marker: int, cand: Candidate, sent_of: Sequence[int]) -> bool:
-    if doc[marker].lower_ not in _UNDER_WAY:
-        return False
-    i = marker - 1
-    while i >= cand.end and doc[i].lower_ in _SUBJECT_AUX:
-        i -= 1
-    return i >= cand.end and doc[i].lower_ in _THEN_OPENERS and sent_of[i] == sent_of[cand.start]
-
-
-def _only_lying(doc: Doc, span: Span, unit_of: Sequence[int]) -> bool:
-    words = [t.lower_ for t in doc[unit_of.index(unit_of[span[0]]):span[0]]]
-    return any(w in _WHILE for w in words) and any(w in _LYING for w in words)
 
 
 def _overlaps(a: Span, b: Span) -> bool:
@@ -950,52 +639,6 @@ def _negated(span: Span, negations: Iterable[Span]) -> bool:
     """A context word right after a negation: "hasn't gone away", "not gone yet",
     "hasn't come back"."""
     return any(span[0] - 2 <= end <= span[0] and start < span[0] for start, end in negations)
-
-
-# Before a resolution, these make it a hope or a question: "will it go back to normal".
-_NOT_YET = {"will", "would", "could", "can", "should", "might", "may", "to", "if", "when",
-            "until", "till", "hope", "hopefully", "wait", "ca", "wo"}
-
-
-def _between_clauses(marker: int, cand: Candidate, unit_of: Sequence[int]) -> bool:
-    """A pair told over two clauses with a resolution between them, in the later clause:
-    "sciatica in both legs before the op, but since the surgery it has gone from both sides"."""
-    first = cand.terms[0]
-    later = [s for s, _ in cand.terms if unit_of[s] > unit_of[first[0]]]
-    # before every word of the later clause: not "headache, and my neck has gone rigid"
-    return bool(later) and first[1] <= marker < min(later) and unit_of[marker] > unit_of[first[0]]
-
-
-def _opens_next_sentence(doc: Doc, marker: int, cand: Candidate,
-                         unit_of: Optional[Sequence[int]] = None) -> bool:
-    """The marker is the first word of the sentence right after the hit's, or (given the clauses)
-    in that sentence's first clause (issue 13 round 8: "... my breathing was slow from the morphine
-    and they had to keep waking me up. Since being home I've been completely alert"; the caller
-    checks that the clause opens with a word that refers back, "since", "it", "that")."""
-    end = doc[cand.end - 1].sent.end
-    if marker < end or end >= len(doc):
-        return False
-    following = doc[end].sent
-    first = next((t.i for t in following if t.is_alpha), None)
-    if first == marker:
-        return True
-    return unit_of is not None and first is not None and marker < following.end and (
-        unit_of[marker] == unit_of[first]
-        or (unit_of[marker] == unit_of[first] + 1 and _since_alone(doc, unit_of, unit_of[first])))
-
-
-# A clause of these words alone opens a sentence before "then": "Since then I've been fine".
-_SINCE_ALONE = {"since", "ever", "and", "but"}
-
-
-def _since_alone(doc: Doc, unit_of: Sequence[int], unit: int) -> bool:
-    words = [t for t in doc if unit_of[t.i] == unit and t.is_alpha]
-    return bool(words) and any(t.lower_ == "since" for t in words) and \
-        all(t.lower_ in _SINCE_ALONE for t in words)
-
-
-def _other_sentence(doc: Doc, marker: int, cand: Candidate) -> bool:
-    return doc[marker].sent.start != doc[cand.end - 1].sent.start
 
 
 def _first_words(analyser: Analyser, words: Any) -> Set[str]:

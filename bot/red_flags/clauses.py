@@ -1,0 +1,378 @@
+"""The token-level tests the context reader's rules are built from (bot/red_flags/context.py).
+
+Each is a pure function of the spaCy `Doc` and a hit's position: where a clause opens or ends,
+whether a time phrase, an age or a year tells history, whether a question's condition or a
+supposition covers the hit, whether a heading or an improvement frames it. The word sets beside
+each function are the words it reads; each comment names the round and the blind case that
+called for it (docs/SAFETY.md).
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, List, Optional, Sequence, Tuple
+
+from spacy.tokens import Doc
+
+from bot.red_flags.matching import Candidate, Span
+
+
+def describes(doc: Doc, marker: int, cand: Candidate) -> bool:
+    """A recurrence word inside the hit's own words, in a relative clause that describes the old
+    sign ("I used to get migraines that were worse when standing, years before the surgery"):
+    what the sign was like, not that it came back (issue 13 round 11, blind batch 13 U5)."""
+    return cand.start < marker < cand.end and any(
+        doc[j].lower_ in _RELATIVE for j in range(max(cand.start, marker - 3), marker))
+
+
+def opens_and_carries(doc: Doc, start: int, end: int, cand: Candidate,
+                      unit_of: Sequence[int]) -> bool:
+    """A history phrase that opens the sentence carries into the clauses joined to it by "and"
+    when nothing says the time changed: "Before the operation my foot was weak and I couldn't lift
+    my toes well" (issue 13 round 11, blind batch 13 E6); never past "now", "today", "but" or a
+    clause opened by another word ("Before the op my back hurt, now I can't lift my toes")."""
+    sent = doc[start].sent
+    first = next((t.i for t in sent if t.is_alpha), None)
+    # (issue 13 round 12, blind batch 14 E3) the phrase may stand in a time clause that opens the
+    # sentence: "When I had my son 12 years ago I had an epidural and my bum and legs were numb"
+    opens = first == start or (first is not None and doc[first].lower_ in _TIME_OPENERS
+                               and unit_of[first] == unit_of[start])
+    # (issue 13 round 17, blind batch 23 E9 look-alike) or right after a colon, which opens what it
+    # announces: "I'm allergic to penicillin: as a kid my face blew up and I came out in hives all over"
+    opens = opens or (start > sent.start and doc[start - 1].text in _ANNOUNCES)
+    if not opens or unit_of[start] >= unit_of[cand.start] or cand.start < end:
+        return False
+    for unit in range(unit_of[start] + 1, unit_of[cand.end - 1] + 1):
+        opening = next(i for i in range(start, cand.end) if unit_of[i] == unit)
+        # (issue 13 round 12, blind batch 14 E2) or after time clauses only, each set off by a
+        # comma: "Years ago, after my hernia repair in 2015, I couldn't pee for a few hours"
+        if doc[opening].lower_ != "and" and not _time_only(doc, unit - 1, start, unit_of):
+            return False
+    # (issue 13 round 15) up to the end of the hit's clause: "she has always been a fainter and she
+    # fainted twice today" is today's
+    last = cand.end
+    while last < len(doc) and unit_of[last] == unit_of[cand.end - 1]:
+        last += 1
+    return not any(doc[i].lower_ in TIME_CHANGED or doc[i].lower_ in PRESENT
+                   for i in range(end, last))
+
+
+def _time_only(doc: Doc, unit: int, start: int, unit_of: Sequence[int]) -> bool:
+    """Whether a clause is only a time phrase set off by a comma: the history phrase's own clause
+    when the phrase opens it ("Years ago,"), or a short clause opened by a time word ("after my
+    hernia repair in 2015,"), never one that tells something ("I had sciatica years ago,")."""
+    words = [t for t in doc if unit_of[t.i] == unit]
+    if not words or len([t for t in words if t.is_alpha]) > 8:
+        return False
+    last = words[-1].i
+    if words[-1].text != "," and (last + 1 >= len(doc) or doc[last + 1].text != ","):
+        return False  # not set off by a comma
+    head = next((t for t in words if t.is_alpha), None)
+    return head is not None and (head.i == start or head.lower_ in _TIME_OPENERS)
+
+
+# Words of the writer: between a neighbour and a sign, they make it the writer's ("my friend found me
+# collapsed").
+WRITER = {"i", "me", "my", "mine", "myself", "im", "we", "us", "our"}
+# Between "nothing" and a later word of a list: "nothing numb or tingly" (not a comma: "nothing happens,
+# no erection" tells two things).
+_LISTING = {"or", "nor"}
+
+
+def next_or_listed(doc: Doc, end: int, start: int) -> bool:
+    """The sign's word right after a trigger that denies only the next word, or the next one of a
+    list joined by "or" ("nothing new going numb or tingly"): at most two words between, the last
+    "or" or "nor"."""
+    return start == end or (end < start <= end + 3 and doc[start - 1].lower_ in _LISTING)
+
+
+def later_word_denied(cand: Candidate, negations: Sequence[Span], unit_of: Sequence[int]) -> bool:
+    """A pair over two clauses whose later word, the one that makes it the sign, is denied right
+    before it: "a bit of a cough with a cold but no blood" (blind batch 5 E8). Only right
+    before: "no headache lying down, only when I sit up" keeps its later word, and a pair in one
+    clause ("headache when I sit up but not lying down") is another candidate."""
+    if len(cand.terms) != 2:
+        return False
+    first, later = cand.terms
+    return unit_of[first[0]] != unit_of[later[0]] and any(
+        end == later[0] and unit_of[start] == unit_of[later[0]] for start, end in negations)
+
+
+# After the writer's denial that answers a question, these end it: "I haven't had any, just ...".
+# Who names a sign as a warning: "the nurse mentioned", "they said", "they warned us".
+REPORTED = {"said", "mentioned", "mention", "mentions", "warned", "warns", "listed", "lists"}
+DENIAL_ENDS = {"just", "but", "yet", "so", "thankfully", "luckily", "myself", "though", "personally",
+                "thank", "touch", "at"}
+# A heading that names a sign as the topic of an update: "Foot drop update!", "Numbness progress:".
+_HEADING_MARKS = {":", "!", ".", "-", "\u2014", "\u2013", "?", "\n"}
+UNCHANGED = {"still", "same", "unchanged", "change", "changed"}
+_UPDATE = {"update", "updates", "progress", "news", "report", "diary", "journal", "latest"}
+_HEADING_WORDS = _UPDATE | {"my", "the", "a", "an", "on", "of", "quick", "good", "great", "little", "small",
+                            "weekly", "daily", "week", "day", "and", "positive", "happy"}
+
+
+def heading(doc: Doc, cand: Candidate) -> Optional[Tuple[int, int]]:
+    """The heading the hit lies in (its tokens), or None: the words from the start of its sentence to
+    the first mark that ends a heading are the hit's words and `_HEADING_WORDS` (numbers too), one
+    of them a word of update."""
+    start = doc[cand.start].sent.start
+    end = next((t.i for t in doc[start:] if t.text in _HEADING_MARKS or t.text.strip() == ""
+                and "\n" in t.text), len(doc))
+    if not (start <= cand.start and cand.end <= end < len(doc)):
+        return None
+    words = [t for t in doc[start:end] if t.is_alpha and not cand.start <= t.i < cand.end]
+    if not any(t.lower_ in _UPDATE for t in words) or \
+            any(t.lower_ not in _HEADING_WORDS for t in words):
+        return None
+    return start, end
+
+
+# A history phrase opened by one of these, after "never" in its clause, tells that the sign is new.
+_BEFORE = {"before", "prior"}
+
+
+def never_before(doc: Doc, start: int, unit_of: Sequence[int]) -> bool:
+    """A history phrase opened by "before" with "never" at most 8 words before it in its clause:
+    "never once been a problem for me before the op", "I never had foot drop before the surgery"
+    (never "Before the op I never ...": the phrase opens the clause, the "never" is after it)."""
+    return doc[start].lower_ in _BEFORE and any(
+        doc[i].lower_ == "never" and unit_of[i] == unit_of[start] for i in range(max(0, start - 8), start))
+
+
+# The contrast that opens an "ago" clause: "..., but that was 10 days ago".
+BREAK_WORDS = {"but", "however", "though", "although"}
+_RELATIVE = {"that", "which", "who"}
+# Words that open a clause telling only when: "After my hernia repair in 2015, ...", "When I had
+# my son 12 years ago ...".
+# ("for": "For two months before my surgery my foot would flop and I couldn't lift my toes",
+# issue 13 round 14, blind batch 19 E6 look-alike)
+_TIME_OPENERS = {"when", "after", "before", "during", "back", "following", "in", "while", "for"}
+# Marks after which a history phrase opens what follows as if it opened the sentence.
+_ANNOUNCES = {":", ";", "\u2014", "\u2013", "("}
+# Words that say the time of a clause moved from the past a history phrase opened with.
+TIME_CHANGED = {"now", "today", "tonight", "yesterday", "currently", "still", "suddenly", "since",
+                 "again", "anymore", "but", "however", "then", "lately", "recently", "new", "newly",
+                 # (issue 13 round 15) "..., and I fainted this morning"
+                 "morning", "afternoon", "evening", "night", "overnight"}
+# ... or that its clause is told in the present: "Before the op my back hurt and I can't lift my toes".
+PRESENT = {"am", "is", "are", "'m", "'re", "can", "ca", "cannot", "cant", "do", "does", "dont",
+            "doesnt", "keep", "keeps", "wo", "wont", "has", "have", "'ve", "feel", "feels"}
+# A year before this one, after one of these words, is history: "back in 2015", "in 2019".
+_YEAR_LEADS = {"in", "since", "around", "during", "of"}
+
+
+# ... unless it is the year of the operation: "I can't pee since my surgery in 2026" (at New Year
+# the operation may be last year's).
+_OPERATION_WORDS = {"op", "surgery", "operation", "discectomy", "microdiscectomy", "procedure",
+                    "operated", "laminectomy", "decompression"}
+
+
+def conditional(doc: Doc, index: int) -> bool:
+    following = doc[index + 1].lower_ if index + 1 < len(doc) else ""
+    return doc[index].lower_ == "i" and following in {"'d", "d", "’d", "would"}
+
+
+# In a question of its own sentence, "come back" after one of these asks when the recovery ends,
+# not whether the sign returned: "how long does nerve stuff take to fully come back?" (issue 13
+# round 13, blind batch 18 E6 look-alike).
+_FULL_RECOVERY = {"fully", "completely", "properly", "totally"}
+
+
+def asks_full_recovery(doc: Doc, index: int) -> bool:
+    sentence = doc[index].sent
+    return any(t.lower_ in _FULL_RECOVERY for t in doc[max(sentence.start, index - 3):index])
+
+
+def past_years(doc: Doc) -> List[Span]:
+    this_year = date.today().year
+    return [(i - 1, i + 1) for i, token in enumerate(doc)
+            if i and token.text.isdigit() and len(token.text) == 4 and 1940 <= int(token.text) < this_year
+            and doc[i - 1].lower_ in _YEAR_LEADS
+            and not any(t.lower_ in _OPERATION_WORDS for t in doc[max(0, i - 6):i - 1])]
+# (issue 13 round 19, blind batch 24 E8 look-alike) an age given as a number after "when I was" is
+# history, as childhood and the teens told in words are: "I fainted once when I was 16 giving blood"
+_AGE_LEADS = {"when", "as", "since"}
+_AGE_SUBJECTS = {"i", "he", "she", "we"}
+
+
+# (issue 13 round 20, blind batch 26 E8 look-alike) or an age from 13 on after "at", in words or
+# as a number: "I fainted once at sixteen giving blood" (never a clock time, "at two this
+# afternoon", "at 11 last night", nor a count, "at 16 weeks", "at 20 past")
+_TEENS_ON = {"thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+             "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"}
+_NOT_AGE_AFTER = {"o'clock", "oclock", "am", "pm", "a.m.", "p.m.", "past", "to", "hours", "hour",
+                  "hrs", "mins", "minutes", "minute", "days", "day", "weeks", "week", "months",
+                  "month", "percent", "%", "degrees", "mg", "ml", ":", "tonight", "today",
+                  "yesterday", "this", "last", "in", "on", "out", "/", "-", "or", "and"}
+
+
+def _age(token: Any) -> bool:
+    return (token.text.isdigit() and 13 <= int(token.text) <= 99) or token.lower_ in _TEENS_ON
+
+
+def past_ages(doc: Doc) -> List[Span]:
+    return [(i - 3, i + 1) for i, token in enumerate(doc)
+            if i >= 3 and token.text.isdigit() and 1 <= int(token.text) <= 99
+            and doc[i - 1].lower_ == "was" and doc[i - 2].lower_ in _AGE_SUBJECTS
+            and doc[i - 3].lower_ in _AGE_LEADS] + [
+        (i - 1, i + 1) for i, token in enumerate(doc)
+        if i >= 1 and doc[i - 1].lower_ == "at" and _age(token)
+        and (i + 1 >= len(doc) or doc[i + 1].lower_ not in _NOT_AGE_AFTER)]
+
+
+# After a resolution, these say it lasted only until something happened: "it was getting better
+# till then", "it had settled until this morning" (issue 13 round 7, blind batch 9 U7).
+_UNTIL = {"till", "until", "til", "untill", "up"}
+
+
+def until(doc: Doc, span: Span) -> bool:
+    """A resolution followed within three words by "till" or "until" ("up to"): the sign was
+    over only until something happened, so it is not over now."""
+    following = [t.lower_ for t in doc[span[1]:span[1] + 3]]
+    return any(word in _UNTIL and (word != "up" or following[i + 1:i + 2] == ["to"])
+               for i, word in enumerate(following))
+
+
+# "Gone" before a word of state is "become", not "over": "he has gone quite flushed and sweaty",
+# "her leg has gone numb" (issue 13 round 13, blind batch 17 U3); never "gone completely".
+_BECOME = {"bright", "pale", "red", "flushed", "numb", "weak", "cold", "hot", "white", "grey", "gray", "blue",
+           "purple", "floppy", "dead", "stiff", "sweaty", "clammy", "dizzy", "funny", "weird", "strange", "quiet",
+           "bad", "worse", "limp", "puffy", "swollen", "hard", "yellow", "green", "dark", "confused", "drowsy",
+           "sleepy", "wobbly"}
+# ... also after one of these: "gone quite flushed", "gone all sweaty" (not "gone quite quickly").
+_BECOME_LEADS = {"quite", "very", "really", "so", "all", "a", "bit", "little", "kind", "of", "sort"}
+
+
+def becomes(doc: Doc, span: Span) -> bool:
+    if doc[span[1] - 1].lower_ not in {"gone", "went"}:
+        return False
+    following = [t.lower_ for t in doc[span[1]:span[1] + 4]]
+    while following and following[0] in _BECOME_LEADS:
+        following = following[1:]
+    return bool(following) and following[0] in _BECOME
+
+
+# A resolution whose clause opens with one of these and a lying-down word is relief that lasts
+# only while lying: "his head hurts whenever he sits, but when he lies in bed it is gone" is the
+# leak's own headache, not a sign that is over (issue 13 round 9, blind batch 11 U5).
+_WHILE = {"when", "whenever", "if", "once", "while", "soon"}
+_LYING = {"lie", "lies", "lying", "lay", "lays", "laying", "flat", "bed", "couch", "sofa", "recline",
+          "reclining", "reclined"}
+
+
+# (issue 13 round 19, blind batch 25 E2 look-alike) a question's condition ("should I worry if",
+# "what if") runs on past "but" into the next clause of its sentence when that clause tells no one
+# and no time of its own and ends the question: "Should I worry if I get the urge but only a dribble
+# comes out?" (never "..., but I can't pee now?" nor "... but only a dribble since this morning?")
+_QUIET = WRITER | TIME_CHANGED | {"he", "she", "his", "her", "him", "today", "week", "day", "days", "hours"}
+
+
+def condition_runs_on(doc: Doc, cand: Candidate, triggers: Sequence[Span], unit_of: Sequence[int],
+                       sent_of: Sequence[int]) -> bool:
+    unit = unit_of[cand.end - 1]
+    if any(unit_of[s] not in (unit - 1, unit) for s, _ in cand.terms):
+        return False
+    first = unit_of.index(unit)
+    end = doc[cand.start].sent.end
+    words = [t for t in doc[first:end] if not t.is_space]
+    if not words or words[0].lower_ != "but" or words[-1].text != "?" or \
+            any(t.lower_ in _QUIET - {"but"} for t in words):
+        return False
+    return any(doc[e - 1].lower_ == "if" and unit_of[s] == unit - 1 and e <= cand.start
+               and sent_of[s] == sent_of[cand.start] for s, e in triggers)
+
+
+# (issue 13 round 19, blind batch 10 E8 look-alike) a supposition: a question that opens with "if" and
+# a subject, the sign, then "would" (or "could", "should", "is", "does") asking about it: "If I coughed
+# up blood would that be serious after an operation?" (never a statement: "If I stand up my legs give
+# way", nor a sign after the question word: "If I stand up, would that explain why my legs gave way?")
+_IF_SUBJECTS = {"i", "he", "she", "you", "we", "they", "someone", "somebody", "my", "his", "her", "your"}
+_SUPPOSE_ASKS = {"would", "could", "should", "is", "does", "will", "do", "must"}
+_SUPPOSE_REFERS = {"that", "it", "this", "i", "you", "he", "she", "they"}
+# ... the sign told in the past tense right after the subject, as a supposition is
+_SUPPOSED_PAST = {"had", "got", "felt", "went", "lost", "was", "were", "began", "became", "suddenly",
+                  "ever", "woke", "fell", "passed", "coughed", "brought", "spat", "couldn't", "couldnt",
+                  "could"}
+
+
+def supposed(doc: Doc, cand: Candidate) -> bool:
+    sent = doc[cand.start].sent
+    words = [t for t in sent if not t.is_space]
+    if len(words) < 4 or words[0].lower_ != "if" or words[1].lower_ not in _IF_SUBJECTS or \
+            words[-1].text != "?" or not words[1].i < cand.start <= words[1].i + 2 or \
+            not (words[2].lower_.endswith("ed") or words[2].lower_ in _SUPPOSED_PAST):
+        return False
+    after = [t for t in doc[cand.end:sent.end] if not t.is_punct]
+    return any(t.lower_ in _SUPPOSE_ASKS and i + 1 < len(after) and after[i + 1].lower_ in _SUPPOSE_REFERS
+               for i, t in enumerate(after[:8]))
+
+
+# (issue 13 round 19, blind batch 25 U7) a resolution in a clause opened by one of these after the hit,
+# with only its subject and auxiliaries between, tells the improvement the sign broke, not its end:
+# "Why is it suddenly worse since Tuesday when it's been getting better for a month?"
+_THEN_OPENERS = {"when", "while", "after", "whereas"}
+_SUBJECT_AUX = {"it", "its", "it's", "'s", "s", "has", "had", "have", "was", "were", "is", "are", "been", "'d",
+                "the", "my", "his", "her", "pain", "back", "leg", "sciatica", "things", "everything", "all",
+                "really", "slowly", "steadily", "generally", "just", "actually", "finally"}
+# ... and the resolution tells a change under way, not an end: "getting better", "improving", "settling"
+_UNDER_WAY = {"getting", "improving", "improved", "settling", "settled", "easing", "eased", "better",
+              "slowly", "much", "lot"}
+
+
+def improving_before(doc: Doc, marker: int, cand: Candidate, sent_of: Sequence[int]) -> bool:
+    if doc[marker].lower_ not in _UNDER_WAY:
+        return False
+    i = marker - 1
+    while i >= cand.end and doc[i].lower_ in _SUBJECT_AUX:
+        i -= 1
+    return i >= cand.end and doc[i].lower_ in _THEN_OPENERS and sent_of[i] == sent_of[cand.start]
+
+
+def only_lying(doc: Doc, span: Span, unit_of: Sequence[int]) -> bool:
+    words = [t.lower_ for t in doc[unit_of.index(unit_of[span[0]]):span[0]]]
+    return any(w in _WHILE for w in words) and any(w in _LYING for w in words)
+
+
+# Before a resolution, these make it a hope or a question: "will it go back to normal".
+NOT_YET = {"will", "would", "could", "can", "should", "might", "may", "to", "if", "when",
+            "until", "till", "hope", "hopefully", "wait", "ca", "wo"}
+
+
+def between_clauses(marker: int, cand: Candidate, unit_of: Sequence[int]) -> bool:
+    """A pair told over two clauses with a resolution between them, in the later clause:
+    "sciatica in both legs before the op, but since the surgery it has gone from both sides"."""
+    first = cand.terms[0]
+    later = [s for s, _ in cand.terms if unit_of[s] > unit_of[first[0]]]
+    # before every word of the later clause: not "headache, and my neck has gone rigid"
+    return bool(later) and first[1] <= marker < min(later) and unit_of[marker] > unit_of[first[0]]
+
+
+def opens_next_sentence(doc: Doc, marker: int, cand: Candidate,
+                         unit_of: Optional[Sequence[int]] = None) -> bool:
+    """The marker is the first word of the sentence right after the hit's, or (given the clauses)
+    in that sentence's first clause (issue 13 round 8: "... my breathing was slow from the morphine
+    and they had to keep waking me up. Since being home I've been completely alert"; the caller
+    checks that the clause opens with a word that refers back, "since", "it", "that")."""
+    end = doc[cand.end - 1].sent.end
+    if marker < end or end >= len(doc):
+        return False
+    following = doc[end].sent
+    first = next((t.i for t in following if t.is_alpha), None)
+    if first == marker:
+        return True
+    return unit_of is not None and first is not None and marker < following.end and (
+        unit_of[marker] == unit_of[first]
+        or (unit_of[marker] == unit_of[first] + 1 and since_alone(doc, unit_of, unit_of[first])))
+
+
+# A clause of these words alone opens a sentence before "then": "Since then I've been fine".
+_SINCE_ALONE = {"since", "ever", "and", "but"}
+
+
+def since_alone(doc: Doc, unit_of: Sequence[int], unit: int) -> bool:
+    words = [t for t in doc if unit_of[t.i] == unit and t.is_alpha]
+    return bool(words) and any(t.lower_ == "since" for t in words) and \
+        all(t.lower_ in _SINCE_ALONE for t in words)
+
+
+def other_sentence(doc: Doc, marker: int, cand: Candidate) -> bool:
+    return doc[marker].sent.start != doc[cand.end - 1].sent.start
