@@ -125,6 +125,9 @@ FALLBACK_INTENT = "nlu_fallback"
 # The screening questions (data/stories/rules/red_flags.yml) and the answers that reply to them.
 SCREENING_QUESTIONS: Tuple[str, ...] = ("utter_ask_screen_emergency", "utter_ask_screen_urgent")
 SCREENING_ANSWERS: Tuple[str, ...] = ("affirm", "deny", "unsure", "red_flag_emergency", "red_flag_urgent")
+# ... and with `stop`, which leaves them (the same rules): answers a rule over ordinary answers must
+# never raise, so "no" or "end this" never starts them again (bot/tooling/evaluation/tier_reader.py).
+SCREENING_REPLIES: Tuple[str, ...] = SCREENING_ANSWERS + ("stop",)
 # The parse-data key where the red-flag detector reports both readers' views (bot/nlu/red_flag_detector.py).
 READING_KEY = "red_flag_reading"
 # The parse-data key where the learned tier reader (bot/nlu/tier_reader.py) puts its probability of

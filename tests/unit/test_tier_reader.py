@@ -21,8 +21,8 @@ from bot.nlu.red_flag_detector import RedFlagDetector
 from bot.nlu.tier_reader import TierReader, lemmas_of, read_examples
 from bot.red_flags import get_detector
 from bot.tooling.evaluation import tier_reader as experiment
-from bot.vocabulary import (CLASSIFIER_FLAG, DETECTION_TIERS, RAISED_BY_KEY, READING_KEY, TIER_READER_FLAG,
-                            TIER_READING_KEY)
+from bot.vocabulary import (CLASSIFIER_FLAG, DETECTION_TIERS, NONE, RAISED_BY_KEY, READING_KEY, SCREENING_INTENT,
+                            TIER_READER_FLAG, TIER_READING_KEY)
 
 # A sign in words the catalogue lacks (the detector finds no sign words in it), and look-alikes.
 # (issue 13 round 18: "belongs to somebody else" is the catalogue's now, blind batch 24 E3)
@@ -159,3 +159,29 @@ def test_its_probabilities_are_the_pipelines(pipeline):
     classes = list(reader.clf.classes_)
     expected = reader.clf.predict_proba(lemmas)[:, [classes.index(tier) for tier in DETECTION_TIERS]]
     assert np.allclose(reader.probabilities(lemmas), expected, rtol=0, atol=1e-12)
+
+
+def _parse(intent: str, detector: str = NONE, hits: bool = False) -> dict:
+    return {"intent": {"name": intent}, "_hits": ["a hit"] if hits else [],
+            READING_KEY: {"classifier": intent, "classifier_confidence": 0.9, "detector": detector}}
+
+
+@pytest.mark.parametrize("intent", ["care_return_to_work", "nlu_fallback"])
+def test_the_ordinary_answer_rule_raises_an_ordinary_answer_the_reader_is_sure_of(intent):
+    """The rule measured in docs/SAFETY.md ("Over ordinary answers, again"): a sign told beside an
+    ordinary question, no sign words found, gets the advice or the screening questions."""
+    rule = experiment.Rule(theta3_e=0.95, theta3=0.9)
+    assert experiment.combine(_parse(intent), [0.02, 0.01, 0.97], rule) == "red_flag_emergency"
+    assert experiment.combine(_parse(intent), [0.05, 0.5, 0.45], rule) == SCREENING_INTENT
+    assert experiment.combine(_parse(intent), [0.5, 0.3, 0.2], rule) == intent
+
+
+@pytest.mark.parametrize("intent", ["deny", "affirm", "unsure", "stop"])
+def test_the_ordinary_answer_rule_never_restarts_the_screening(intent):
+    rule = experiment.Rule(theta3_e=0.95, theta3=0.9)
+    assert experiment.combine(_parse(intent), [0.0, 0.01, 0.99], rule) == intent
+
+
+def test_the_ordinary_answer_rule_leaves_sign_words_to_the_detector():
+    rule = experiment.Rule(theta3_e=0.95, theta3=0.9)
+    assert experiment.combine(_parse("care_sex", hits=True), [0.0, 0.01, 0.99], rule) == "care_sex"

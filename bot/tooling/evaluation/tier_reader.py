@@ -40,8 +40,8 @@ import yaml
 
 from bot.settings import PROJECT_ROOT
 from bot.tooling.evaluation import first_run, safety
-from bot.vocabulary import (DENIAL_INTENT, EMERGENCY, INTENT_OF_TIER, NONE, READING_KEY, REASSURING_INTENTS,
-                            SCREENING_INTENT,
+from bot.vocabulary import (DENIAL_INTENT, EMERGENCY, FALLBACK_INTENT, INTENT_OF_TIER, NONE, READING_KEY,
+                            REASSURING_INTENTS, SCREENING_INTENT, SCREENING_REPLIES,
                             TIER_OF_INTENT, URGENT, is_red_flag_intent, tier_rank)
 
 TIERS = (NONE, URGENT, EMERGENCY)
@@ -154,7 +154,11 @@ def combine(parse: Dict, p: Sequence[float], rule: "Rule") -> str:
       "max" also keeps the classifier's tier when it is higher;
     - a reassuring answer with p(sign) >= theta2: the screening questions instead (not `deny`, which
       also answers the screening questions: "no" must not start them again);
-    - (theta3) any other non-red-flag answer with p(sign) >= theta3: the screening questions.
+    - (theta3_e, theta3) an ordinary answer (not a red flag, not the screening questions, not an
+      answer to them or leaving them: `SCREENING_REPLIES`, read under the fallback as the
+      classifier's intent) to a message with no sign words at all: the emergency advice at
+      p(emergency) >= theta3_e, else the screening questions at p(sign) >= theta3 (measured, not
+      in the adapter: docs/SAFETY.md, "Over ordinary answers, again").
     """
     final = parse["intent"]["name"]
     if is_red_flag_intent(final):
@@ -173,8 +177,14 @@ def combine(parse: Dict, p: Sequence[float], rule: "Rule") -> str:
         return INTENT_OF_TIER[tier]
     if rule.theta2 is not None and final in REASSURING_INTENTS and final != DENIAL_INTENT and p_sign >= rule.theta2:
         return SCREENING_INTENT
-    if rule.theta3 is not None and final != SCREENING_INTENT and p_sign >= rule.theta3:
-        return SCREENING_INTENT
+    answered = classifier if final == FALLBACK_INTENT and classifier else final
+    if (rule.theta3 is not None or rule.theta3_e is not None) and final != SCREENING_INTENT and \
+            answered not in SCREENING_REPLIES and not is_red_flag_intent(answered) and \
+            reading.get("detector", NONE) == NONE and not parse.get("_hits"):
+        if rule.theta3_e is not None and p[2] >= rule.theta3_e:
+            return INTENT_OF_TIER[EMERGENCY]
+        if rule.theta3 is not None and p_sign >= rule.theta3:
+            return SCREENING_INTENT
     return final
 
 
@@ -185,10 +195,11 @@ class Rule:
     keep_classifier_tier: bool = False
     theta2: Optional[float] = None
     theta3: Optional[float] = None
+    theta3_e: Optional[float] = None
 
     def __str__(self) -> str:
         return (f"theta={self.theta} theta_e={self.theta_e} max={int(self.keep_classifier_tier)} "
-                f"theta2={self.theta2} theta3={self.theta3}")
+                f"theta2={self.theta2} theta3={self.theta3} theta3_e={self.theta3_e}")
 
 
 # --- measuring ----------------------------------------------------------------------------------
@@ -355,6 +366,21 @@ def grid(folds: Folds) -> None:
                               f"{f['told_911']} {f['told_today']} {f['screened']} {f['reassured']}")
 
 
+def grid3(folds: Folds, base: Rule) -> None:
+    """The ordinary-answer arms over `base` (the kept rule), all folds pooled, and by kind of set."""
+    kinds = {"blind": lambda n: n.startswith("blind/"), "real world": lambda n: n.startswith("real_world/")}
+    print("theta3_e theta3 | set | E U told911 today screened reassured (of E_total U_total benign)")
+    for theta3_e in (None, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95):
+        for theta3 in (None, 0.7, 0.8, 0.85, 0.9, 0.95):
+            rule = dataclasses.replace(base, theta3=theta3, theta3_e=theta3_e)
+            for kind, chosen in kinds.items():
+                _, f = evaluate([fold for fold in folds if chosen(fold[0])], rule)
+                if f:
+                    print(f"{theta3_e} {theta3} | {kind} | {f['emergency']} {f['urgent']} {f['told_911']} "
+                          f"{f['told_today']} {f['screened']} {f['reassured']} (of {f['emergency_total']} "
+                          f"{f['urgent_total']} {f['benign']})", flush=True)
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     import logging
 
@@ -373,7 +399,12 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--theta-e", type=float, default=None)
     parser.add_argument("--keep-classifier-tier", action="store_true")
     parser.add_argument("--theta2", type=float, default=None)
-    parser.add_argument("--theta3", type=float, default=None)
+    parser.add_argument("--theta3", type=float, default=None,
+                        help="an ordinary answer with no sign words found: the screening questions from this p(sign)")
+    parser.add_argument("--theta3-e", type=float, default=None,
+                        help="an ordinary answer with no sign words found: the emergency advice from this p(emergency)")
+    parser.add_argument("--grid3", action="store_true",
+                        help="print the figures of the ordinary-answer arms (theta3_e, theta3) over --theta's rule")
     parser.add_argument("--write-data", action="store_true", help=f"write {DATA.relative_to(PROJECT_ROOT)} and stop")
     args = parser.parse_args(argv)
     logging.disable(logging.INFO)
@@ -384,7 +415,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     if args.dump_then:
         dump_then(args.model, args.commit, args.dump_then)
         return
-    rule = Rule(args.theta, args.theta_e, args.keep_classifier_tier, args.theta2, args.theta3)
+    rule = Rule(args.theta, args.theta_e, args.keep_classifier_tier, args.theta2, args.theta3, args.theta3_e)
     studied = loso_folds(args.model, args.with_nlu, args.by_sentence, args.C)
     then = [fold for path in args.then for fold in then_folds(path, args.with_nlu, args.by_sentence, args.C)]
     for name, folds in (("leave one studied set out", studied), ("fresh sets as they were", then)):
@@ -392,6 +423,8 @@ def main(argv: Optional[List[str]] = None) -> None:
             print(f"\n## {name}")
             if args.grid:
                 grid(folds)
+            if args.grid3:
+                grid3(folds, rule)
             evaluate(folds, rule, show=True)
 
 
