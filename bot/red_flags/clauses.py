@@ -209,14 +209,34 @@ def _age(token: Any) -> bool:
     return (token.text.isdigit() and 13 <= int(token.text) <= 99) or token.lower_ in _TEENS_ON
 
 
+# ... but only told of an event in the past ("fainted", "passed out", "was"), never of a reading,
+# which "at" and a number tell too: "sats at 89 now", "fever at 39 now", "my temperature is sitting
+# at 38 despite paracetamol" are signs now (the lead's review of round 20)
+_MEASURES = {"temp", "temps", "temperature", "fever", "sats", "sat", "saturation", "saturations", "oxygen",
+             "o2", "spo2", "pulse", "heart", "rate", "hr", "bp", "pressure", "pain", "score", "level",
+             "levels", "reading", "readings", "thermometer", "watch", "sugar", "sugars", "glucose",
+             "breathing", "breaths", "number", "numbers", "it", "its", "it's"}
+_PAST_EVENT = {"was", "were", "had", "went", "got", "passed", "fell", "broke", "came", "began", "became",
+               "lost", "woke", "once"}
+
+
+def _age_at(doc: Doc, i: int) -> bool:
+    """"at sixteen", "at 16" after an event told in the past, as an age."""
+    if i < 1 or doc[i - 1].lower_ != "at" or not _age(doc[i]):
+        return False
+    if i + 1 < len(doc) and (doc[i + 1].lower_ in _NOT_AGE_AFTER or doc[i + 1].lower_ in TIME_CHANGED
+                             or doc[i + 1].lower_ in PRESENT):
+        return False
+    before = [t for t in doc[max(doc[i].sent.start, i - 8):i - 1]]
+    return not any(t.lower_ in _MEASURES for t in before) and any(
+        t.lower_ in _PAST_EVENT or (len(t) > 4 and t.lower_.endswith("ed")) for t in before)
+
+
 def past_ages(doc: Doc) -> List[Span]:
     return [(i - 3, i + 1) for i, token in enumerate(doc)
             if i >= 3 and token.text.isdigit() and 1 <= int(token.text) <= 99
             and doc[i - 1].lower_ == "was" and doc[i - 2].lower_ in _AGE_SUBJECTS
-            and doc[i - 3].lower_ in _AGE_LEADS] + [
-        (i - 1, i + 1) for i, token in enumerate(doc)
-        if i >= 1 and doc[i - 1].lower_ == "at" and _age(token)
-        and (i + 1 >= len(doc) or doc[i + 1].lower_ not in _NOT_AGE_AFTER)]
+            and doc[i - 3].lower_ in _AGE_LEADS] + [(i - 1, i + 1) for i in range(len(doc)) if _age_at(doc, i)]
 
 
 # After a resolution, these say it lasted only until something happened: "it was getting better
