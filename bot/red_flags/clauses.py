@@ -297,6 +297,10 @@ def condition_runs_on(doc: Doc, cand: Candidate, triggers: Sequence[Span], unit_
     if not words or words[0].lower_ != "but" or words[-1].text != "?" or \
             any(t.lower_ in _QUIET - {"but"} for t in words):
         return False
+    # nor when the message goes on to tell a time: "... only a dribble comes out? It's been like that
+    # since this morning" is a report (the lead's review of round 19)
+    if any(t.lower_ in TIME_CHANGED for t in doc[end:]):
+        return False
     return any(doc[e - 1].lower_ == "if" and unit_of[s] == unit - 1 and e <= cand.start
                and sent_of[s] == sent_of[cand.start] for s, e in triggers)
 
