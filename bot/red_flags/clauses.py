@@ -97,11 +97,26 @@ def later_word_denied(cand: Candidate, negations: Sequence[Span], unit_of: Seque
         end == later[0] and unit_of[start] == unit_of[later[0]] for start, end in negations)
 
 
-# After the writer's denial that answers a question, these end it: "I haven't had any, just ...".
 # Who names a sign as a warning: "the nurse mentioned", "they said", "they warned us".
 REPORTED = {"said", "mentioned", "mention", "mentions", "warned", "warns", "listed", "lists"}
-DENIAL_ENDS = {"just", "but", "yet", "so", "thankfully", "luckily", "myself", "though", "personally",
+# After the writer's denial that answers a question, these end it: "I haven't had any, just ...".
+_DENIAL_ENDS = {"just", "but", "yet", "so", "thankfully", "luckily", "myself", "though", "personally",
                 "thank", "touch", "at"}
+
+
+def asks(sent: Any) -> bool:
+    """A sentence with a question mark."""
+    return any(t.text.startswith("?") for t in sent)
+
+
+def denial_opens_next(doc: Doc, sent: Any, denials: Sequence[Span]) -> bool:
+    """The sentence after `sent` opens with the writer's own denial that ends there: "I haven't had
+    any, just a scratchy throat", "I haven't." (never "I haven't since this morning")."""
+    if sent.end >= len(doc):
+        return False
+    opening = next((t.i for t in doc[sent.end].sent if t.is_alpha), None)
+    return any(start == opening and (end >= len(doc) or not doc[end].is_alpha or doc[end].lower_ in _DENIAL_ENDS)
+               for start, end in denials)
 # A heading that names a sign as the topic of an update: "Foot drop update!", "Numbness progress:".
 _HEADING_MARKS = {":", "!", ".", "-", "\u2014", "\u2013", "?", "\n"}
 UNCHANGED = {"still", "same", "unchanged", "change", "changed"}
@@ -227,7 +242,7 @@ def _age_at(doc: Doc, i: int) -> bool:
     if i + 1 < len(doc) and (doc[i + 1].lower_ in _NOT_AGE_AFTER or doc[i + 1].lower_ in TIME_CHANGED
                              or doc[i + 1].lower_ in PRESENT):
         return False
-    before = [t for t in doc[max(doc[i].sent.start, i - 8):i - 1]]
+    before = doc[max(doc[i].sent.start, i - 8):i - 1]
     return not any(t.lower_ in _MEASURES for t in before) and any(
         t.lower_ in _PAST_EVENT or (len(t) > 4 and t.lower_.endswith("ed")) for t in before)
 

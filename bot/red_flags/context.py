@@ -17,11 +17,11 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Sequence, Set, 
 
 from spacy.tokens import Doc
 
-from bot.red_flags.clauses import (BREAK_WORDS, DENIAL_ENDS, NOT_YET, PRESENT, REPORTED, TIME_CHANGED, UNCHANGED,
-                                   WRITER, asks_full_recovery, becomes, between_clauses, condition_runs_on, conditional,
-                                   describes, heading, improving_before, later_word_denied, never_before,
-                                   next_or_listed, only_lying, opens_and_carries, opens_next_sentence, other_sentence,
-                                   past_ages, past_years, since_alone, supposed, until)
+from bot.red_flags.clauses import (BREAK_WORDS, NOT_YET, PRESENT, REPORTED, TIME_CHANGED, UNCHANGED, WRITER, asks,
+                                   asks_full_recovery, becomes, between_clauses, condition_runs_on, conditional,
+                                   denial_opens_next, describes, heading, improving_before, later_word_denied,
+                                   never_before, next_or_listed, only_lying, opens_and_carries, opens_next_sentence,
+                                   other_sentence, past_ages, past_years, since_alone, supposed, until)
 from bot.red_flags.matching import Analyser, Candidate, Span, Terms
 from bot.vocabulary import context_key
 
@@ -358,14 +358,9 @@ class Context:
         look-alike). Never "... ? I haven't since this morning", "... ? I haven't had any for hours"."""
         sent = doc[cand.start].sent
         first = next((t for t in sent if t.is_alpha), None)
-        if first is None or first.lower_ not in self.question_starts or \
-                not any(t.text.startswith("?") for t in sent) or sent.end >= len(doc):
+        if first is None or first.lower_ not in self.question_starts or not asks(sent):
             return False
-        following = doc[sent.end].sent
-        opening = next((t.i for t in following if t.is_alpha), None)
-        return any(start == opening and (end >= len(doc) or not doc[end].is_alpha
-                                         or doc[end].lower_ in DENIAL_ENDS)
-                   for start, end in denials)
+        return denial_opens_next(doc, sent, denials)
 
     def _warned_asked_denied(self, doc: Doc, cand: Candidate, frames: Sequence[Span],
                              denials: Sequence[Span]) -> bool:
@@ -386,18 +381,13 @@ class Context:
         if not any(cand.end <= s < sent.end for s, _ in frames):
             return False
         asked = sent
-        if not any(t.text.startswith("?") for t in asked):
+        if not asks(asked):
             if asked.end >= len(doc):
                 return False
             asked = doc[asked.end].sent
-            if not any(t.text.startswith("?") for t in asked):
+            if not asks(asked):
                 return False
-        if asked.end >= len(doc):
-            return False
-        opening = next((t.i for t in doc[asked.end].sent if t.is_alpha), None)
-        return any(start == opening and (end >= len(doc) or not doc[end].is_alpha
-                                         or doc[end].lower_ in DENIAL_ENDS)
-                   for start, end in denials)
+        return denial_opens_next(doc, asked, denials)
 
     def _right_after(self, doc: Doc, marker: int, cand: Candidate, unit_of: Sequence[int]) -> bool:
         """'the numbness has gone away', but not 'my foot is numb and the pain is better'."""
@@ -591,8 +581,7 @@ class Context:
 
     def _is_question(self, sent: Any) -> bool:
         words = [t.lower_ for t in sent if t.is_alpha]
-        return bool(words) and (any(t.text.startswith("?") for t in sent)
-                                or words[0] in self.heal_questions)
+        return bool(words) and (asks(sent) or words[0] in self.heal_questions)
 
     def _opens_with_reference(self, doc: Doc, first: int, terms: Terms, cues: Set[int]) -> bool:
         if doc[first].lower_ in self.soft_breaks or _inside(first, terms.get(K_BREAK, ())):
