@@ -166,11 +166,12 @@ def combine(parse: Dict, p: Sequence[float], rule: "Rule") -> str:
     reading = parse.get(READING_KEY) or {}
     classifier, confidence = reading.get("classifier") or "", float(reading.get("classifier_confidence") or 0.0)
     p_sign = float(p[1] + p[2])
+    no_sign_words = reading.get("detector", NONE) == NONE and not parse.get("_hits")
     if rule.theta_e is None:
         tier = EMERGENCY if p[2] >= p[1] else URGENT
     else:
         tier = EMERGENCY if p[2] >= rule.theta_e else URGENT
-    if reading.get("detector", NONE) == NONE and not parse.get("_hits") and is_red_flag_intent(classifier) \
+    if no_sign_words and is_red_flag_intent(classifier) \
             and confidence < MIN_CONFIDENCE and final == SCREENING_INTENT and p_sign >= rule.theta:
         if rule.keep_classifier_tier and tier_rank(TIER_OF_INTENT[classifier]) > tier_rank(tier):
             tier = TIER_OF_INTENT[classifier]
@@ -179,8 +180,7 @@ def combine(parse: Dict, p: Sequence[float], rule: "Rule") -> str:
         return SCREENING_INTENT
     answered = classifier if final == FALLBACK_INTENT and classifier else final
     if (rule.theta3 is not None or rule.theta3_e is not None) and final != SCREENING_INTENT and \
-            answered not in SCREENING_REPLIES and not is_red_flag_intent(answered) and \
-            reading.get("detector", NONE) == NONE and not parse.get("_hits"):
+            answered not in SCREENING_REPLIES and not is_red_flag_intent(answered) and no_sign_words:
         if rule.theta3_e is not None and p[2] >= rule.theta3_e:
             return INTENT_OF_TIER[EMERGENCY]
         if rule.theta3 is not None and p_sign >= rule.theta3:
