@@ -3,7 +3,7 @@ the stage questions get the general or this conversation's stage answer, the sav
 say the data can't be reached, and nothing becomes an empty reply."""
 import asyncio
 import socket
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from rasa.core.actions.action import RemoteAction
@@ -13,7 +13,8 @@ from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, Use
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot import action_fallbacks
+from bot import action_fallbacks, settings
+from bot.recovery.timeline import clinic_today
 from bot.responses import ClinicResponseGenerator
 from bot.settings import PROJECT_ROOT
 
@@ -70,7 +71,8 @@ def test_a_time_said_in_the_message_gets_that_stage(domain, nobody_listening):
 
 
 def test_the_date_of_this_conversation_gives_the_stage_and_the_six_week_mark(domain, nobody_listening):
-    surgery = date.today() - timedelta(days=10)
+    # the clinic's day, as the action counts (at 00:30 UTC it is still yesterday in the clinic's zone)
+    surgery = clinic_today(datetime.now(timezone.utc), settings.load().clinic_zone) - timedelta(days=10)
     texts = run(domain, nobody_listening, "action_answer_recovery_stage",
                 say(domain, "is this normal?", "leg_pain_normal", SlotSet("surgery_date", surgery.isoformat())))
     assert "10 days" in texts[0]
