@@ -109,6 +109,14 @@ def asks(sent: Any) -> bool:
     return any(t.text.startswith("?") for t in sent)
 
 
+def has_it_now(doc: Doc, cand: Candidate, told: Sequence[Span], sent_of: Sequence[int]) -> bool:
+    """After a sign named as a warning or asked about, the writer says they have it now, later in
+    the same sentence or in the next one, which is not a question: "The nurse said to watch for a
+    stiff neck and headache. I have both now." (never "... Do I have both now?")."""
+    return any(start >= cand.end and 0 <= sent_of[start] - sent_of[cand.start] <= 1
+               and not asks(doc[start].sent) for start, _ in told)
+
+
 def denial_opens_next(doc: Doc, sent: Any, denials: Sequence[Span]) -> bool:
     """The sentence after `sent` opens with the writer's own denial that ends there: "I haven't had
     any, just a scratchy throat", "I haven't." (never "I haven't since this morning")."""

@@ -19,7 +19,8 @@ from spacy.tokens import Doc
 
 from bot.red_flags.clauses import (BREAK_WORDS, NOT_YET, PRESENT, REPORTED, TIME_CHANGED, UNCHANGED, WRITER, asks,
                                    asks_full_recovery, becomes, between_clauses, condition_runs_on, conditional,
-                                   denial_opens_next, describes, heading, improving_before, later_word_denied,
+                                   denial_opens_next, describes, has_it_now, heading, improving_before,
+                                   later_word_denied,
                                    never_before, next_or_listed, only_lying, opens_and_carries, opens_next_sentence,
                                    other_sentence, past_ages, past_years, since_alone, supposed, until)
 from bot.red_flags.matching import Analyser, Candidate, Span, Terms
@@ -52,6 +53,7 @@ K_HEAL_WORDS = context_key("heal_words")
 K_HEAL_WORSE = context_key("heal_worse")
 K_FOLLOW = context_key("follow")
 K_DENIED_AFTER = context_key("denied_after")
+K_HAVE_NOW = context_key("have_now")
 K_HIST = context_key("hist")
 K_HIST_NEW = context_key("hist_new")
 K_HYPO = context_key("hypo")
@@ -102,6 +104,7 @@ class Context:
         analyser.add_terms(K_SHORT, short_triggers)
         analyser.add_terms(K_FOLLOW, _list(hypo.get("following")))
         analyser.add_terms(K_DENIED_AFTER, _list(hypo.get("denied_after_question")))
+        analyser.add_terms(K_HAVE_NOW, _list(hypo.get("have_now")))
         analyser.add_terms(K_OTHERS, _list(hypo.get("others")))
         self.question_starts = _first_words(analyser, hypo.get("question_starts"))
         self.first_person = _first_words(analyser, hypo.get("first_person"))
@@ -248,7 +251,8 @@ class Context:
                                           terms.get(K_DENIED_AFTER, ())) or \
                 condition_runs_on(doc, cand, live(K_HYPO), unit_of, sent_of) or \
                 supposed(doc, cand):
-            return HYPOTHETICAL
+            if not has_it_now(doc, cand, terms.get(K_HAVE_NOW, ()), sent_of):
+                return HYPOTHETICAL
         recur = [s for s, e in live(K_RECUR)
                  if not _negated((s, e), live(K_NEG)) and not _inside(s, resolutions)]
         sentence = sent_of[cand.start]
