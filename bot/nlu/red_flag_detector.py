@@ -24,9 +24,10 @@ red flag (`red_flag_parts`, set by the intent classifier) gets the same reading 
 message would, within that part, and may raise the message's intent to its tier or to the
 screening questions; it never lowers the message's intent (`_raise_for_parts`).
 
-Last, the learned tier reader (bot/nlu/tier_reader.py, when it is in the pipeline) may turn the
-screening questions for an unsure classifier red flag with no sign words found into the advice of
-its tier, when it is sure enough (`_apply_tier_reading`).
+Last, the learned tier reader (bot/nlu/tier_reader.py, when it is in the pipeline) may raise a
+message in which the detector found no sign words: the screening questions for an unsure
+classifier red flag to the advice of its tier, and an ordinary answer to the emergency advice or
+the screening questions, when it is sure enough (`_apply_tier_reading`).
 """
 from __future__ import annotations
 
@@ -52,8 +53,8 @@ from bot.red_flags.context import HEALING, HISTORICAL, HYPOTHETICAL, NEGATED, RE
 from bot.red_flags.detector import NORMAL_TEMPERATURE, Hit
 from bot.vocabulary import (DENIAL_INTENT, EMERGENCY, HEALING_INTENT, INTENT_OF_TIER, NONE, QUESTION_INTENT,
                             RAISED_BY_KEY, READING_KEY, RED_FLAG_ENTITY, RED_FLAG_PARTS_KEY, REASSURING_INTENTS,
-                            SCREENING_INTENT, TIER_OF_INTENT, TIER_READER_FLAG, TIER_READING_KEY, URGENT,
-                            is_red_flag_intent, tier_rank)
+                            SCREENING_INTENT, SCREENING_REPLIES, TIER_OF_INTENT, TIER_READER_FLAG,
+                            TIER_READING_KEY, URGENT, is_red_flag_intent, tier_rank)
 
 logger = logging.getLogger(__name__)
 # Other intents keep their order but are scaled down, so an escalated intent always leads
@@ -73,6 +74,15 @@ class RedFlagDetector(GraphComponent):
             # escalates at its likelier tier. Chosen on held-out sets (docs/SAFETY.md, "A learned
             # tier reader").
             "tier_reader_min_sign": 0.9,
+            # ... and over an ordinary answer (not a red flag, not the screening questions or a reply
+            # to them) that the classifier gives below classifier_only_min_confidence, to a message
+            # with no sign words found: the emergency advice from this p(emergency), else the
+            # screening questions from this p(urgent) + p(emergency). None: off. Chosen on held-out
+            # sets and the NLU and conversation gates (docs/SAFETY.md, "Over ordinary answers, with
+            # a reader that knows them"); a question the classifier is sure of keeps its answer ("is
+            # it ok for me and my partner to have sex now": care_sex 0.99, p(emergency) 0.86).
+            "tier_reader_ordinary_emergency": 0.8,
+            "tier_reader_ordinary_sign": 0.95,
             # FallbackClassifier's threshold (config.yml): below it the answer is the fallback, not
             # the classifier's intent, so an unsure reassuring intent reassures only from here up.
             "fallback_threshold": 0.25,
@@ -83,6 +93,8 @@ class RedFlagDetector(GraphComponent):
     def __init__(self, config: Dict[Text, Any], detector: Detector) -> None:
         self._min_confidence = float(config["classifier_only_min_confidence"])
         self._reader_min_sign = float(config["tier_reader_min_sign"])
+        self._ordinary_emergency = _threshold(config["tier_reader_ordinary_emergency"])
+        self._ordinary_sign = _threshold(config["tier_reader_ordinary_sign"])
         self._fallback_threshold = float(config["fallback_threshold"])
         self._detector = detector
 
@@ -115,29 +127,41 @@ class RedFlagDetector(GraphComponent):
         return messages
 
     def _apply_tier_reading(self, message: Message, detection: Detection) -> None:
-        """The learned tier reader may raise what the other two readers left unsure: a classifier red
-        flag below its threshold, no sign words found by the detector, so the screening questions
-        stand. With p(urgent) + p(emergency) high enough, the reader's likelier tier is the advice.
-        It never lowers a red flag, and never acts on sign words the detector read (denied, asked
-        about, past). (Over a reassuring answer it was measured and not kept: docs/SAFETY.md.)
+        """The learned tier reader may raise what the other two readers left unsure, only when the
+        detector found no sign words at all (nothing denied, asked about or past either):
+        - a classifier red flag below its threshold, so the screening questions stand: with
+          p(urgent) + p(emergency) high enough, the reader's likelier tier is the advice;
+        - an ordinary answer (not the screening questions or a reply to them, `SCREENING_REPLIES`,
+          so "no" or "end this" never starts them again): the emergency advice from
+          p(emergency) >= `tier_reader_ordinary_emergency`, else the screening questions from
+          p(sign) >= `tier_reader_ordinary_sign`, while the classifier is unsure of its answer.
+        It never lowers a red flag. (Over a reassuring answer with lower thresholds it was measured
+        and not kept: docs/SAFETY.md.)
         """
         probabilities = message.get(TIER_READING_KEY)
         current = (message.get(INTENT) or {}).get(INTENT_NAME_KEY) or ""
-        if not probabilities or current != SCREENING_INTENT or detection.tier != NONE or detection.negated:
+        if not probabilities or is_red_flag_intent(current) or detection.tier != NONE or detection.negated:
             return
         reading = message.get(READING_KEY) or {}
         classifier = reading.get("classifier") or ""
         confidence = float(reading.get("classifier_confidence") or 0.0)
-        if not is_red_flag_intent(classifier) or confidence >= self._min_confidence:
-            return
         p_urgent, p_emergency = float(probabilities[URGENT]), float(probabilities[EMERGENCY])
-        if p_urgent + p_emergency >= self._reader_min_sign:
-            name = INTENT_OF_TIER[EMERGENCY if p_emergency >= p_urgent else URGENT]
-            _put_on_top(message, name)
-            # Kept in the reading, so the escalation record and staff say who raised it.
-            message.set(READING_KEY, {**reading, RAISED_BY_KEY: TIER_READER_FLAG}, add_to_output=True)
-            logger.info("tier reader raised the screening of %r to %r (p %.2f / %.2f)", classifier, name,
-                        p_urgent, p_emergency)
+        name = None
+        if current == SCREENING_INTENT:
+            if is_red_flag_intent(classifier) and confidence < self._min_confidence \
+                    and p_urgent + p_emergency >= self._reader_min_sign:
+                name = INTENT_OF_TIER[EMERGENCY if p_emergency >= p_urgent else URGENT]
+        elif current not in SCREENING_REPLIES and confidence < self._min_confidence:
+            if p_emergency >= self._ordinary_emergency:
+                name = INTENT_OF_TIER[EMERGENCY]
+            elif p_urgent + p_emergency >= self._ordinary_sign:
+                name = SCREENING_INTENT
+        if name is None:
+            return
+        _put_on_top(message, name)
+        # Kept in the reading, so the escalation record and staff say who raised it.
+        message.set(READING_KEY, {**reading, RAISED_BY_KEY: TIER_READER_FLAG}, add_to_output=True)
+        logger.info("tier reader raised %r to %r (p %.2f / %.2f)", current, name, p_urgent, p_emergency)
 
     def _raise_for_parts(self, message: Message, detection: Detection) -> None:
         """Parts of a several-question message that the classifier reads as a red flag, each read
@@ -274,6 +298,11 @@ class RedFlagDetector(GraphComponent):
         if name != current:
             logger.info("red-flag detector escalated %r to %r (%s)", current, name,
                         ", ".join(detection.flags))
+
+
+def _threshold(value: Any) -> float:
+    """A probability threshold from the config; None (off) is one no probability reaches."""
+    return 1.01 if value is None else float(value)
 
 
 def _put_on_top(message: Message, name: str) -> None:

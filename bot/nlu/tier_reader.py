@@ -4,15 +4,15 @@ A third reader beside the intent classifier and the red-flag detector (docs/SAFE
 tier reader"). It is the intent classifier's featurisation (the LemmaTokenizer's lemmas, word 1-2
 grams and character 2-5 grams, sublinear TF-IDF, each block normalised on its own) with a logistic
 regression over three tiers (none, urgent, emergency), trained at `make train` on
-data/tier_reader.yml: the red-flag corpus and the studied blind and real-world sets, about 3,700
-texts, where the intent classifier sees a few hundred red-flag examples.
+data/tier_reader.yml (the red-flag corpus and the studied blind and real-world sets, where the
+intent classifier sees a few hundred red-flag examples) and on the NLU examples, so that it knows
+ordinary messages too.
 
-It never decides anything itself: it sets `tier_reading` ({tier: probability}) on a message the
-intent classifier read as a red flag (no other message can use it), and the detector adapter
-(bot/nlu/red_flag_detector.py) uses it to raise what the other two readers left unsure: a
-classifier red flag below its threshold with no sign words found. It never lowers what they
-escalated (sending reassuring answers over sign-like text to the screening was measured and not
-kept: docs/SAFETY.md).
+It never decides anything itself: it sets `tier_reading` ({tier: probability}) on every message
+with text, and the detector adapter (bot/nlu/red_flag_detector.py) uses it to raise what the other
+two readers left unsure, where the detector found no sign words: a classifier red flag below its
+threshold, or an ordinary answer the classifier is unsure of. It never lowers what they escalated
+(docs/SAFETY.md, "A learned tier reader").
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.tokenizers.tokenizer import Tokenizer
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
@@ -39,7 +39,7 @@ from bot.nlu.lemma_tokenizer import lemma_tokens
 from bot.nlu.intent_classifier import lemma_text
 from bot.nlu.tfidf import Predictor, load_trusted, save, tfidf_features
 from bot.settings import PROJECT_ROOT
-from bot.vocabulary import DETECTION_TIERS, TIER_READING_KEY, is_red_flag_intent
+from bot.vocabulary import DETECTION_TIERS, NONE, TIER_OF_INTENT, TIER_READING_KEY
 
 logger = logging.getLogger(__name__)
 DEFAULT_EXAMPLES = "data/tier_reader.yml"
@@ -56,6 +56,16 @@ def read_examples(path: Path) -> List[Dict[str, str]]:
     if bad:
         raise ValueError(f"{path}: {len(bad)} examples without a text or a tier of {DETECTION_TIERS}: {bad[:3]}")
     return examples
+
+
+def ordinary_examples(training_data: TrainingData) -> List[Dict[str, str]]:
+    """The NLU examples (data/nlu) with the tier of their intent: red-flag intents at theirs, every
+    other intent as none. Without them the reader only knew red-flag text and its look-alikes, and
+    read ordinary questions out of its range ("my code wont compile": p(emergency) 0.93); with them
+    it may read every message (docs/SAFETY.md, "Over ordinary answers, with a reader that knows
+    them")."""
+    return [{"text": m.get(TEXT), "tier": TIER_OF_INTENT.get(m.get(INTENT), NONE)}
+            for m in training_data.intent_examples if (m.get(TEXT) or "").strip()]
 
 
 def lemmas_of(text: str) -> str:
@@ -102,7 +112,7 @@ class TierReader(GraphComponent):
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
-        examples = read_examples(examples_path(self.config))
+        examples = read_examples(examples_path(self.config)) + ordinary_examples(training_data)
         clf = self.pipeline(self.config)
         clf.fit([lemmas_of(e["text"]) for e in examples], [e["tier"] for e in examples])
         self.clf, self.predictor = clf, Predictor(clf)
@@ -129,13 +139,12 @@ class TierReader(GraphComponent):
         return raw[:, [classes.index(tier) for tier in DETECTION_TIERS]]
 
     def process(self, messages: List[Message]) -> List[Message]:
-        """Reads only the messages the intent classifier heard as a red flag: the only ones whose tier
-        the adapter may raise with the reading (a sixth of a turn's CPU when it read every message:
-        docs/BENCHMARKS.md)."""
+        """Reads every message with text (not a button payload): the adapter may raise a classifier
+        red flag it left unsure, or an ordinary answer to a message with no sign words
+        (bot/nlu/red_flag_detector.py). About 0.2 ms of CPU a turn (docs/BENCHMARKS.md)."""
         if self.predictor is None:
             return messages
-        rows = [m for m in messages if (m.get(TEXT) or "").strip() and not m.get(TEXT).lstrip().startswith("/")
-                and is_red_flag_intent((m.get(INTENT) or {}).get(INTENT_NAME_KEY) or "")]
+        rows = [m for m in messages if (m.get(TEXT) or "").strip() and not m.get(TEXT).lstrip().startswith("/")]
         if not rows:
             return messages
         lemmas = [lemma_text(m.get(TOKENS_NAMES[TEXT]) or []) or lemmas_of(m.get(TEXT)) for m in rows]

@@ -30,3 +30,21 @@ def test_a_sign_in_words_the_catalogue_lacks_gets_the_advice(assistant, text):
 @pytest.mark.parametrize("text", LOOKALIKES)
 def test_a_lookalike_gets_no_advice_and_no_screening(assistant, text):
     assert assistant.intent(text) not in ("red_flag_emergency", "red_flag_urgent", "pain_worsening")
+
+
+def test_a_sign_told_beside_an_ordinary_question_gets_the_advice(assistant):
+    """The classifier answers the question it knows, unsure (care_return_to_work 0.68); the reader,
+    which knows ordinary messages too, reads the emergency beside it (docs/SAFETY.md, "Over
+    ordinary answers, with a reader that knows them")."""
+    text = "when can i go back to work? the skin round my back passage feels like a stranger's since last night"
+    assert get_detector().detect(text).tier == "none"
+    parsed = assistant.parse(text)
+    assert parsed["red_flag_reading"]["classifier"] == "care_return_to_work"
+    assert parsed["intent"]["name"] == "red_flag_emergency"
+
+
+@pytest.mark.parametrize("text", ["is it ok for me and my partner to have sex now",
+                                  "my partner and i tried sex last night and my back hurt after, is that ok",
+                                  "when can i go back to work?", "pain 5 this evening"])
+def test_an_ordinary_question_keeps_its_answer(assistant, text):
+    assert assistant.intent(text) not in ("red_flag_emergency", "red_flag_urgent", "pain_worsening")

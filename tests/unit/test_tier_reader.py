@@ -12,7 +12,7 @@ from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
+from rasa.shared.nlu.training_data.loading import load_data
 from rasa_sdk import Tracker
 
 from actions.red_flags import flags_matched
@@ -20,6 +20,7 @@ from bot.nlu.lemma_tokenizer import LemmaTokenizer
 from bot.nlu.red_flag_detector import RedFlagDetector
 from bot.nlu.tier_reader import TierReader, lemmas_of, read_examples
 from bot.red_flags import get_detector
+from bot.settings import PROJECT_ROOT
 from bot.tooling.evaluation import tier_reader as experiment
 from bot.vocabulary import (CLASSIFIER_FLAG, DETECTION_TIERS, NONE, RAISED_BY_KEY, READING_KEY, SCREENING_INTENT,
                             TIER_READER_FLAG, TIER_READING_KEY)
@@ -37,12 +38,13 @@ def context(node: str = "test") -> ExecutionContext:
 
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory):
-    """(tokenizer, trained reader, storage, resource), trained on the project's examples."""
+    """(tokenizer, trained reader, storage, resource), trained on the project's examples and its
+    NLU data, as `make train` trains it."""
     storage = LocalModelStorage(tmp_path_factory.mktemp("tier_reader"))
     tokenizer = LemmaTokenizer.create(LemmaTokenizer.get_default_config(), storage, Resource("tok"), context())
     resource = Resource("tier_reader")
     reader = TierReader.create(TierReader.get_default_config(), storage, resource, context("tier_reader"))
-    assert reader.train(TrainingData()) == resource
+    assert reader.train(load_data(str(PROJECT_ROOT / "data" / "nlu"))) == resource
     return tokenizer, reader, storage, resource
 
 
@@ -105,17 +107,45 @@ def test_a_lookalike_is_not_escalated(pipeline, text):
     assert message.get(INTENT)["name"] == "pain_worsening"  # the screening questions, as without it
 
 
-def test_a_reassuring_answer_is_left_to_the_other_readers(pipeline):
-    """Raising a reassuring answer on the reader's word was measured and not kept: a question
-    keeps it. (A statement the classifier is unsure of gets the screening questions, from the
-    adapter's own rule, issue 13 round 8, whatever the reader says; so, since round 12, does a
-    question beside a change just noticed, "since last night".)"""
+def test_an_answer_the_classifier_is_unsure_of_gets_the_advice_the_reader_is_sure_of(pipeline):
+    """A sign told beside an ordinary or reassuring question, no sign words found: the classifier's
+    unsure answer gives way to the emergency advice (docs/SAFETY.md, "Over ordinary answers, with a
+    reader that knows them"); a question the classifier is sure of keeps its answer."""
+    told = "when can i go back to work? " + UNHEARD_SIGN
+    reading = read(pipeline, told, "care_return_to_work", 0.68)
+    assert reading.get(INTENT)["name"] == "red_flag_emergency"
+    assert reading.get(READING_KEY)[RAISED_BY_KEY] == TIER_READER_FLAG
     question = UNHEARD_SIGN.replace(" since last night", "") + ", is that normal?"
-    assert read(pipeline, question, "leg_pain_normal", 0.4).get(INTENT)["name"] == "leg_pain_normal"
-    noticed = UNHEARD_SIGN + ", is that normal?"
-    assert read(pipeline, noticed, "leg_pain_normal", 0.4).get(INTENT)["name"] == "pain_worsening"
-    assert read(pipeline, UNHEARD_SIGN, "leg_pain_normal", 0.4).get(INTENT)["name"] == "pain_worsening"
-    assert read(pipeline, "no", "deny", 0.9).get(INTENT)["name"] == "deny"
+    assert read(pipeline, question, "leg_pain_normal", 0.4).get(INTENT)["name"] == "red_flag_emergency"
+    # (told with "since last night", the adapter's own rule asks the screening questions first)
+    assert read(pipeline, UNHEARD_SIGN + ", is that normal?", "leg_pain_normal", 0.4).get(INTENT)["name"] \
+        == SCREENING_INTENT
+    assert read(pipeline, told, "care_return_to_work", 0.75).get(INTENT)["name"] == "care_return_to_work"
+
+
+@pytest.mark.parametrize("text", ["when can I drive again?", "pain 5 this evening", "my code wont compile",
+                                  "is it ok to sleep sitting up in a chair"])
+def test_an_ordinary_question_keeps_its_answer(pipeline, text):
+    assert read(pipeline, text, "care_return_to_work", 0.5).get(INTENT)["name"] == "care_return_to_work"
+
+
+def test_a_question_the_classifier_is_sure_of_keeps_its_answer(pipeline):
+    """The reader alone would send it to 911 (it knows sex mostly from reports of the emergency sign)."""
+    text = "is it ok for me and my partner to have sex now"
+    assert read(pipeline, text, "care_sex", 0.99).get(INTENT)["name"] == "care_sex"
+
+
+@pytest.mark.parametrize("intent", ["deny", "affirm", "unsure", "stop"])
+def test_a_reply_to_the_screening_questions_is_never_raised(pipeline, intent):
+    """"no" or "end this" must not start the screening again, whatever the reader reads."""
+    assert read(pipeline, UNHEARD_SIGN, intent, 0.5).get(INTENT)["name"] == intent
+
+
+def test_every_message_with_text_is_read(pipeline):
+    tokenizer, reader, _, _ = pipeline
+    (message,) = reader.process(tokenizer.process([Message(data={TEXT: "when can I drive?",
+                                                                  INTENT: {"name": "lifestyle_driving"}})]))
+    assert message.get(TIER_READING_KEY)["none"] > 0.5
 
 
 @pytest.mark.parametrize("intent", ["red_flag_emergency", "red_flag_urgent"])
@@ -168,7 +198,8 @@ def _parse(intent: str, detector: str = NONE, hits: bool = False) -> dict:
 
 @pytest.mark.parametrize("intent", ["care_return_to_work", "nlu_fallback"])
 def test_the_ordinary_answer_rule_raises_an_ordinary_answer_the_reader_is_sure_of(intent):
-    """The rule measured in docs/SAFETY.md ("Over ordinary answers, again"): a sign told beside an
+    """The harness's ordinary-answer rule (docs/SAFETY.md, "Over ordinary answers, with a reader that
+    knows them"): a sign told beside an
     ordinary question, no sign words found, gets the advice or the screening questions."""
     rule = experiment.Rule(theta3_e=0.95, theta3=0.9)
     assert experiment.combine(_parse(intent), [0.02, 0.01, 0.97], rule) == "red_flag_emergency"
@@ -185,3 +216,11 @@ def test_the_ordinary_answer_rule_never_restarts_the_screening(intent):
 def test_the_ordinary_answer_rule_leaves_sign_words_to_the_detector():
     rule = experiment.Rule(theta3_e=0.95, theta3=0.9)
     assert experiment.combine(_parse("care_sex", hits=True), [0.0, 0.01, 0.99], rule) == "care_sex"
+
+
+def test_the_ordinary_answer_rule_leaves_a_sure_classifier_alone():
+    rule = experiment.Rule(theta3_e=0.8, theta3=0.95, max_conf3=0.9)
+    assert experiment.combine(_parse("care_sex"), [0.0, 0.01, 0.99], rule) == "care_sex"  # 0.9 is not below
+    unsure = _parse("care_sex")
+    unsure[READING_KEY]["classifier_confidence"] = 0.6
+    assert experiment.combine(unsure, [0.0, 0.01, 0.99], rule) == "red_flag_emergency"

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 import json
 import re
 from pathlib import Path
@@ -157,8 +158,9 @@ def combine(parse: Dict, p: Sequence[float], rule: "Rule") -> str:
     - (theta3_e, theta3) an ordinary answer (not a red flag, not the screening questions, not an
       answer to them or leaving them: `SCREENING_REPLIES`, read under the fallback as the
       classifier's intent) to a message with no sign words at all: the emergency advice at
-      p(emergency) >= theta3_e, else the screening questions at p(sign) >= theta3 (measured, not
-      in the adapter: docs/SAFETY.md, "Over ordinary answers, again").
+      p(emergency) >= theta3_e, else the screening questions at p(sign) >= theta3, when the
+      classifier's confidence is below max_conf3 (None: any); the adapter's `tier_reader_ordinary_*`
+      settings (docs/SAFETY.md, "Over ordinary answers, with a reader that knows them").
     """
     final = parse["intent"]["name"]
     if is_red_flag_intent(final):
@@ -180,7 +182,8 @@ def combine(parse: Dict, p: Sequence[float], rule: "Rule") -> str:
         return SCREENING_INTENT
     answered = classifier if final == FALLBACK_INTENT and classifier else final
     if (rule.theta3 is not None or rule.theta3_e is not None) and final != SCREENING_INTENT and \
-            answered not in SCREENING_REPLIES and not is_red_flag_intent(answered) and no_sign_words:
+            answered not in SCREENING_REPLIES and not is_red_flag_intent(answered) and no_sign_words \
+            and (rule.max_conf3 is None or confidence < rule.max_conf3):
         if rule.theta3_e is not None and p[2] >= rule.theta3_e:
             return INTENT_OF_TIER[EMERGENCY]
         if rule.theta3 is not None and p_sign >= rule.theta3:
@@ -196,10 +199,11 @@ class Rule:
     theta2: Optional[float] = None
     theta3: Optional[float] = None
     theta3_e: Optional[float] = None
+    max_conf3: Optional[float] = None  # the ordinary arms only below this classifier confidence
 
     def __str__(self) -> str:
         return (f"theta={self.theta} theta_e={self.theta_e} max={int(self.keep_classifier_tier)} "
-                f"theta2={self.theta2} theta3={self.theta3} theta3_e={self.theta3_e}")
+                f"theta2={self.theta2} theta3={self.theta3} theta3_e={self.theta3_e} max_conf3={self.max_conf3}")
 
 
 # --- measuring ----------------------------------------------------------------------------------
@@ -369,16 +373,16 @@ def grid(folds: Folds) -> None:
 def grid3(folds: Folds, base: Rule) -> None:
     """The ordinary-answer arms over `base` (the kept rule), all folds pooled, and by kind of set."""
     kinds = {"blind": lambda n: n.startswith("blind/"), "real world": lambda n: n.startswith("real_world/")}
-    print("theta3_e theta3 | set | E U told911 today screened reassured (of E_total U_total benign)")
-    for theta3_e in (None, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95):
-        for theta3 in (None, 0.7, 0.8, 0.85, 0.9, 0.95):
-            rule = dataclasses.replace(base, theta3=theta3, theta3_e=theta3_e)
-            for kind, chosen in kinds.items():
-                _, f = evaluate([fold for fold in folds if chosen(fold[0])], rule)
-                if f:
-                    print(f"{theta3_e} {theta3} | {kind} | {f['emergency']} {f['urgent']} {f['told_911']} "
-                          f"{f['told_today']} {f['screened']} {f['reassured']} (of {f['emergency_total']} "
-                          f"{f['urgent_total']} {f['benign']})", flush=True)
+    print("theta3_e theta3 max_conf3 | set | E U told911 today screened reassured (of E_total U_total benign)")
+    for theta3_e, theta3, max_conf3 in itertools.product((None, 0.6, 0.7, 0.8, 0.9), (None, 0.85, 0.9, 0.95),
+                                                         (None, 0.75, 0.9)):
+        rule = dataclasses.replace(base, theta3=theta3, theta3_e=theta3_e, max_conf3=max_conf3)
+        for kind, chosen in kinds.items():
+            _, f = evaluate([fold for fold in folds if chosen(fold[0])], rule)
+            if f:
+                print(f"{theta3_e} {theta3} {max_conf3} | {kind} | {f['emergency']} {f['urgent']} {f['told_911']} "
+                      f"{f['told_today']} {f['screened']} {f['reassured']} (of {f['emergency_total']} "
+                      f"{f['urgent_total']} {f['benign']})", flush=True)
 
 
 def main(argv: Optional[List[str]] = None) -> None:
@@ -403,6 +407,8 @@ def main(argv: Optional[List[str]] = None) -> None:
                         help="an ordinary answer with no sign words found: the screening questions from this p(sign)")
     parser.add_argument("--theta3-e", type=float, default=None,
                         help="an ordinary answer with no sign words found: the emergency advice from this p(emergency)")
+    parser.add_argument("--max-conf3", type=float, default=None,
+                        help="the ordinary-answer arms only below this classifier confidence")
     parser.add_argument("--grid3", action="store_true",
                         help="print the figures of the ordinary-answer arms (theta3_e, theta3) over --theta's rule")
     parser.add_argument("--write-data", action="store_true", help=f"write {DATA.relative_to(PROJECT_ROOT)} and stop")
@@ -415,7 +421,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     if args.dump_then:
         dump_then(args.model, args.commit, args.dump_then)
         return
-    rule = Rule(args.theta, args.theta_e, args.keep_classifier_tier, args.theta2, args.theta3, args.theta3_e)
+    rule = Rule(args.theta, args.theta_e, args.keep_classifier_tier, args.theta2, args.theta3, args.theta3_e,
+                args.max_conf3)
     studied = loso_folds(args.model, args.with_nlu, args.by_sentence, args.C)
     then = [fold for path in args.then for fold in then_folds(path, args.with_nlu, args.by_sentence, args.C)]
     for name, folds in (("leave one studied set out", studied), ("fresh sets as they were", then)):
