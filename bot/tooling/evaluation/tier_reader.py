@@ -6,8 +6,8 @@ reads a message's tier (none, urgent, emergency), trained on far more red-flag t
 intent classifier sees: tests/red_flags/corpus.yml (positives and mixed with their tier,
 look-alikes as none) plus the studied sets with their `expect` (`STUDIED`: the files of
 bot/tooling/evaluation/safety.py's blind_batch1, blind_studied and real_world; never blind_sealed
-or real_world_fresh), optionally with data/nlu's examples (red-flag intents with their tier, every
-other intent as none).
+or real_world_fresh), and, as the deployed reader since 2026-12-05, data/nlu's examples (red-flag
+intents with their tier, every other intent as none; `--without-nlu` leaves them out).
 
 Measured by leaving one set out: for each studied file, the reader is trained on everything but
 that file (and the corpus cases whose note says they came from it) and tested on it. The trained
@@ -72,19 +72,14 @@ def corpus_cases() -> List[Dict]:
 
 
 def nlu_cases() -> List[Dict]:
-    """data/nlu's examples: red-flag intents with their tier, every other intent as none."""
-    cases = []
-    for path in sorted((PROJECT_ROOT / "data" / "nlu").glob("*.yml")):
-        for block in yaml.safe_load(path.read_text()).get("nlu") or []:
-            if "intent" not in block:
-                continue
-            tier = TIER_OF_INTENT.get(block["intent"], NONE)
-            for line in str(block.get("examples") or "").splitlines():
-                text = re.sub(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}", lambda m: m.group(1) or m.group(2),
-                              line.strip()[2:].strip()) if line.strip().startswith("- ") else ""
-                if text:
-                    cases.append({"text": text, "expect": tier, "note": ""})
-    return cases
+    """data/nlu's examples as the deployed reader trains on them (bot/nlu/tier_reader.py's
+    `ordinary_examples`: red-flag intents with their tier, every other intent as none)."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    from bot.nlu.tier_reader import ordinary_examples
+
+    return [{"text": e["text"], "expect": e["tier"], "note": ""}
+            for e in ordinary_examples(load_data(str(PROJECT_ROOT / "data" / "nlu")))]
 
 
 def moved_from(note: str, relative: str) -> bool:
@@ -395,7 +390,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--dump-then", type=Path,
                         help="write this tree's sealed and fresh sets' parses and its training data")
     parser.add_argument("--commit", default="")
-    parser.add_argument("--with-nlu", action="store_true", help="also train on data/nlu's examples")
+    parser.add_argument("--without-nlu", dest="with_nlu", action="store_false",
+                        help="train the readers without data/nlu's examples (before 2026-12-05)")
     parser.add_argument("--by-sentence", action="store_true", help="a message's tier: the max over its sentences")
     parser.add_argument("--C", type=float, default=10.0)
     parser.add_argument("--grid", action="store_true", help="print the figures of every rule")
