@@ -253,8 +253,12 @@ class Context:
                 supposed(doc, cand):
             if not has_it_now(doc, cand, terms.get(K_HAVE_NOW, ()), sent_of):
                 return HYPOTHETICAL
+        # (issue 13, 2026-12-05, blind batch 26 E6 look-alike) "is slowly coming back, each week I can
+        # lift my toes a bit higher": strength returning in the sentence, not the sign recurring
+        returning = [t[0] for t in terms.get(K_HEAL_RETURNING, ()) if not _negated(t, live(K_NEG))]
         recur = [s for s, e in live(K_RECUR)
-                 if not _negated((s, e), live(K_NEG)) and not _inside(s, resolutions)]
+                 if not _negated((s, e), live(K_NEG)) and not _inside(s, resolutions)
+                 and not any(r > s and sent_of[r] == sent_of[s] for r in returning)]
         sentence = sent_of[cand.start]
         units = {unit_of[s] for s, _ in cand.terms}
         compare = [e for _, e in terms.get(K_COMPARE, ())]
@@ -536,7 +540,8 @@ class Context:
         better = terms.get(K_HEAL_BETTER, ())
         # "the foot drop ... is slowly coming back, I can lift my toes higher every week":
         # "coming back" followed in its sentence by strength returning is recovery, not new.
-        returning_better = [s for s, _ in terms.get(K_HEAL_RETURNING, ())]
+        # (never "I can no longer lift my foot higher than the step")
+        returning_better = [s for s, e in terms.get(K_HEAL_RETURNING, ()) if not _negated((s, e), negs)]
         worse, not_new, recovering = [], [], []
         for t in terms.get(K_HEAL_WORSE, ()):
             if _inside(t[0], better) or (sent_of[t[0]] in questions - sentences
