@@ -109,6 +109,23 @@ def asks(sent: Any) -> bool:
     return any(t.text.startswith("?") for t in sent)
 
 
+_WORSE_AGAIN = {"worse", "worsening", "spreading", "spreads", "increasing"}
+_NOT = {"not", "n't", "no", "never", "nothing"}
+_REFERS = {"it", "they", "that", "this"}
+
+
+def worse_after(doc: Doc, start: int) -> bool:
+    """Later in the sentence of a resolution, the sign ("it", "they") is said to worsen or spread,
+    not denied: "the numbness was getting better but now it's spreading" is no resolution (issue 13,
+    2026-12-05, found by probing: it was read as resolved); "... but my back pain is worse" is."""
+    sentence = doc[start].sent
+    for t in doc[start + 1:sentence.end]:
+        before = [p.lower_ for p in doc[max(sentence.start, t.i - 3):t.i]]
+        if t.lower_ in _WORSE_AGAIN and _REFERS.intersection(before) and not _NOT.intersection(before):
+            return True
+    return False
+
+
 def has_it_now(doc: Doc, cand: Candidate, told: Sequence[Span], sent_of: Sequence[int]) -> bool:
     """After a sign named as a warning or asked about, the writer says they have it now, later in
     the same sentence or in the next one, which is not a question: "The nurse said to watch for a

@@ -19,7 +19,7 @@ from spacy.tokens import Doc
 
 from bot.red_flags.clauses import (BREAK_WORDS, NOT_YET, PRESENT, REPORTED, TIME_CHANGED, UNCHANGED, WRITER, asks,
                                    asks_full_recovery, becomes, between_clauses, condition_runs_on, conditional,
-                                   denial_opens_next, describes, has_it_now, heading, improving_before,
+                                   denial_opens_next, describes, has_it_now, heading, improving_before, worse_after,
                                    later_word_denied,
                                    never_before, next_or_listed, only_lying, opens_and_carries, opens_next_sentence,
                                    other_sentence, past_ages, past_years, since_alone, supposed, until)
@@ -281,6 +281,8 @@ class Context:
             resolutions = [r for r in resolutions if not _inside(r[0], not_numb)]
         for start, _ in resolutions:
             if any(r > start and sent_of[r] == sent_of[start] for r in recur):
+                continue
+            if worse_after(doc, start):
                 continue
             if improving_before(doc, start, cand, sent_of):
                 continue
