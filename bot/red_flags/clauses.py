@@ -126,6 +126,32 @@ def worse_after(doc: Doc, start: int) -> bool:
     return False
 
 
+_CLAUSE_BREAKS = {"but", "and", ",", ".", ";", "though", "then"}
+_STATE = {"now", "fine", "ok", "okay", "normal", "better"}
+_SINCE = {"since", "ever"}
+
+
+def after_it(doc: Doc, start: int) -> bool:
+    """A resolution told as what came before the sign: "after a week of getting better", "after it
+    had improved" ("after" within four words before it, in its clause)."""
+    sentence = doc[start].sent
+    for i in range(start - 1, max(sentence.start, start - 5) - 1, -1):
+        if doc[i].lower_ in _CLAUSE_BREAKS:
+            return False
+        if doc[i].lower_ == "after":
+            return True
+    return False
+
+
+def state_now(doc: Doc, span: Span) -> bool:
+    """A resolution that tells how the writer is now ("I feel ok now", "fine now"), not that nothing
+    has happened since ("nothing like that since", "fine ever since"): it does not take away a sign
+    that is an event, a faint or a fall (the catalogue's `resolution.events`)."""
+    start, end = span
+    words = {t.lower_ for t in doc[start:min(len(doc), end + 4)]}
+    return bool(_STATE & {t.lower_ for t in doc[start:end]}) and not (_SINCE & words)
+
+
 def has_it_now(doc: Doc, cand: Candidate, told: Sequence[Span], sent_of: Sequence[int]) -> bool:
     """After a sign named as a warning or asked about, the writer says they have it now, later in
     the same sentence or in the next one, which is not a question: "The nurse said to watch for a

@@ -19,8 +19,8 @@ from spacy.tokens import Doc
 
 from bot.red_flags.clauses import (BREAK_WORDS, NOT_YET, PRESENT, REPORTED, TIME_CHANGED, UNCHANGED, WRITER, asks,
                                    asks_full_recovery, becomes, between_clauses, condition_runs_on, conditional,
-                                   denial_opens_next, describes, has_it_now, heading, improving_before, worse_after,
-                                   later_word_denied,
+                                   after_it, denial_opens_next, describes, has_it_now, heading, improving_before,
+                                   later_word_denied, state_now, worse_after,
                                    never_before, next_or_listed, only_lying, opens_and_carries, opens_next_sentence,
                                    other_sentence, past_ages, past_years, since_alone, supposed, until)
 from bot.red_flags.matching import Analyser, Candidate, Span, Terms
@@ -135,6 +135,7 @@ class Context:
         analyser.add_terms(K_RES_NOT_NUMB, _list(res.get("not_for_numbness")), exact=True)
         analyser.add_terms(K_FEELING_LOST, _list(res.get("feeling_lost")))
         self.res_window = int(res.get("window", 6))
+        self.event_flags = set(_list(res.get("events")))
         analyser.add_terms(K_PAST, _list(res.get("past_cues")), exact=True)
         analyser.add_terms(K_RECUR, _list(language.get("recurrence")))
         analyser.add_terms(K_BREAK, _list(clauses.get("breaks")))
@@ -264,7 +265,8 @@ class Context:
         compare = [e for _, e in terms.get(K_COMPARE, ())]
         if len(units) == 1 and not any(sent_of[r] == sentence and not describes(doc, r, cand)
                                        for r in recur) and \
-                not any(unit_of[s] in units for s, _ in terms.get(K_HIST_NEW, ())):
+                not any(unit_of[s] in units and not _negated((s, e), [*live(K_NEG), *live(K_NEG_NEXT)])
+                        for s, e in terms.get(K_HIST_NEW, ())):
             contrast = [s for s, _ in terms.get(K_CONTRAST, ())]
             # (a trigger may reach into the hit's clause from the one before: "surgery because I")
             if any((unit_of[start] in units or unit_of[end - 1] in units
@@ -279,10 +281,14 @@ class Context:
         if any(_overlaps(t, w) for t in cand.terms for w in terms.get(K_FEELING_LOST, ())):
             not_numb = terms.get(K_RES_NOT_NUMB, ())
             resolutions = [r for r in resolutions if not _inside(r[0], not_numb)]
+        if cand.flag in self.event_flags:
+            resolutions = [r for r in resolutions if not state_now(doc, r)]
         for start, _ in resolutions:
             if any(r > start and sent_of[r] == sent_of[start] for r in recur):
                 continue
-            if worse_after(doc, start):
+            # "the pain jumped right back up today after a week of getting better": the improvement
+            # is before the sign, part of it (issue 13, 2026-12-05, context set 1 U7)
+            if worse_after(doc, start) or after_it(doc, start):
                 continue
             if improving_before(doc, start, cand, sent_of):
                 continue
@@ -553,7 +559,8 @@ class Context:
                     not _negated(t, negs):
                 recovering.append(t)
                 continue
-            if _negated(t, negs) or any(e <= t[0] and t[0] - e <= self.neg_window and
+            # ("nothing new", "nothing worse": a next-word denial too; issue 13, 2026-12-05, context set 1)
+            if _negated(t, [*negs, *terms.get(K_NEG_NEXT, ())]) or any(e <= t[0] and t[0] - e <= self.neg_window and
                                         unit_of[s] == unit_of[t[0]] for s, e in negs):
                 not_new.append(t)
             else:

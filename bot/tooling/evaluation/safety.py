@@ -33,8 +33,9 @@ SETS_DIR = PROJECT_ROOT / "tests"
 # brief of batch 22 and new voices, and 29 and 30, written on 2026-12-05 by two more writers, and
 # benign1, 160 harmless messages near the signs' words, written the same day to measure needless
 # escalations.
-# Every figure and test copes with an empty or not yet written set (reported as having no
-# cases, skipped). real_world: batches 1 to 13, studied (fixed cases moved into the
+# context1 (2026-12-05) is a set of reports and look-alikes told with tricky context, studied after
+# its first run. Every figure and test copes with an empty or not yet written set (reported as
+# having no cases, skipped). real_world: batches 1 to 13, studied (fixed cases moved into the
 # training data and the corpus), so their figures are optimistic;
 # real_world_fresh is empty: the collector of batch 13 found almost no unused patient page.
 SETS: Dict[str, Tuple[str, ...]] = {
@@ -47,7 +48,7 @@ SETS: Dict[str, Tuple[str, ...]] = {
                       "blind/batch17.yml", "blind/batch18.yml", "blind/batch19.yml",
                       "blind/batch20.yml", "blind/batch21.yml", "blind/batch22.yml",
                       "blind/batch23.yml", "blind/batch24.yml", "blind/batch25.yml",
-                      "blind/batch26.yml"),
+                      "blind/batch26.yml", "blind/context1.yml"),
     "blind_sealed": ("blind/batch27.yml", "blind/batch28.yml", "blind/batch29.yml", "blind/batch30.yml",
                      "blind/benign1.yml"),
     "real_world": ("real_world/messages.yml", "real_world/batch2.yml", "real_world/batch3.yml",
