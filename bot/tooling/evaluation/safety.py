@@ -25,12 +25,12 @@ from bot.vocabulary import (EMERGENCY, ESCALATION_TIERS, INTENT_OF_TIER, NONE, R
 
 SETS_DIR = PROJECT_ROOT / "tests"
 # name -> files. The blind batches are gated (make test, make evaluate); the real-world sets
-# are reported. batch1 is the development batch; batches 2 to 26 were each sealed until their
+# are reported. batch1 is the development batch; batches 2 to 28 were each sealed until their
 # first figures, then one of issue 13's rounds studied and fixed their misses, so they are
 # development sets now (tests/blind/README.md has which round studied which; 24, whose failures
-# round 17's helper read, in round 18; 25 in round 19; 26 in round 20). blind_sealed is for the
-# batches nobody has studied: 27 and 28, written before rounds 19 and 20 by writers with the
-# brief of batch 22 and new voices, and 29 and 30, written on 2026-12-05 by two more writers.
+# round 17's helper read, in round 18; 25 in round 19; 26 in round 20; 27 and 28 in round 21).
+# blind_sealed is for the batches nobody has studied: none on round 21's branch (29 and 30,
+# written on 2026-12-05 by two more writers, are held off it while round 21 studies 27 and 28).
 # Every figure and test copes with an empty or not yet written set (reported as having no
 # cases, skipped). real_world: batches 1 to 13, studied (fixed cases moved into the
 # training data and the corpus), so their figures are optimistic;
@@ -45,8 +45,8 @@ SETS: Dict[str, Tuple[str, ...]] = {
                       "blind/batch17.yml", "blind/batch18.yml", "blind/batch19.yml",
                       "blind/batch20.yml", "blind/batch21.yml", "blind/batch22.yml",
                       "blind/batch23.yml", "blind/batch24.yml", "blind/batch25.yml",
-                      "blind/batch26.yml"),
-    "blind_sealed": ("blind/batch27.yml", "blind/batch28.yml"),
+                      "blind/batch26.yml", "blind/batch27.yml", "blind/batch28.yml"),
+    "blind_sealed": (),
     "real_world": ("real_world/messages.yml", "real_world/batch2.yml", "real_world/batch3.yml",
                    "real_world/batch4.yml", "real_world/batch5.yml", "real_world/batch6.yml",
                    "real_world/batch7.yml", "real_world/batch8.yml", "real_world/batch9.yml",
