@@ -46,7 +46,7 @@ SETS: Dict[str, Tuple[str, ...]] = {
                       "blind/batch20.yml", "blind/batch21.yml", "blind/batch22.yml",
                       "blind/batch23.yml", "blind/batch24.yml", "blind/batch25.yml",
                       "blind/batch26.yml", "blind/batch27.yml", "blind/batch28.yml"),
-    "blind_sealed": (),
+    "blind_sealed": ("blind/batch29.yml", "blind/batch30.yml"),
     "real_world": ("real_world/messages.yml", "real_world/batch2.yml", "real_world/batch3.yml",
                    "real_world/batch4.yml", "real_world/batch5.yml", "real_world/batch6.yml",
                    "real_world/batch7.yml", "real_world/batch8.yml", "real_world/batch9.yml",
