@@ -115,12 +115,23 @@ def test_an_answer_the_classifier_is_unsure_of_gets_the_advice_the_reader_is_sur
     reading = read(pipeline, told, "care_return_to_work", 0.68)
     assert reading.get(INTENT)["name"] == "red_flag_emergency"
     assert reading.get(READING_KEY)[RAISED_BY_KEY] == TIER_READER_FLAG
-    question = UNHEARD_SIGN.replace(" since last night", "") + ", is that normal?"
-    assert read(pipeline, question, "leg_pain_normal", 0.4).get(INTENT)["name"] == "red_flag_emergency"
-    # (told with "since last night", the adapter's own rule asks the screening questions first)
-    assert read(pipeline, UNHEARD_SIGN + ", is that normal?", "leg_pain_normal", 0.4).get(INTENT)["name"] \
-        == SCREENING_INTENT
     assert read(pipeline, told, "care_return_to_work", 0.75).get(INTENT)["name"] == "care_return_to_work"
+
+
+@pytest.mark.parametrize("p_urgent, p_emergency, answer", [
+    (0.01, 0.97, "red_flag_emergency"), (0.5, 0.48, SCREENING_INTENT), (0.3, 0.2, "leg_pain_normal")])
+def test_a_reassuring_answer_the_classifier_is_unsure_of_is_raised_like_an_ordinary_one(p_urgent, p_emergency,
+                                                                                       answer):
+    """The adapter's rule alone, the reader's reading given: the emergency advice from p(emergency)
+    0.8, the screening questions from p(sign) 0.95, else the classifier's answer stands."""
+    question = UNHEARD_SIGN.replace(" since last night", "") + ", is that normal?"
+    message = Message(data={TEXT: question, INTENT: {"name": "leg_pain_normal", "confidence": 0.4},
+                            INTENT_RANKING_KEY: [], ENTITIES: [],
+                            TIER_READING_KEY: {"none": 1 - p_urgent - p_emergency, "urgent": p_urgent,
+                                               "emergency": p_emergency}})
+    RedFlagDetector.create(RedFlagDetector.get_default_config(), LocalModelStorage(Path(".")),
+                           Resource("red_flag_detector"), context()).process([message])
+    assert message.get(INTENT)["name"] == answer
 
 
 @pytest.mark.parametrize("text", ["when can I drive again?", "pain 5 this evening", "my code wont compile",
