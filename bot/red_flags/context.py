@@ -263,9 +263,11 @@ class Context:
         sentence = sent_of[cand.start]
         units = {unit_of[s] for s, _ in cand.terms}
         compare = [e for _, e in terms.get(K_COMPARE, ())]
+        # ("nothing new" does not make the history new; issue 13, 2026-12-05, context set 1)
+        denials = [*live(K_NEG), *live(K_NEG_NEXT)]
         if len(units) == 1 and not any(sent_of[r] == sentence and not describes(doc, r, cand)
                                        for r in recur) and \
-                not any(unit_of[s] in units and not _negated((s, e), [*live(K_NEG), *live(K_NEG_NEXT)])
+                not any(unit_of[s] in units and not _negated((s, e), denials)
                         for s, e in terms.get(K_HIST_NEW, ())):
             contrast = [s for s, _ in terms.get(K_CONTRAST, ())]
             # (a trigger may reach into the hit's clause from the one before: "surgery because I")
@@ -550,6 +552,8 @@ class Context:
         # "coming back" followed in its sentence by strength returning is recovery, not new.
         # (never "I can no longer lift my foot higher than the step")
         returning_better = [s for s, e in terms.get(K_HEAL_RETURNING, ()) if not _negated((s, e), negs)]
+        # ("nothing new", "nothing worse": a next-word denial too; issue 13, 2026-12-05, context set 1)
+        denials = [*negs, *terms.get(K_NEG_NEXT, ())]
         worse, not_new, recovering = [], [], []
         for t in terms.get(K_HEAL_WORSE, ()):
             if _inside(t[0], better) or (sent_of[t[0]] in questions - sentences
@@ -559,9 +563,8 @@ class Context:
                     not _negated(t, negs):
                 recovering.append(t)
                 continue
-            # ("nothing new", "nothing worse": a next-word denial too; issue 13, 2026-12-05, context set 1)
-            if _negated(t, [*negs, *terms.get(K_NEG_NEXT, ())]) or any(e <= t[0] and t[0] - e <= self.neg_window and
-                                        unit_of[s] == unit_of[t[0]] for s, e in negs):
+            if _negated(t, denials) or any(e <= t[0] and t[0] - e <= self.neg_window and
+                                           unit_of[s] == unit_of[t[0]] for s, e in negs):
                 not_new.append(t)
             else:
                 worse.append(t)

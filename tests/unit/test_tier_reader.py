@@ -48,6 +48,13 @@ def pipeline(tmp_path_factory):
     return tokenizer, reader, storage, resource
 
 
+def adapt(message: Message) -> Message:
+    """The message after the detector adapter, with its default settings."""
+    RedFlagDetector.create(RedFlagDetector.get_default_config(), LocalModelStorage(Path(".")),
+                           Resource("red_flag_detector"), context()).process([message])
+    return message
+
+
 def read(pipeline, text: str, intent: str, confidence: float) -> Message:
     """The message after the tokenizer, the reader and the adapter, the classifier's reading given."""
     tokenizer, reader, _, _ = pipeline
@@ -55,10 +62,7 @@ def read(pipeline, text: str, intent: str, confidence: float) -> Message:
                             INTENT_RANKING_KEY: [{"name": intent, "confidence": confidence}], ENTITIES: []})
     tokenizer.process([message])
     reader.process([message])
-    adapter = RedFlagDetector.create(RedFlagDetector.get_default_config(), LocalModelStorage(Path(".")),
-                                     Resource("red_flag_detector"), context())
-    adapter.process([message])
-    return message
+    return adapt(message)
 
 
 def test_the_examples_file_is_the_corpus_and_the_studied_sets_as_they_are_now():
@@ -96,9 +100,7 @@ def test_without_the_reader_the_same_message_only_gets_the_screening_questions(p
     message = Message(data={TEXT: UNHEARD_SIGN, INTENT: {"name": "red_flag_emergency", "confidence": 0.45},
                             INTENT_RANKING_KEY: [], ENTITIES: []})
     tokenizer.process([message])
-    RedFlagDetector.create(RedFlagDetector.get_default_config(), LocalModelStorage(Path(".")),
-                           Resource("red_flag_detector"), context()).process([message])
-    assert message.get(INTENT)["name"] == "pain_worsening"
+    assert adapt(message).get(INTENT)["name"] == "pain_worsening"
 
 
 @pytest.mark.parametrize("text", LOOKALIKES)
@@ -129,9 +131,17 @@ def test_a_reassuring_answer_the_classifier_is_unsure_of_is_raised_like_an_ordin
                             INTENT_RANKING_KEY: [], ENTITIES: [],
                             TIER_READING_KEY: {"none": 1 - p_urgent - p_emergency, "urgent": p_urgent,
                                                "emergency": p_emergency}})
-    RedFlagDetector.create(RedFlagDetector.get_default_config(), LocalModelStorage(Path(".")),
-                           Resource("red_flag_detector"), context()).process([message])
-    assert message.get(INTENT)["name"] == answer
+    assert adapt(message).get(INTENT)["name"] == answer
+
+
+def test_a_change_just_noticed_gets_the_screening_questions_whatever_the_reader_says(pipeline):
+    """An unsure reassuring answer to a statement, or to a question beside a change just noticed
+    ("since last night"), gets the screening questions from the adapter's own rule (issue 13 rounds
+    8 and 12) before the reader is asked."""
+    noticed = UNHEARD_SIGN + ", is that normal?"
+    assert read(pipeline, noticed, "leg_pain_normal", 0.4).get(INTENT)["name"] == "pain_worsening"
+    assert read(pipeline, UNHEARD_SIGN, "leg_pain_normal", 0.4).get(INTENT)["name"] == "pain_worsening"
+    assert read(pipeline, "no", "deny", 0.9).get(INTENT)["name"] == "deny"
 
 
 @pytest.mark.parametrize("text", ["when can I drive again?", "pain 5 this evening", "my code wont compile",
