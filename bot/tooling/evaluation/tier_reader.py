@@ -41,7 +41,8 @@ import yaml
 
 from bot.settings import PROJECT_ROOT
 from bot.tooling.evaluation import first_run, safety
-from bot.vocabulary import (DENIAL_INTENT, EMERGENCY, FALLBACK_INTENT, INTENT_OF_TIER, NONE, READING_KEY,
+from bot.vocabulary import (DENIAL_INTENT, EMERGENCY, FALLBACK_INTENT, HEALING_INTENT, INTENT_OF_TIER, NONE,
+                            QUESTION_INTENT, READING_KEY,
                             REASSURING_INTENTS, SCREENING_INTENT, SCREENING_REPLIES,
                             TIER_OF_INTENT, URGENT, is_red_flag_intent, tier_rank)
 
@@ -155,7 +156,10 @@ def combine(parse: Dict, p: Sequence[float], rule: "Rule") -> str:
       classifier's intent) to a message with no sign words at all: the emergency advice at
       p(emergency) >= theta3_e, else the screening questions at p(sign) >= theta3, when the
       classifier's confidence is below max_conf3 (None: any); the adapter's `tier_reader_ordinary_*`
-      settings (docs/SAFETY.md, "Over ordinary answers, with a reader that knows them").
+      settings (docs/SAFETY.md, "Over ordinary answers, with a reader that knows them");
+    - (theta4) the nerve-healing or warning-sign answer given over sign words the detector read as
+      not counting (healing, asked about, past: `_hits`), with nothing affirmed: the screening
+      questions at p(sign) >= theta4 (the adapter's `tier_reader_over_sign_words`).
     """
     final = parse["intent"]["name"]
     if is_red_flag_intent(final):
@@ -183,6 +187,9 @@ def combine(parse: Dict, p: Sequence[float], rule: "Rule") -> str:
             return INTENT_OF_TIER[EMERGENCY]
         if rule.theta3 is not None and p_sign >= rule.theta3:
             return SCREENING_INTENT
+    if rule.theta4 is not None and final in (HEALING_INTENT, QUESTION_INTENT) and parse.get("_hits") \
+            and reading.get("detector", NONE) == NONE and p_sign >= rule.theta4:
+        return SCREENING_INTENT
     return final
 
 
@@ -195,10 +202,12 @@ class Rule:
     theta3: Optional[float] = None
     theta3_e: Optional[float] = None
     max_conf3: Optional[float] = None  # the ordinary arms only below this classifier confidence
+    theta4: Optional[float] = None
 
     def __str__(self) -> str:
         return (f"theta={self.theta} theta_e={self.theta_e} max={int(self.keep_classifier_tier)} "
-                f"theta2={self.theta2} theta3={self.theta3} theta3_e={self.theta3_e} max_conf3={self.max_conf3}")
+                f"theta2={self.theta2} theta3={self.theta3} theta3_e={self.theta3_e} max_conf3={self.max_conf3} "
+                f"theta4={self.theta4}")
 
 
 # --- measuring ----------------------------------------------------------------------------------
@@ -380,6 +389,20 @@ def grid3(folds: Folds, base: Rule) -> None:
                       f"{f['urgent_total']} {f['benign']})", flush=True)
 
 
+def grid4(folds: Folds, base: Rule) -> None:
+    """The arm over the healing and warning-sign answers (theta4) over `base`, by kind of set."""
+    kinds = {"blind": lambda n: n.startswith("blind/"), "real world": lambda n: n.startswith("real_world/")}
+    print("theta4 | set | E U told911 today screened reassured (of E_total U_total benign)")
+    for theta4 in (None, 0.7, 0.8, 0.9, 0.95):
+        rule = dataclasses.replace(base, theta4=theta4)
+        for kind, chosen in kinds.items():
+            _, f = evaluate([fold for fold in folds if chosen(fold[0])], rule)
+            if f:
+                print(f"{theta4} | {kind} | {f['emergency']} {f['urgent']} {f['told_911']} {f['told_today']} "
+                      f"{f['screened']} {f['reassured']} (of {f['emergency_total']} {f['urgent_total']} "
+                      f"{f['benign']})", flush=True)
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     import logging
 
@@ -407,6 +430,10 @@ def main(argv: Optional[List[str]] = None) -> None:
                         help="the ordinary-answer arms only below this classifier confidence")
     parser.add_argument("--grid3", action="store_true",
                         help="print the figures of the ordinary-answer arms (theta3_e, theta3) over --theta's rule")
+    parser.add_argument("--theta4", type=float, default=None,
+                        help="the healing or warning-sign answer over sign words read as not counting: the "
+                             "screening questions from this p(sign)")
+    parser.add_argument("--grid4", action="store_true", help="print the figures of theta4's values over --theta's rule")
     parser.add_argument("--write-data", action="store_true", help=f"write {DATA.relative_to(PROJECT_ROOT)} and stop")
     args = parser.parse_args(argv)
     logging.disable(logging.INFO)
@@ -418,7 +445,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         dump_then(args.model, args.commit, args.dump_then)
         return
     rule = Rule(args.theta, args.theta_e, args.keep_classifier_tier, args.theta2, args.theta3, args.theta3_e,
-                args.max_conf3)
+                args.max_conf3, args.theta4)
     studied = loso_folds(args.model, args.with_nlu, args.by_sentence, args.C)
     then = [fold for path in args.then for fold in then_folds(path, args.with_nlu, args.by_sentence, args.C)]
     for name, folds in (("leave one studied set out", studied), ("fresh sets as they were", then)):
@@ -428,6 +455,8 @@ def main(argv: Optional[List[str]] = None) -> None:
                 grid(folds)
             if args.grid3:
                 grid3(folds, rule)
+            if args.grid4:
+                grid4(folds, rule)
             evaluate(folds, rule, show=True)
 
 
