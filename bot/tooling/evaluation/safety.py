@@ -50,7 +50,7 @@ SETS: Dict[str, Tuple[str, ...]] = {
                       "blind/batch26.yml", "blind/batch27.yml", "blind/batch28.yml",
                       "blind/context1.yml"),
     "blind_sealed": ("blind/batch29.yml", "blind/batch30.yml", "blind/benign1.yml", "blind/batch31.yml",
-                     "blind/batch32.yml", "blind/benign2.yml"),
+                     "blind/batch32.yml", "blind/benign2.yml", "blind/context2.yml"),
     "real_world": ("real_world/messages.yml", "real_world/batch2.yml", "real_world/batch3.yml",
                    "real_world/batch4.yml", "real_world/batch5.yml", "real_world/batch6.yml",
                    "real_world/batch7.yml", "real_world/batch8.yml", "real_world/batch9.yml",
