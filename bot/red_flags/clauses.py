@@ -168,6 +168,20 @@ def denial_opens_next(doc: Doc, sent: Any, denials: Sequence[Span]) -> bool:
     opening = next((t.i for t in doc[sent.end].sent if t.is_alpha), None)
     return any(start == opening and (end >= len(doc) or not doc[end].is_alpha or doc[end].lower_ in _DENIAL_ENDS)
                for start, end in denials)
+
+
+def answered_none(doc: Doc, cand: Candidate, answers: Sequence[Span]) -> bool:
+    """A sign named as the topic of a line and answered right after its colon or dash by a denial
+    that ends there: "Regarding your leaflet's question about bladder or bowel accidents: none
+    whatsoever, full control of both", "Fever: none." (issue 13 round 22, blind batch 29 E1
+    look-alike); never "Fever: none till today, 38.4 now" (the denial must end its clause)."""
+    mark = cand.end
+    if mark >= len(doc) or doc[mark].text not in _ANSWER_MARKS:
+        return False
+    return any(start == mark + 1 and (end >= len(doc) or doc[end].is_punct) for start, end in answers)
+
+
+_ANSWER_MARKS = {":", "-", "\u2014", "\u2013"}
 # A heading that names a sign as the topic of an update: "Foot drop update!", "Numbness progress:".
 _HEADING_MARKS = {":", "!", ".", "-", "\u2014", "\u2013", "?", "\n"}
 UNCHANGED = {"still", "same", "unchanged", "change", "changed"}
@@ -388,11 +402,19 @@ _SUPPOSED_PAST = {"had", "got", "felt", "went", "lost", "was", "were", "began", 
 # that be serious?", "If I lost control of my bladder last night would that be serious?" are reports
 # (the lead's review of round 19)
 _WHEN_TOLD = {"ago", "twice", "earlier", "last", "hour", "hours", "minutes", "week", "days"}
+_LEAD = 8
+_LEAD_MARKS = {"-", ":", ",", "\u2014", "\u2013"}
 
 
 def supposed(doc: Doc, cand: Candidate) -> bool:
     sent = doc[cand.start].sent
     words = [t for t in sent if not t.is_space]
+    # (issue 13 round 22, blind batch 30 E2 look-alike) the "if" may open a clause after a short lead
+    # set off by a dash, a colon or a comma: "G'day, quick q - if I couldn't wee after the op, would
+    # that be something to worry about?"
+    lead = next((k for k, t in enumerate(words[:_LEAD + 1]) if t.lower_ == "if" and
+                 (k == 0 or words[k - 1].text in _LEAD_MARKS)), 0)
+    words = words[lead:]
     if len(words) < 4 or words[0].lower_ != "if" or words[1].lower_ not in _IF_SUBJECTS or \
             words[-1].text != "?" or not words[1].i < cand.start <= words[1].i + 2 or \
             not (words[2].lower_.endswith("ed") or words[2].lower_ in _SUPPOSED_PAST) or \

@@ -17,7 +17,8 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Sequence, Set, 
 
 from spacy.tokens import Doc
 
-from bot.red_flags.clauses import (BREAK_WORDS, NOT_YET, PRESENT, REPORTED, TIME_CHANGED, UNCHANGED, WRITER, asks,
+from bot.red_flags.clauses import (BREAK_WORDS, NOT_YET, PRESENT, REPORTED, TIME_CHANGED, UNCHANGED, WRITER,
+                                   answered_none, asks,
                                    asks_full_recovery, becomes, between_clauses, condition_runs_on, conditional,
                                    after_it, denial_opens_next, describes, has_it_now, heading, improving_before,
                                    later_word_denied, state_now, worse_after,
@@ -48,6 +49,7 @@ K_NO_BREAK = context_key("no_break")
 K_HEAL_RETURNING = context_key("heal_returning")
 K_HEAL_ELSEWHERE = context_key("heal_elsewhere")
 K_ALL_WELL = context_key("all_well")
+K_ANSWERED = context_key("answered")
 K_HEAL_SAME = context_key("heal_same")
 K_HEAL_WORDS = context_key("heal_words")
 K_HEAL_WORSE = context_key("heal_worse")
@@ -96,6 +98,7 @@ class Context:
         short_triggers = set(_list(short.get("triggers")))
         analyser.add_terms(K_NEG, _list(neg.get("triggers")))
         analyser.add_terms(K_NEG_NEXT, _list(neg.get("next_word")))
+        analyser.add_terms(K_ANSWERED, _list(neg.get("answered")))
         analyser.add_terms(K_STOP, _list(neg.get("stops")))
         self.double_negative = _first_words(analyser, neg.get("double_negative"))
         analyser.add_terms(K_REAFFIRM, _list(neg.get("reaffirm")), exact=True)
@@ -240,12 +243,14 @@ class Context:
             negations = [*negations, *next_word]
         if (self._before(negations, cand, self.neg_window, unit_of, own, stops)
                 or self._denied_then_well(cand, negations, terms, unit_of, own, stops)
-                or later_word_denied(cand, negations, unit_of)) and \
+                or later_word_denied(cand, negations, unit_of)
+                or answered_none(doc, cand, terms.get(K_ANSWERED, ()))) and \
                 not reaffirmed:
             return NEGATED
         if self._before(live(K_HYPO), cand, self.hypo_window, unit_of, own, stops, last_enough=True,
                         into=True) or self._told_of_other(doc, cand, live(K_OTHERS), unit_of) or \
-                self._before(live(K_SHORT), cand, self.short_window, unit_of, own) or \
+                (self._before(live(K_SHORT), cand, self.short_window, unit_of, own, into=True)
+                 and not self._told_when(cand, terms, unit_of)) or \
                 self._general_question(doc, cand, live(K_FOLLOW), unit_of) or \
                 self._asked_then_denied(doc, cand, terms.get(K_DENIED_AFTER, ())) or \
                 self._warned_asked_denied(doc, cand, [*live(K_HYPO), *live(K_FOLLOW)],
@@ -305,6 +310,14 @@ class Context:
                     self._refers_back(doc, start, cand, terms, unit_of, others):
                 return RESOLVED
         return AFFIRMED
+
+    @staticmethod
+    def _told_when(cand: Candidate, terms: Terms, unit_of: Sequence[int]) -> bool:
+        """The hit's clause says when the sign began ("since this morning", "since the op": history's
+        `new`): a short question frame does not make it asked (issue 13 round 22, found by probing:
+        "can I ask what numbness in my groin since this morning means?")."""
+        units = {unit_of[s] for s, _ in cand.terms}
+        return any(unit_of[s] in units for s, _ in terms.get(K_HIST_NEW, ()))
 
     def _told_of_other(self, doc: Doc, cand: Candidate, others: Sequence[Span],
                        unit_of: Sequence[int]) -> bool:
