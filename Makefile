@@ -73,7 +73,7 @@ types: $(VENV)/.installed ## mypy over bot/ and actions/ (settings in pyproject.
 validate: $(VENV)/.installed ## Rasa's validator (warnings are errors) and the content checks, every problem in one run; no training
 	$(PY) -m bot.tooling.content_checks.validate
 
-evaluate: $(VENV)/.installed ## train the NLU, evaluate held-out intents and red flags; report in reports/ (ARGS=--cross-validation 5, --update-baseline, --compare a.yml b.yml, --first-run tests/blind/batchN.yml --write-misses)
+evaluate: $(VENV)/.installed ## train the NLU, evaluate held-out intents and red flags; report in reports/ (ARGS=--cross-validation 5, --update-baseline, --compare a.yml b.yml, --first-run tests/blind/batchN.yml --write-misses --drop-passed)
 	$(PY) -m bot.tooling.evaluation $(ARGS)
 
 bench: $(MODEL) ## per-turn cost, throughput, memory, start-up, training, reload, as ratios to a `rasa init` bot in the same run (ARGS=--quick, --no-reference, --retrain-reference): docs/BENCHMARKS.md

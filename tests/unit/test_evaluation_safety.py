@@ -1,5 +1,6 @@
 """The figures docs/SAFETY.md reports for the blind and real-world sets, on small hand-made sets."""
 import pytest
+import yaml
 
 from bot.tooling.evaluation import safety
 
@@ -137,3 +138,19 @@ def test_a_first_runs_failures_follow_the_lists_own_indentation(tmp_path):
     first_run.write_misses(tmp_path / "batch9.yml", safety.judge(CASES, parse), known)
     assert set(safety.known_misses(tmp_path)) == {"an earlier miss", "groin numb", "both legs numb",
                                                    "what is foot drop"}
+
+
+def test_a_later_run_takes_out_only_the_sets_listed_failures_that_pass_now(tmp_path):
+    from bot.tooling.evaluation import first_run
+
+    batch = tmp_path / "batch9.yml"
+    batch.write_text(yaml.safe_dump({"cases": [{k: v for k, v in c.items() if k != "file"} for c in CASES]}))
+    known = tmp_path / "blind" / "known_misses.yml"
+    known.parent.mkdir()
+    known.write_text("# header kept\nmisses:\n  - text: an earlier miss\n    why: another set's\n"
+                     "  - text: groin numb\n    why: still missed\n  - text: cant pee\n    why: passes now\n"
+                     "  # batch 10's first run\n  - text: both legs numb\n    why: listed\n")
+    assert first_run.drop_passed(batch, safety.judge(CASES, parse), known) == 1
+    assert set(safety.known_misses(tmp_path)) == {"an earlier miss", "groin numb", "both legs numb"}
+    assert known.read_text().startswith("# header kept\nmisses:\n")
+    assert "  # batch 10's first run\n  - text: both legs numb" in known.read_text()

@@ -107,6 +107,10 @@ def first_runs(args: argparse.Namespace) -> int:
             if args.write_misses:
                 written = first_run.write_misses(path, figures)
                 print(f"{path.name}: {written} failures appended to {shown(first_run.KNOWN_MISSES)}, unread")
+            if args.drop_passed:
+                dropped = first_run.drop_passed(path, figures)
+                print(f"{path.name}: {dropped} listed failures that pass now taken out of "
+                      f"{shown(first_run.KNOWN_MISSES)}, unread")
     return 0
 
 
@@ -139,6 +143,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help="train and evaluate each config, side by side in comparison.md")
     parser.add_argument("--first-run", type=Path, nargs="+", metavar="SET_FILE",
                         help="figures only (never texts) of fresh set files, e.g. a new blind batch")
+    parser.add_argument("--drop-passed", action="store_true",
+                        help="with --first-run: take the set's listed failures that pass now out of "
+                             "known_misses.yml, unread")
     parser.add_argument("--write-misses", action="store_true",
                         help="with --first-run: list a blind batch's failures in known_misses.yml, unread")
     args = parser.parse_args(argv)

@@ -5,7 +5,9 @@ those figures are what a patient can expect. So this prints only counts (recall 
 bound, benign told 911 or call today, screened, reassured, intent accuracy, and the failures by
 sign and kind), and with `--write-misses` appends a blind batch's failures to
 tests/blind/known_misses.yml without showing them, so that `make test` lists them as strict
-expected failures until a later round studies them (tests/blind/README.md).
+expected failures until a later round studies them (tests/blind/README.md). A later run with
+`--drop-passed` takes out, unread, the listed failures of the set that now pass (a strict expected
+failure that passes fails `make test`).
 """
 from __future__ import annotations
 
@@ -62,3 +64,28 @@ def write_misses(path: Path, figures: Dict, known: Path = KNOWN_MISSES) -> int:
         known.write_text(text.rstrip("\n") + "\n" + "".join(indent + line for line in
                                                               entries.splitlines(keepends=True)))
     return len(new)
+
+
+def drop_passed(path: Path, figures: Dict, known: Path = KNOWN_MISSES) -> int:
+    """Take the set's listed failures that now pass out of known_misses.yml, unread: an entry goes
+    when its text is one of the set's cases and not among `failures(figures)`. Comments and the
+    other entries stay as written."""
+    in_set = {case["text"] for case in cases_of(path)}
+    failing = {row["text"] for row in failures(figures)}
+    text = known.read_text()
+    first = re.search(r"^( *)- ", text, flags=re.M)
+    if not first:
+        return 0
+    # entries start at the list's own indentation; a wrapped text's lines are indented deeper
+    starts = [m.start() for m in re.finditer(rf"^{first.group(1)}- ", text, flags=re.M)]
+    kept, dropped = [text[:starts[0]]], 0
+    for start, end in zip(starts, starts[1:] + [len(text)], strict=True):
+        block = text[start:end]
+        entry = (yaml.safe_load(block) or [{}])[0]
+        if entry.get("text") in in_set and entry.get("text") not in failing:
+            dropped += 1  # the comment lines after the entry introduce the next ones: they stay
+            kept += [line for line in block.splitlines(keepends=True) if line.lstrip().startswith("#")]
+            continue
+        kept.append(block)
+    known.write_text("".join(kept))
+    return dropped
