@@ -34,7 +34,8 @@ SETS_DIR = PROJECT_ROOT / "tests"
 # context) were studied after their first runs too (benign1 in round 22). blind_sealed is for the
 # batches nobody has studied: 31 and 32 (2026-12-05, evening, two more writers with new voices),
 # benign2 (160 harmless messages near the signs' words) and context2 (reports and look-alikes told
-# with tricky context), written the same evening. Every figure and test copes
+# with tricky context), written the same evening, and 33, 34 and benign3, written later that evening
+# by three more writers with harder voices. Every figure and test copes
 # with an empty or not yet written set (reported as having no cases, skipped). real_world:
 # batches 1 to 13, studied (fixed cases moved into the
 # training data and the corpus), so their figures are optimistic;
@@ -52,7 +53,8 @@ SETS: Dict[str, Tuple[str, ...]] = {
                       "blind/batch26.yml", "blind/batch27.yml", "blind/batch28.yml",
                       "blind/context1.yml", "blind/batch29.yml", "blind/batch30.yml",
                       "blind/benign1.yml"),
-    "blind_sealed": ("blind/batch31.yml", "blind/batch32.yml", "blind/benign2.yml", "blind/context2.yml"),
+    "blind_sealed": ("blind/batch31.yml", "blind/batch32.yml", "blind/benign2.yml", "blind/context2.yml",
+                     "blind/batch33.yml", "blind/batch34.yml", "blind/benign3.yml"),
     "real_world": ("real_world/messages.yml", "real_world/batch2.yml", "real_world/batch3.yml",
                    "real_world/batch4.yml", "real_world/batch5.yml", "real_world/batch6.yml",
                    "real_world/batch7.yml", "real_world/batch8.yml", "real_world/batch9.yml",
