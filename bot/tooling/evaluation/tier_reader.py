@@ -159,12 +159,18 @@ def combine(parse: Dict, p: Sequence[float], rule: "Rule") -> str:
       settings (docs/SAFETY.md, "Over ordinary answers, with a reader that knows them");
     - (theta4) the nerve-healing or warning-sign answer given over sign words the detector read as
       not counting (healing, asked about, past: `_hits`), with nothing affirmed: the screening
-      questions at p(sign) >= theta4 (the adapter's `tier_reader_over_sign_words`).
+      questions at p(sign) >= theta4 (measured, not kept);
+    - (theta5) the urgent advice for an urgent sign the detector found: the emergency advice at
+      p(emergency) >= theta5, for an emergency told beside it in words the detector does not know
+      (measured, not kept).
     """
     final = parse["intent"]["name"]
+    reading = parse.get(READING_KEY) or {}
+    if rule.theta5 is not None and final == INTENT_OF_TIER[URGENT] and reading.get("detector") == URGENT \
+            and p[2] >= rule.theta5:
+        return INTENT_OF_TIER[EMERGENCY]
     if is_red_flag_intent(final):
         return final
-    reading = parse.get(READING_KEY) or {}
     classifier, confidence = reading.get("classifier") or "", float(reading.get("classifier_confidence") or 0.0)
     p_sign = float(p[1] + p[2])
     no_sign_words = reading.get("detector", NONE) == NONE and not parse.get("_hits")
@@ -203,11 +209,12 @@ class Rule:
     theta3_e: Optional[float] = None
     max_conf3: Optional[float] = None  # the ordinary arms only below this classifier confidence
     theta4: Optional[float] = None
+    theta5: Optional[float] = None
 
     def __str__(self) -> str:
         return (f"theta={self.theta} theta_e={self.theta_e} max={int(self.keep_classifier_tier)} "
                 f"theta2={self.theta2} theta3={self.theta3} theta3_e={self.theta3_e} max_conf3={self.max_conf3} "
-                f"theta4={self.theta4}")
+                f"theta4={self.theta4} theta5={self.theta5}")
 
 
 # --- measuring ----------------------------------------------------------------------------------
@@ -403,6 +410,25 @@ def grid4(folds: Folds, base: Rule) -> None:
                       f"{f['benign']})", flush=True)
 
 
+def grid5(folds: Folds, base: Rule) -> None:
+    """The arm over the detector's urgent advice (theta5) over `base`, by kind of set, with the urgent
+    signs it would tell to call 911 (over-triage that recall does not show)."""
+    kinds = {"blind": lambda n: n.startswith("blind/"), "real world": lambda n: n.startswith("real_world/")}
+    print("theta5 | set | E U told911 today screened reassured urgent_told_911 (of E_total U_total benign)")
+    for theta5 in (None, 0.5, 0.6, 0.7, 0.8, 0.9):
+        rule = dataclasses.replace(base, theta5=theta5)
+        for kind, chosen in kinds.items():
+            chosen_folds = [fold for fold in folds if chosen(fold[0])]
+            _, f = evaluate(chosen_folds, rule)
+            raised = sum(1 for _, cases, probabilities, parsed in chosen_folds
+                         for c, p in zip(cases, probabilities, strict=True)
+                         if c["expect"] == URGENT and combine(parsed[c["text"]], p, rule) == INTENT_OF_TIER[EMERGENCY])
+            if f:
+                print(f"{theta5} | {kind} | {f['emergency']} {f['urgent']} {f['told_911']} {f['told_today']} "
+                      f"{f['screened']} {f['reassured']} {raised} (of {f['emergency_total']} {f['urgent_total']} "
+                      f"{f['benign']})", flush=True)
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     import logging
 
@@ -433,6 +459,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--theta4", type=float, default=None,
                         help="the healing or warning-sign answer over sign words read as not counting: the "
                              "screening questions from this p(sign)")
+    parser.add_argument("--grid5", action="store_true",
+                        help="print the figures of raising the detector's urgent advice to the emergency advice "
+                             "from p(emergency) = theta5, with urgent signs told 911")
     parser.add_argument("--grid4", action="store_true", help="print the figures of theta4's values over --theta's rule")
     parser.add_argument("--write-data", action="store_true", help=f"write {DATA.relative_to(PROJECT_ROOT)} and stop")
     args = parser.parse_args(argv)
@@ -457,6 +486,8 @@ def main(argv: Optional[List[str]] = None) -> None:
                 grid3(folds, rule)
             if args.grid4:
                 grid4(folds, rule)
+            if args.grid5:
+                grid5(folds, rule)
             evaluate(folds, rule, show=True)
 
 
