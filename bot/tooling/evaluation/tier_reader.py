@@ -296,6 +296,20 @@ def loso_folds(model: Path, with_nlu: bool, by_sentence: bool, C: float) -> Fold
     return folds
 
 
+def held_folds(model: Path, held_files: Sequence[str], with_nlu: bool, by_sentence: bool, C: float) -> Folds:
+    """Files nobody tuned the pipeline to (sealed sets at the moment a round starts studying them,
+    run with the model trained before that round): one reader trained on everything else (corpus,
+    studied sets, data/nlu) without their texts reads them. Counts only: their texts are never shown."""
+    held = {f: file_cases(f) for f in held_files}
+    texts = {c["text"] for cases in held.values() for c in cases}
+    train = [c for c in corpus_cases() + [c for f in studied_files() for c in file_cases(f)]
+             + (nlu_cases() if with_nlu else []) if c["text"] not in texts]
+    reader = TierReader(C).fit([c["text"] for c in train], [c["expect"] for c in train])
+    parsed = parses(model, sorted(texts))
+    return [("blind/" + Path(f).name, held[f], reader.probabilities([c["text"] for c in held[f]], by_sentence),
+             parsed) for f in held_files]
+
+
 def then_folds(path: Path, with_nlu: bool, by_sentence: bool, C: float) -> Folds:
     """A fresh set as it was when nobody had studied it: parses of that commit's model and the
     training data of that commit (`--dump-then`), so nothing of the set can leak into the reader."""
@@ -459,6 +473,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--theta4", type=float, default=None,
                         help="the healing or warning-sign answer over sign words read as not counting: the "
                              "screening questions from this p(sign)")
+    parser.add_argument("--held", nargs="+", default=[], metavar="SET_FILE",
+                        help="also these set files (relative to tests/), read by one reader trained without them")
     parser.add_argument("--grid5", action="store_true",
                         help="print the figures of raising the detector's urgent advice to the emergency advice "
                              "from p(emergency) = theta5, with urgent signs told 911")
@@ -475,9 +491,11 @@ def main(argv: Optional[List[str]] = None) -> None:
         return
     rule = Rule(args.theta, args.theta_e, args.keep_classifier_tier, args.theta2, args.theta3, args.theta3_e,
                 args.max_conf3, args.theta4)
-    studied = loso_folds(args.model, args.with_nlu, args.by_sentence, args.C)
+    studied = [] if args.held else loso_folds(args.model, args.with_nlu, args.by_sentence, args.C)
     then = [fold for path in args.then for fold in then_folds(path, args.with_nlu, args.by_sentence, args.C)]
-    for name, folds in (("leave one studied set out", studied), ("fresh sets as they were", then)):
+    held = held_folds(args.model, args.held, args.with_nlu, args.by_sentence, args.C) if args.held else []
+    for name, folds in (("leave one studied set out", studied), ("fresh sets as they were", then),
+                        ("held-out sets", held)):
         if folds:
             print(f"\n## {name}")
             if args.grid:
