@@ -245,3 +245,18 @@ def test_the_ordinary_answer_rule_leaves_a_sure_classifier_alone():
     unsure = _parse("care_sex")
     unsure[READING_KEY]["classifier_confidence"] = 0.6
     assert experiment.combine(unsure, [0.0, 0.01, 0.99], rule) == "red_flag_emergency"
+
+
+def test_the_measured_arms_over_sign_words_and_urgent_advice_act_only_where_they_say():
+    """theta4 (the healing or warning-sign answer over sign words read as not counting) and theta5
+    (the detector's urgent advice), measured and not kept (docs/SAFETY.md): each moves only its own
+    answer, so the figures measure what the docs say."""
+    healing, answer = experiment.Rule(theta4=0.9), "cause_nerve_healing"
+    assert experiment.combine(_parse(answer, hits=True), [0.05, 0.5, 0.45], healing) == SCREENING_INTENT
+    assert experiment.combine(_parse(answer), [0.05, 0.5, 0.45], healing) == answer
+    assert experiment.combine(_parse(answer, hits=True), [0.5, 0.3, 0.2], healing) == answer
+    urgent = experiment.Rule(theta5=0.7)
+    detected = _parse("red_flag_urgent", detector="urgent")
+    assert experiment.combine(detected, [0.1, 0.1, 0.8], urgent) == "red_flag_emergency"
+    assert experiment.combine(detected, [0.1, 0.3, 0.6], urgent) == "red_flag_urgent"
+    assert experiment.combine(_parse("red_flag_urgent"), [0.1, 0.1, 0.8], urgent) == "red_flag_urgent"

@@ -34,7 +34,7 @@ import itertools
 import json
 import re
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 import yaml
@@ -395,52 +395,45 @@ def grid(folds: Folds) -> None:
                               f"{f['told_911']} {f['told_today']} {f['screened']} {f['reassured']}")
 
 
-def grid3(folds: Folds, base: Rule) -> None:
-    """The ordinary-answer arms over `base` (the kept rule), all folds pooled, and by kind of set."""
-    kinds = {"blind": lambda n: n.startswith("blind/"), "real world": lambda n: n.startswith("real_world/")}
-    print("theta3_e theta3 max_conf3 | set | E U told911 today screened reassured (of E_total U_total benign)")
-    for theta3_e, theta3, max_conf3 in itertools.product((None, 0.6, 0.7, 0.8, 0.9), (None, 0.85, 0.9, 0.95),
-                                                         (None, 0.75, 0.9)):
-        rule = dataclasses.replace(base, theta3=theta3, theta3_e=theta3_e, max_conf3=max_conf3)
-        for kind, chosen in kinds.items():
-            _, f = evaluate([fold for fold in folds if chosen(fold[0])], rule)
+KINDS = {"blind": lambda name: name.startswith("blind/"), "real world": lambda name: name.startswith("real_world/")}
+
+
+def grid_rows(folds: Folds, label: str, rules: Sequence[Rule], settings: Callable[[Rule], str]) -> None:
+    """Each rule's figures by kind of set (blind, real world), with the urgent signs it tells to call
+    911 (over-triage that recall does not show)."""
+    print(f"{label} | set | E U told911 today screened reassured urgent_told_911 (of E_total U_total benign)")
+    for rule in rules:
+        for kind, chosen in KINDS.items():
+            kept = [fold for fold in folds if chosen(fold[0])]
+            _, f = evaluate(kept, rule)
+            urgent_told_911 = sum(1 for _, cases, probabilities, parsed in kept
+                                  for case, p in zip(cases, probabilities, strict=True)
+                                  if case["expect"] == URGENT
+                                  and combine(parsed[case["text"]], p, rule) == INTENT_OF_TIER[EMERGENCY])
             if f:
-                print(f"{theta3_e} {theta3} {max_conf3} | {kind} | {f['emergency']} {f['urgent']} {f['told_911']} "
-                      f"{f['told_today']} {f['screened']} {f['reassured']} (of {f['emergency_total']} "
+                print(f"{settings(rule)} | {kind} | {f['emergency']} {f['urgent']} {f['told_911']} {f['told_today']} "
+                      f"{f['screened']} {f['reassured']} {urgent_told_911} (of {f['emergency_total']} "
                       f"{f['urgent_total']} {f['benign']})", flush=True)
 
 
+def grid3(folds: Folds, base: Rule) -> None:
+    """The ordinary-answer arms over `base` (the kept rule)."""
+    rules = [dataclasses.replace(base, theta3=theta3, theta3_e=theta3_e, max_conf3=max_conf3)
+             for theta3_e, theta3, max_conf3 in itertools.product((None, 0.6, 0.7, 0.8, 0.9),
+                                                                  (None, 0.85, 0.9, 0.95), (None, 0.75, 0.9))]
+    grid_rows(folds, "theta3_e theta3 max_conf3", rules, lambda r: f"{r.theta3_e} {r.theta3} {r.max_conf3}")
+
+
 def grid4(folds: Folds, base: Rule) -> None:
-    """The arm over the healing and warning-sign answers (theta4) over `base`, by kind of set."""
-    kinds = {"blind": lambda n: n.startswith("blind/"), "real world": lambda n: n.startswith("real_world/")}
-    print("theta4 | set | E U told911 today screened reassured (of E_total U_total benign)")
-    for theta4 in (None, 0.7, 0.8, 0.9, 0.95):
-        rule = dataclasses.replace(base, theta4=theta4)
-        for kind, chosen in kinds.items():
-            _, f = evaluate([fold for fold in folds if chosen(fold[0])], rule)
-            if f:
-                print(f"{theta4} | {kind} | {f['emergency']} {f['urgent']} {f['told_911']} {f['told_today']} "
-                      f"{f['screened']} {f['reassured']} (of {f['emergency_total']} {f['urgent_total']} "
-                      f"{f['benign']})", flush=True)
+    """The arm over the healing and warning-sign answers (theta4) over `base`."""
+    rules = [dataclasses.replace(base, theta4=theta4) for theta4 in (None, 0.7, 0.8, 0.9, 0.95)]
+    grid_rows(folds, "theta4", rules, lambda r: str(r.theta4))
 
 
 def grid5(folds: Folds, base: Rule) -> None:
-    """The arm over the detector's urgent advice (theta5) over `base`, by kind of set, with the urgent
-    signs it would tell to call 911 (over-triage that recall does not show)."""
-    kinds = {"blind": lambda n: n.startswith("blind/"), "real world": lambda n: n.startswith("real_world/")}
-    print("theta5 | set | E U told911 today screened reassured urgent_told_911 (of E_total U_total benign)")
-    for theta5 in (None, 0.5, 0.6, 0.7, 0.8, 0.9):
-        rule = dataclasses.replace(base, theta5=theta5)
-        for kind, chosen in kinds.items():
-            chosen_folds = [fold for fold in folds if chosen(fold[0])]
-            _, f = evaluate(chosen_folds, rule)
-            raised = sum(1 for _, cases, probabilities, parsed in chosen_folds
-                         for c, p in zip(cases, probabilities, strict=True)
-                         if c["expect"] == URGENT and combine(parsed[c["text"]], p, rule) == INTENT_OF_TIER[EMERGENCY])
-            if f:
-                print(f"{theta5} | {kind} | {f['emergency']} {f['urgent']} {f['told_911']} {f['told_today']} "
-                      f"{f['screened']} {f['reassured']} {raised} (of {f['emergency_total']} {f['urgent_total']} "
-                      f"{f['benign']})", flush=True)
+    """The arm over the detector's urgent advice (theta5) over `base`."""
+    rules = [dataclasses.replace(base, theta5=theta5) for theta5 in (None, 0.5, 0.6, 0.7, 0.8, 0.9)]
+    grid_rows(folds, "theta5", rules, lambda r: str(r.theta5))
 
 
 def main(argv: Optional[List[str]] = None) -> None:
