@@ -57,6 +57,7 @@ K_FOLLOW = context_key("follow")
 K_DENIED_AFTER = context_key("denied_after")
 K_HAVE_NOW = context_key("have_now")
 K_HIST = context_key("hist")
+K_HIST_EVENT = context_key("hist_event")
 K_HIST_NEW = context_key("hist_new")
 K_HYPO = context_key("hypo")
 K_NEG = context_key("neg")
@@ -114,6 +115,7 @@ class Context:
         analyser.add_terms(K_PSEUDO, _list(neg.get("pseudo")) + _list(hypo.get("pseudo"))
                            + _list(hist.get("pseudo")))
         analyser.add_terms(K_HIST, _list(hist.get("triggers")))
+        analyser.add_terms(K_HIST_EVENT, _list(hist.get("events_only")))
         analyser.add_terms(K_COMPARE, _list(hist.get("comparison")))
         analyser.add_terms(K_HIST_NEW, _list(hist.get("new")))
         analyser.add_terms(K_CONTRAST, _list(hist.get("contrast")))
@@ -281,7 +283,7 @@ class Context:
                     or _ends_and_carries(doc, end, cand, terms, unit_of, sent_of)) and not any(
                     start - 4 <= e <= start and unit_of[e - 1] == unit_of[start] for e in compare)
                    and not any(end <= c <= end + 2 for c in contrast)
-                   for start, end in live(K_HIST)):
+                   for start, end in self._history(cand, live)):
                 return HISTORICAL
         # (issue 13 round 16, blind batch 22 U2 and E3) of feeling lost, "it hasn't come back" says the
         # feeling has not returned, not that the sign is over (of tingling, which "stopped", it is over)
@@ -310,6 +312,14 @@ class Context:
                     self._refers_back(doc, start, cand, terms, unit_of, others):
                 return RESOLVED
         return AFFIRMED
+
+    def _history(self, cand: Candidate, live: Callable[[str], List[Span]]) -> List[Span]:
+        """History phrases for this hit: of a sign that is an event (a faint, a fall) also the days
+        still in hospital after the operation, which the ward saw ("I fainted on day one in hospital,
+        fine now"); a state that began there and goes on is still a sign (issue 13 round 23)."""
+        if cand.flag in self.event_flags:
+            return [*live(K_HIST), *live(K_HIST_EVENT)]
+        return live(K_HIST)
 
     @staticmethod
     def _told_when(cand: Candidate, terms: Terms, unit_of: Sequence[int]) -> bool:
