@@ -34,9 +34,10 @@ SETS_DIR = PROJECT_ROOT / "tests"
 # needless escalations) and context1 and context2 (2026-12-05, reports and look-alikes told with
 # tricky context) were studied after their first runs too (benign1 in round 22, benign2 and
 # context2 in round 23, benign3 in round 24). blind_sealed is for the batches nobody has studied
-# (35, 36 and benign4, written on the night of 2026-12-05 by three more writers). Every figure and test copes with an empty or not yet
-# written set (reported as having no cases, skipped). real_world: batches 1 to 13, studied (fixed
-# cases moved into the training data and the corpus), so their figures are optimistic;
+# (35, 36 and benign4, written on the night of 2026-12-05 by three more writers). Every figure and
+# test copes with an empty or not yet written set (reported as having no cases, skipped).
+# real_world: batches 1 to 13, studied (fixed cases moved into the training data and the corpus), so
+# their figures are optimistic;
 # real_world_fresh is empty: the collector of batch 13 found almost no unused patient page.
 SETS: Dict[str, Tuple[str, ...]] = {
     "blind_batch1": ("blind/batch1.yml",),
