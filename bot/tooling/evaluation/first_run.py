@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from datetime import date
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import yaml
 
@@ -58,8 +58,7 @@ def write_misses(path: Path, figures: Dict, known: Path = KNOWN_MISSES) -> int:
         text = known.read_text()
         if not (yaml.safe_load(text) or {}).get("misses"):  # "misses: []" or nothing listed yet
             text = re.sub(r"^misses:.*$", "misses:", text, flags=re.M)
-        listed_at = re.search(r"^( *)- ", text, flags=re.M)  # the file's own indentation of the list
-        indent = listed_at.group(1) if listed_at else ""
+        indent = _list_indent(text) or ""
         entries = yaml.safe_dump(new, sort_keys=False, allow_unicode=True, width=100)
         known.write_text(text.rstrip("\n") + "\n" + "".join(indent + line for line in
                                                               entries.splitlines(keepends=True)))
@@ -73,11 +72,11 @@ def drop_passed(path: Path, figures: Dict, known: Path = KNOWN_MISSES) -> int:
     in_set = {case["text"] for case in cases_of(path)}
     failing = {row["text"] for row in failures(figures)}
     text = known.read_text()
-    first = re.search(r"^( *)- ", text, flags=re.M)
-    if not first:
+    indent = _list_indent(text)
+    if indent is None:
         return 0
     # entries start at the list's own indentation; a wrapped text's lines are indented deeper
-    starts = [m.start() for m in re.finditer(rf"^{first.group(1)}- ", text, flags=re.M)]
+    starts = [m.start() for m in re.finditer(rf"^{indent}- ", text, flags=re.M)]
     kept, dropped = [text[:starts[0]]], 0
     for start, end in zip(starts, starts[1:] + [len(text)], strict=True):
         block = text[start:end]
@@ -89,3 +88,9 @@ def drop_passed(path: Path, figures: Dict, known: Path = KNOWN_MISSES) -> int:
         kept.append(block)
     known.write_text("".join(kept))
     return dropped
+
+
+def _list_indent(text: str) -> Optional[str]:
+    """The file's own indentation of the list of misses (None: no entry yet)."""
+    listed_at = re.search(r"^( *)- ", text, flags=re.M)
+    return listed_at.group(1) if listed_at else None

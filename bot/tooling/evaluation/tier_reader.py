@@ -256,7 +256,10 @@ def figures(cases: Sequence[Dict], intents: Sequence[str]) -> Dict[str, int]:
             URGENT: judged[URGENT]["escalated"], f"{URGENT}_total": judged[URGENT]["total"],
             "benign": judged["benign"]["total"], "told_911": judged["benign"][f"told_{EMERGENCY}"],
             "told_today": judged["benign"][f"told_{URGENT}"], "screened": judged["benign"]["screened"],
-            "reassured": len(judged["reassured"]), "missed_screened": len(judged["screened"])}
+            "reassured": len(judged["reassured"]), "missed_screened": len(judged["screened"]),
+            # over-triage that recall does not show: urgent signs told to call 911
+            "urgent_told_911": sum(1 for case, intent in zip(cases, intents, strict=True)
+                                   if case["expect"] == URGENT and intent == INTENT_OF_TIER[EMERGENCY])}
 
 
 def add(a: Dict[str, int], b: Dict[str, int]) -> Dict[str, int]:
@@ -306,7 +309,7 @@ def held_folds(model: Path, held_files: Sequence[str], with_nlu: bool, by_senten
              + (nlu_cases() if with_nlu else []) if c["text"] not in texts]
     reader = TierReader(C).fit([c["text"] for c in train], [c["expect"] for c in train])
     parsed = parses(model, sorted(texts))
-    return [("blind/" + Path(f).name, held[f], reader.probabilities([c["text"] for c in held[f]], by_sentence),
+    return [(f, held[f], reader.probabilities([c["text"] for c in held[f]], by_sentence),
              parsed) for f in held_files]
 
 
@@ -404,15 +407,10 @@ def grid_rows(folds: Folds, label: str, rules: Sequence[Rule], settings: Callabl
     print(f"{label} | set | E U told911 today screened reassured urgent_told_911 (of E_total U_total benign)")
     for rule in rules:
         for kind, chosen in KINDS.items():
-            kept = [fold for fold in folds if chosen(fold[0])]
-            _, f = evaluate(kept, rule)
-            urgent_told_911 = sum(1 for _, cases, probabilities, parsed in kept
-                                  for case, p in zip(cases, probabilities, strict=True)
-                                  if case["expect"] == URGENT
-                                  and combine(parsed[case["text"]], p, rule) == INTENT_OF_TIER[EMERGENCY])
+            _, f = evaluate([fold for fold in folds if chosen(fold[0])], rule)
             if f:
                 print(f"{settings(rule)} | {kind} | {f['emergency']} {f['urgent']} {f['told_911']} {f['told_today']} "
-                      f"{f['screened']} {f['reassured']} {urgent_told_911} (of {f['emergency_total']} "
+                      f"{f['screened']} {f['reassured']} {f['urgent_told_911']} (of {f['emergency_total']} "
                       f"{f['urgent_total']} {f['benign']})", flush=True)
 
 
@@ -467,7 +465,8 @@ def main(argv: Optional[List[str]] = None) -> None:
                         help="the healing or warning-sign answer over sign words read as not counting: the "
                              "screening questions from this p(sign)")
     parser.add_argument("--held", nargs="+", default=[], metavar="SET_FILE",
-                        help="also these set files (relative to tests/), read by one reader trained without them")
+                        help="instead of the studied folds: these set files (relative to tests/), read by one "
+                             "reader trained without them")
     parser.add_argument("--grid5", action="store_true",
                         help="print the figures of raising the detector's urgent advice to the emergency advice "
                              "from p(emergency) = theta5, with urgent signs told 911")
