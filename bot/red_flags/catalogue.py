@@ -43,7 +43,8 @@ _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _FLAG_KEYS = {"id", "tier", "description", "phrases", "exact", "near", "patterns",
               "temperature", "normal_reading_cancels", "cancelled_by_normal_temperature",
               "explained_by", "explained_unless"}
-_NEAR_KEYS = {"any_of", "near", "within", "exact", "across_but", "also", "sentences", "in_order"}
+_NEAR_KEYS = {"any_of", "near", "within", "exact", "across_but", "also", "sentences", "in_order", "not_with",
+              "not_part_of"}
 
 
 class CatalogueError(ValueError):
@@ -60,6 +61,8 @@ class NearRule:
     also: Tuple[str, ...] = ()  # a third word that must be close to the pair too
     sentences: int = 0  # the words may lie this many sentences apart (0: same sentence)
     in_order: bool = False  # the any_of word must come before the near word
+    not_with: Tuple[str, ...] = ()  # words within `within` of the pair in its sentence that say it is not the sign
+    not_part_of: Tuple[str, ...] = ()  # phrases that, holding one of the pair's words, say it is not the sign
 
 
 @dataclass(frozen=True)
@@ -112,7 +115,8 @@ def _near(rule: Any, where: str) -> NearRule:
     if not isinstance(sentences, int) or isinstance(sentences, bool) or not 0 <= sentences <= 3:
         raise CatalogueError(f"{where}: `sentences` is 0, 1, 2 or 3")
     return NearRule(any_of, near, within, bool(rule.get("exact")), bool(rule.get("across_but")),
-                    _words(rule.get("also"), where), sentences, bool(rule.get("in_order")))
+                    _words(rule.get("also"), where), sentences, bool(rule.get("in_order")),
+                    _words(rule.get("not_with"), where), _words(rule.get("not_part_of"), where))
 
 
 def _flag(raw: Any, index: int) -> Flag:

@@ -495,3 +495,95 @@ def since_alone(doc: Doc, unit_of: Sequence[int], unit: int) -> bool:
 
 def other_sentence(doc: Doc, marker: int, cand: Candidate) -> bool:
     return doc[marker].sent.start != doc[cand.end - 1].sent.start
+
+
+# Resolutions that say a sign is only improving, not over: the nerve-healing reading covers them.
+_ONLY_IMPROVING = {"better", "improve", "improved", "improving", "less", "easier", "fading", "smaller",
+                   "manageable", "settling", "lessen"}
+
+
+def restated_over(doc: Doc, marker: int, marker_end: int, cand: Candidate, unit_of: Sequence[int],
+                  sent_of: Sequence[int], all_well: Sequence[Span], past: bool) -> bool:
+    """A resolution that names the sign's own word again and says it is over (issue 13 round 25,
+    the lead's probe): right after the pair's first word, with every later word in a clause that
+    says all is well ("numbness has gone and my legs feel strong"), or in a later clause of the
+    sentence, or the next sentence, of a hit told in the past ("both legs were numb after the op
+    but the numbness has gone now"). Never a resolution that only improves ("the numbness is
+    better": the nerve-healing reading), nor one whose word is not the sign's ("both legs went numb
+    this morning, the pain has gone"), nor one followed in its sentence by "but", "still" or a word of
+    time ("..., the numbness has gone now but they feel weak")."""
+    if any(doc[i].lower_ in _ONLY_IMPROVING or doc[i].lemma_ in _ONLY_IMPROVING
+           for i in range(marker, marker_end)):
+        return False
+    # nothing told after it in its sentence: "..., the numbness has gone now but they feel weak"
+    if any(doc[i].lower_ in _TOLD_AFTER and not (doc[i].lower_ == "now" and i == marker_end)
+           for i in range(marker_end, doc[marker].sent.end)):
+        return False
+    words = {doc[i].lemma_ for s, e in cand.terms for i in range(s, e)
+             if doc[i].is_alpha and len(doc[i]) > 3 and doc[i].lower_ not in _NOT_THE_SIGN}
+    first, later = cand.terms[0], cand.terms[1:]
+    if later and first[1] <= marker < later[0][0] and marker - first[1] <= 1 and \
+            unit_of[marker] == unit_of[first[1] - 1] and doc[first[1] - 1].lemma_ in words:
+        return all(unit_of[s] != unit_of[first[0]] and any(unit_of[w] == unit_of[s] and w > s for w, _ in all_well)
+                   for s, _ in later)
+    if not past or marker < cand.end or unit_of[marker] <= unit_of[cand.end - 1] or \
+            sent_of[marker] - sent_of[cand.start] > 1:
+        return False
+    return any(doc[j].lemma_ in words and unit_of[j] == unit_of[marker]
+               for j in range(max(cand.end, marker - 2), marker))
+
+
+_TOLD_AFTER = {"but", "however", "though", "although", "yet", "still", "except", "apart", "besides", "now",
+               "today", "again"}
+# Words of a pair that name where, not what: restating them says nothing of the sign.
+_NOT_THE_SIGN = {"both", "legs", "feet", "left", "right", "side", "sides", "thighs", "waist", "down"}
+
+
+# Words before a person that make them a place or a companion, not the subject: "over to my neighbour's".
+_TO_A_PLACE = {"to", "at", "round", "around", "into", "outside", "near", "visiting", "visit", "visited", "with",
+               "beside"}
+
+
+def a_place(doc: Doc, start: int, end: int) -> bool:
+    """A person outside the home named as a place or a companion, not as the subject of what follows
+    (issue 13 round 25, the lead's probe): after a word of place or company ("I went over to my
+    neighbour's and slipped", "walking with my friend and fell"), or as a possessive that ends its
+    phrase ("at my friend's, I fainted"). "My neighbour's dog collapsed" and "my neighbour fainted"
+    stay another's."""
+    before = doc[start - 1].lower_ if start > 0 else ""
+    if before in _TO_A_PLACE:
+        return True
+    return end + 1 < len(doc) and doc[end].lower_ in {"'s", "s", "’s"} and (
+        not doc[end + 1].is_alpha or doc[end + 1].lower_ in {"and", "then", "when", "but", "so", "where"})
+
+
+COUNTS = {"once", "twice"}
+_TODAY = {"today", "tonight", "hour", "hours", "morning", "afternoon", "evening", "now", "minutes"}
+
+
+def told_today(doc: Doc, i: int, unit_of: Sequence[int]) -> bool:
+    """Whether the clause of token i says today ("this morning", "an hour ago", "today", "last night"):
+    a count of times there is recent, not the past (issue 13 round 25)."""
+    words = [t.lower_ for t in doc if unit_of[t.i] == unit_of[i]]
+    return any(w in _TODAY for w in words) or any(
+        a == "last" and b == "night" for a, b in zip(words, words[1:], strict=False))
+
+
+_RETURNED_AFTER = {"completely", "fully", "properly", "normal", "totally", "entirely"}
+_RETURNED_BEFORE = {"all", "feeling", "sensation", "sensations", "feelings"}
+
+
+def feeling_returned(doc: Doc, start: int, end: int) -> bool:
+    """Of lost feeling, a "came back" that says the feeling returned, not the sign (issue 13 round 25,
+    blind batch 35 E3 look-alike): "the epidural left me numb down below ..., even though it all came
+    back completely", "the feeling came back"; never "the numbness came back"."""
+    if not any(t.lower_ == "back" for t in doc[start:end]):
+        return False
+    if any(t.lemma_ in _LOST_WORDS for t in doc[max(0, start - 4):start]):
+        return False  # "the numbness in my groin came back completely"
+    after = doc[end].lower_ if end < len(doc) else ""
+    before = doc[start - 1].lower_ if start > 0 else ""
+    return after in _RETURNED_AFTER or before in _RETURNED_BEFORE
+
+
+_LOST_WORDS = {"numb", "numbness", "dead", "asleep", "tingle", "tingling", "weak", "weakness"}

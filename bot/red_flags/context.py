@@ -17,13 +17,13 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Sequence, Set, 
 
 from spacy.tokens import Doc
 
-from bot.red_flags.clauses import (BREAK_WORDS, NOT_YET, PRESENT, REPORTED, TIME_CHANGED, UNCHANGED, WRITER,
-                                   answered_none, asks,
-                                   asks_full_recovery, becomes, between_clauses, condition_runs_on, conditional,
-                                   after_it, denial_opens_next, describes, has_it_now, heading, improving_before,
-                                   later_word_denied, state_now, worse_after,
+from bot.red_flags.clauses import (BREAK_WORDS, COUNTS, NOT_YET, PRESENT, REPORTED, TIME_CHANGED, UNCHANGED, WRITER,
+                                   a_place, after_it, answered_none, asks, asks_full_recovery, becomes,
+                                   between_clauses, condition_runs_on, conditional, denial_opens_next, describes,
+                                   feeling_returned, has_it_now, heading, improving_before, later_word_denied,
                                    never_before, next_or_listed, only_lying, opens_and_carries, opens_next_sentence,
-                                   other_sentence, past_ages, past_years, since_alone, supposed, until)
+                                   other_sentence, past_ages, past_years, restated_over, since_alone, state_now,
+                                   supposed, told_today, until, worse_after)
 from bot.red_flags.matching import Analyser, Candidate, Span, Terms
 from bot.vocabulary import context_key
 
@@ -155,6 +155,9 @@ class Context:
         starts = set(sent_starts) | {s for s, _ in terms.get(K_BREAK, ())}
         # (not inside an idiom such as "now and then": "tingly now and then, less than last week")
         idioms = terms.get(K_NO_BREAK, ())
+        # (issue 13 round 25, blind batch 36's ticked lists) a line break ends a clause: "✘ fever\n✔ stiff
+        # in the mornings" is two items, and a cross denies only its own line
+        starts |= {t.i + 1 for t in doc if t.is_space and "\n" in t.text and t.i + 1 < len(doc)}
         for i in range(len(doc) - 1):
             if doc[i].lower_ in self.soft_breaks and doc[i + 1].lower_ in self.subjects and \
                     not any(s < i < e - 1 for s, e in idioms):
@@ -178,6 +181,11 @@ class Context:
         # pseudo-triggers "never had that before" do without them
         pseudo |= {i for s, e in terms.get(K_HIST, ()) if never_before(doc, s, unit_of)
                    for i in range(s, e)}
+        # (issue 13 round 25) a count ("once", "twice") says the past only of a clause that is not today's:
+        # "I wet the bed once after the op but not since" is over; "I wet myself twice this morning but
+        # not since" is today's
+        terms = {**terms, K_PAST: [t for t in terms.get(K_PAST, ())
+                                   if not (doc[t[0]].lower_ in COUNTS and told_today(doc, t[0], unit_of))]}
         years = past_years(doc) + past_ages(doc)
         if years:  # "my throat swelled up once back in 2015": a year gone by is history
             terms = {**terms, K_HIST: [*terms.get(K_HIST, ()), *years]}
@@ -249,24 +257,33 @@ class Context:
                 or answered_none(doc, cand, terms.get(K_ANSWERED, ()))) and \
                 not reaffirmed:
             return NEGATED
-        if self._before(live(K_HYPO), cand, self.hypo_window, unit_of, own, stops, last_enough=True,
+        # (issue 13 round 25, the lead's probe) a person's frame ("my neighbour's") that names a place or a
+        # companion is no one else's sign: "I went over to my neighbour's and slipped on her icy step"
+        places = {s for s, e in live(K_OTHERS) if a_place(doc, s, e)}
+        hypo = [t for t in live(K_HYPO) if t[0] not in places]
+        if self._before(hypo, cand, self.hypo_window, unit_of, own, stops, last_enough=True,
                         into=True) or self._told_of_other(doc, cand, live(K_OTHERS), unit_of) or \
                 (self._before(live(K_SHORT), cand, self.short_window, unit_of, own, into=True)
                  and not self._told_when(cand, terms, unit_of)) or \
                 self._general_question(doc, cand, live(K_FOLLOW), unit_of) or \
                 self._asked_then_denied(doc, cand, terms.get(K_DENIED_AFTER, ())) or \
-                self._warned_asked_denied(doc, cand, [*live(K_HYPO), *live(K_FOLLOW)],
+                self._warned_asked_denied(doc, cand, [*hypo, *live(K_FOLLOW)],
                                           terms.get(K_DENIED_AFTER, ())) or \
-                condition_runs_on(doc, cand, live(K_HYPO), unit_of, sent_of) or \
+                condition_runs_on(doc, cand, hypo, unit_of, sent_of) or \
                 supposed(doc, cand):
             if not has_it_now(doc, cand, terms.get(K_HAVE_NOW, ()), sent_of):
                 return HYPOTHETICAL
         # (issue 13, 2026-12-05, blind batch 26 E6 look-alike) "is slowly coming back, each week I can
         # lift my toes a bit higher": strength returning in the sentence, not the sign recurring
         returning = [t[0] for t in terms.get(K_HEAL_RETURNING, ()) if not _negated(t, live(K_NEG))]
+        # (issue 13 round 25, blind batch 35 E3 look-alike) of lost feeling, "it all came back completely"
+        # is the feeling returning, not the sign back: it does not undo a history phrase (nor does it
+        # close a sign told now: "my groin went numb yesterday but the feeling came back" stays a report)
+        lost = any(_overlaps(t, w) for t in cand.terms for w in terms.get(K_FEELING_LOST, ()))
         recur = [s for s, e in live(K_RECUR)
                  if not _negated((s, e), live(K_NEG)) and not _inside(s, resolutions)
-                 and not any(r > s and sent_of[r] == sent_of[s] for r in returning)]
+                 and not any(r > s and sent_of[r] == sent_of[s] for r in returning)
+                 and not (lost and feeling_returned(doc, s, e))]
         sentence = sent_of[cand.start]
         units = {unit_of[s] for s, _ in cand.terms}
         compare = [e for _, e in terms.get(K_COMPARE, ())]
@@ -292,7 +309,10 @@ class Context:
             resolutions = [r for r in resolutions if not _inside(r[0], not_numb)]
         if cand.flag in self.event_flags:
             resolutions = [r for r in resolutions if not state_now(doc, r)]
-        for start, _ in resolutions:
+        told_past = any(unit_of[s] == unit_of[cand.start] for s, _ in terms.get(K_PAST, ())) or any(
+            unit_of[i] == unit_of[cand.start] and t.is_alpha and len(t) > 4 and t.lower_.endswith("ed")
+            for i, t in enumerate(doc[cand.start:cand.end], start=cand.start))
+        for start, end in resolutions:
             if any(r > start and sent_of[r] == sent_of[start] for r in recur):
                 continue
             # "the pain jumped right back up today after a week of getting better": the improvement
@@ -301,6 +321,10 @@ class Context:
                 continue
             if improving_before(doc, start, cand, sent_of):
                 continue
+            # (issue 13 round 25, the lead's probe) "numbness has gone and my legs feel strong", "both
+            # legs were numb after the op but the numbness has gone now": the sign's word named again
+            if restated_over(doc, start, end, cand, unit_of, sent_of, terms.get(K_ALL_WELL, ()), told_past):
+                return RESOLVED
             if self._right_after(doc, start, cand, unit_of) or \
                     self._refers_back(doc, start, cand, terms, unit_of, others) or \
                     between_clauses(start, cand, unit_of) or \
@@ -334,10 +358,13 @@ class Context:
         """A sign whose subject is a neighbour, a friend, a colleague or a relative outside the home
         (`others`), right before it in its clause with no word of the writer between: "my neighbour
         keeled over a few days after her hip op" is asked about (issue 13 round 16, blind batch 22 E8
-        look-alike); "my friend found me and I had collapsed", "my mate says my foot drags" report."""
+        look-alike); "my friend found me and I had collapsed", "my mate says my foot drags" report,
+        and so does a fall at their place (`a_place`: "I went over to my neighbour's and slipped on her
+        icy step", issue 13 round 25, the lead's probe)."""
         return any(end <= cand.start and cand.start - end <= self.neg_window
                    and unit_of[start] == unit_of[cand.start]
                    and not any(t.lower_ in WRITER for t in doc[end:cand.start])
+                   and not a_place(doc, start, end)
                    for start, end in others)
 
     def _denied_then_well(self, cand: Candidate, negations: Sequence[Span], terms: Terms,

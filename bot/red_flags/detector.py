@@ -90,6 +90,15 @@ class RedFlagDetector:
         self._tier: Dict[str, str] = {f.id: f.tier for f in catalogue.flags}
         self._fever_flag = next((f.id for f in catalogue.flags if f.temperature), None)
         self._need_fever = {f.id for f in catalogue.flags if f.cancelled_by_normal_temperature}
+        # Dialect words read as the English words of the same length before tokenising
+        # (`language.respell`: Jamaican Patois "cyaan" is "can't"), so offsets stay the patient's.
+        respell = {str(k).lower(): str(v) for k, v in (catalogue.language.get("respell") or {}).items()}
+        bad = [k for k, v in respell.items() if len(k) != len(v)]
+        if bad:
+            raise CatalogueError(f"language.respell: {bad} must keep their length")
+        found = re.compile(r"\b(" + "|".join(map(re.escape, respell)) + r")\b", re.IGNORECASE) if respell else None
+        self._respell: Callable[[str], str] = (
+            (lambda text: found.sub(lambda m: respell[m.group().lower()], text)) if found else (lambda text: text))
 
     def detect(self, text: object) -> Detection:
         try:
@@ -104,6 +113,7 @@ class RedFlagDetector:
             return Detection()
         original = text[:MAX_CHARS]
         clean, where = _without_markup(original.translate(_QUOTES))
+        clean = self._respell(clean)
         clean = _LONG_RUN.sub(lambda m: _SYMBOL.sub(" ", m.group()), clean)  # same length
         # Read as if it ended with a full stop: token patterns that look at the next word
         # ("fell", but not "fell asleep") then also see the last one.
@@ -118,7 +128,7 @@ class RedFlagDetector:
         # Only normal temperatures in the message: a sign that needs a fever is not there.
         no_fever = bool(readings) and not fevers
         best: Dict[str, Tuple[str, Candidate]] = {}
-        candidates = self.analyser.candidates(terms, unit_of, sent_of, fevers)
+        candidates = self.analyser.candidates(doc, terms, unit_of, sent_of, fevers)
         read = self.reader(doc, candidates, terms, unit_of, sent_of) if candidates else []
         for cand, context_status in zip(candidates, read, strict=True):
             if cand.flag in best and best[cand.flag][0] == AFFIRMED:

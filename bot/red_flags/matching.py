@@ -67,7 +67,7 @@ class Analyser:
         # The matcher keys of each flag, built once: formatting them per message was most
         # of the detector's time.
         self._simple_keys = {f.id: [key(f.id) for key in SIMPLE_KEYS] for f in self._flags}
-        self._near_keys = {f.id: [tuple(near_key(f.id, i, side) for side in "abc")
+        self._near_keys = {f.id: [tuple(near_key(f.id, i, side) for side in "abcde")
                                   for i in range(len(f.near))] for f in self._flags}
         for flag in self._flags:
             self.add_terms(phrase_key(flag.id), flag.phrases)
@@ -79,6 +79,8 @@ class Analyser:
                 self.add_terms(near_key(flag.id, i, "a"), rule.any_of, exact=rule.exact)
                 self.add_terms(near_key(flag.id, i, "b"), rule.near, exact=rule.exact)
                 self.add_terms(near_key(flag.id, i, "c"), rule.also, exact=rule.exact)
+                self.add_terms(near_key(flag.id, i, "d"), rule.not_with)
+                self.add_terms(near_key(flag.id, i, "e"), rule.not_part_of, exact=True)
             plain = [list(p) for p in flag.patterns if not p[0].get("CONTEXT")]
             if plain:
                 self._patterns.add(pattern_key(flag.id), plain)
@@ -143,7 +145,7 @@ class Analyser:
                 out.append((reading, (span.start, span.end)))
         return out
 
-    def candidates(self, terms: Terms, unit_of: Sequence[int], sent_of: Sequence[int],
+    def candidates(self, doc: Doc, terms: Terms, unit_of: Sequence[int], sent_of: Sequence[int],
                    fevers: Sequence[Span]) -> List[Candidate]:
         """Every hit of every flag; `unit_of`/`sent_of` give each token's clause/sentence."""
         out: List[Candidate] = []
@@ -152,17 +154,21 @@ class Analyser:
                      for s, e in terms.get(key, ())]
             if flag.temperature:
                 found += [Candidate(flag.id, s, e, ((s, e),)) for s, e in fevers]
-            found += self._near_hits(flag, terms, unit_of, sent_of)
+            found += self._near_hits(doc, flag, terms, unit_of, sent_of)
             out.extend(found[:MAX_CANDIDATES_PER_FLAG])
         return out
 
-    def _near_hits(self, flag: Flag, terms: Terms, unit_of: Sequence[int],
+    def _near_hits(self, doc: Doc, flag: Flag, terms: Terms, unit_of: Sequence[int],
                    sent_of: Sequence[int]) -> List[Candidate]:
         hits: List[Candidate] = []
-        for rule, (key_a, key_b, key_c) in zip(flag.near, self._near_keys[flag.id], strict=True):
-            a_spans = terms.get(key_a, [])
+        for rule, (key_a, key_b, key_c, key_d, key_e) in zip(flag.near, self._near_keys[flag.id], strict=True):
+            # (issue 13 round 25) `not_part_of`: a word of the pair inside one of these ("both" of "both
+            # hands") is not the sign's
+            parts = terms.get(key_e, [])
+            a_spans = [a for a in terms.get(key_a, []) if not any(s <= a[0] and a[1] <= e for s, e in parts)]
             b_spans = terms.get(key_b, [])
             c_spans = terms.get(key_c, [])
+            d_spans = terms.get(key_d, [])
             if not a_spans or not b_spans or (rule.also and not c_spans):
                 continue
             same = _apart(sent_of, rule.sentences) if rule.sentences else (
@@ -179,6 +185,13 @@ class Analyser:
                     else:
                         continue  # overlapping words are one phrase, not a pair
                     if second[0] - first[1] <= rule.within and same(first[0], second[0]):
+                        # (issue 13 round 25, the lead's probe) `not_with`: "the dressing is saturated
+                        # with clear watery fluid" is no bleeding
+                        if any(sent_of[s] == sent_of[second[0]] and first[0] - rule.within <= s
+                               and e <= second[1] + rule.within
+                               and not any(t.lower_ in _DENYING for t in doc[max(0, s - 2):s])
+                               for s, e in d_spans):
+                            continue
                         if not rule.also:
                             hits.append(Candidate(flag.id, first[0], second[1], (first, second)))
                             continue
@@ -190,6 +203,10 @@ class Analyser:
                 if len(hits) >= MAX_CANDIDATES_PER_FLAG:
                     return hits
         return hits
+
+
+# Words right before a `not_with` word that deny it: "it's not clear fluid, it's blood".
+_DENYING = {"not", "n't", "no", "never", "nt", "isnt", "isn't"}
 
 
 def _apart(number_of: Sequence[int], most: int) -> Callable[[int, int], bool]:
