@@ -146,6 +146,7 @@ class Context:
         analyser.add_terms(K_BREAK, _list(clauses.get("breaks")))
         analyser.add_terms(K_NO_BREAK, _list(clauses.get("idioms")))
         self.refers_back = _first_words(analyser, res.get("refers_back"))
+        self.other_subjects = _first_words(analyser, res.get("other_subjects"))
         self.soft_breaks = _first_words(analyser, clauses.get("soft_breaks"))
         self.subjects = _first_words(analyser, clauses.get("subjects"))
 
@@ -396,6 +397,11 @@ class Context:
                 any(t.lower_ in NOT_YET for t in doc[max(0, marker - 4):marker]):
             return False  # "..., will it go back to normal": hoped for, not happened
         unit = unit_of[cand.start]
+        # "both legs went numb this morning, the pain has gone though": what has gone is named, and it
+        # is not the sign (issue 13, 2026-12-06)
+        clause = unit_of.index(unit_of[marker])
+        if any(t.lower_ in self.other_subjects and not cand.start <= t.i < cand.end for t in doc[clause:marker]):
+            return False
         # The past is told before the resolution: "..., even the morning ones are gone, never had
         # this problem before" tells no past sign that is over (issue 13 round 14, blind batch 16 E4)
         if not (any(unit_of[s] == unit and s < marker for s, _ in terms.get(K_PAST, ())) or any(
