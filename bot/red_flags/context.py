@@ -121,6 +121,7 @@ class Context:
         analyser.add_terms(K_HAVE_NOW, _list(hypo.get("have_now")))
         analyser.add_terms(K_OTHERS, _list(hypo.get("others")))
         analyser.add_terms(K_PETS, _list(hypo.get("pets")))
+        analyser.add_terms(K_OTHERS, _list(hypo.get("others_exact")), exact=True)
         self.question_starts = _first_words(analyser, hypo.get("question_starts"))
         self.first_person = _first_words(analyser, hypo.get("first_person"))
         analyser.add_terms(K_PSEUDO, _list(neg.get("pseudo")) + _list(hypo.get("pseudo"))
