@@ -312,9 +312,26 @@ def _age_at(doc: Doc, i: int) -> bool:
         t.lower_ in _PAST_EVENT or (len(t) > 4 and t.lower_.endswith("ed")) for t in before)
 
 
+# ... nor a distance or a count after "when I was" in words: "when I was twenty metres from the door my legs
+# gave way" (found by probing, issue 13 round 26)
+_NOT_AGE_AFTER_WAS = {"metres", "meters", "metre", "meter", "m", "yards", "yard", "feet", "foot", "ft", "steps",
+                      "step", "miles", "mile", "km", "k", "paces", "seconds", "secs", "second", "sec", "laps",
+                      "lap", "stairs", "times", "people", "pounds", "lbs", "kg", "kilos", "stone", "floors"}
+
+
+def _age_after_was(doc: Doc, i: int) -> bool:
+    """An age after "when I was": a number, or from thirteen on in words ("When I was nineteen I fainted",
+    issue 13 round 26, blind batch 38 E8 look-alike), never a span of time ("when I was twenty minutes in")."""
+    token = doc[i]
+    if token.text.isdigit():
+        return 1 <= int(token.text) <= 99
+    return token.lower_ in _TEENS_ON and not (i + 1 < len(doc) and (
+        doc[i + 1].lower_ in _NOT_AGE_AFTER or doc[i + 1].lower_ in _NOT_AGE_AFTER_WAS))
+
+
 def past_ages(doc: Doc) -> List[Span]:
     return [(i - 3, i + 1) for i, token in enumerate(doc)
-            if i >= 3 and token.text.isdigit() and 1 <= int(token.text) <= 99
+            if i >= 3 and _age_after_was(doc, i)
             and doc[i - 1].lower_ == "was" and doc[i - 2].lower_ in _AGE_SUBJECTS
             and doc[i - 3].lower_ in _AGE_LEADS] + [(i - 1, i + 1) for i in range(len(doc)) if _age_at(doc, i)]
 

@@ -63,6 +63,16 @@ K_HYPO = context_key("hypo")
 K_NEG = context_key("neg")
 K_NEG_NEXT = context_key("neg_next")
 K_OTHERS = context_key("others")
+K_PETS = context_key("pets")
+# Words before a pet that still leave it the subject of its clause (issue 13 round 26): "Our old dog
+# collapsed", "lol my dog fainted" (never "tripped over the dog and fell", "went to feed the horse and fell")
+_OPENERS = {"and", "but", "so", "then", "when", "while", "lol", "today", "yesterday", "also", "now", "poor",
+            "apparently", "oh", "well", "ok", "okay", "update"}
+
+
+def opens_clause(doc: Doc, start: int) -> bool:
+    """Whether the words at `start` open their clause (a pet as the subject of what follows)."""
+    return start == 0 or not doc[start - 1].is_alpha or doc[start - 1].lower_ in _OPENERS
 K_PAST = context_key("past")
 K_PSEUDO = context_key("pseudo")
 K_REAFFIRM = context_key("reaffirm")
@@ -110,6 +120,8 @@ class Context:
         analyser.add_terms(K_DENIED_AFTER, _list(hypo.get("denied_after_question")))
         analyser.add_terms(K_HAVE_NOW, _list(hypo.get("have_now")))
         analyser.add_terms(K_OTHERS, _list(hypo.get("others")))
+        analyser.add_terms(K_PETS, _list(hypo.get("pets")))
+        analyser.add_terms(K_OTHERS, _list(hypo.get("others_exact")), exact=True)
         self.question_starts = _first_words(analyser, hypo.get("question_starts"))
         self.first_person = _first_words(analyser, hypo.get("first_person"))
         analyser.add_terms(K_PSEUDO, _list(neg.get("pseudo")) + _list(hypo.get("pseudo"))
@@ -264,6 +276,8 @@ class Context:
         hypo = [t for t in live(K_HYPO) if t[0] not in places]
         if self._before(hypo, cand, self.hypo_window, unit_of, own, stops, last_enough=True,
                         into=True) or self._told_of_other(doc, cand, live(K_OTHERS), unit_of) or \
+                self._told_of_other(doc, cand, [p for p in live(K_PETS) if opens_clause(doc, p[0])],
+                                    unit_of) or \
                 (self._before(live(K_SHORT), cand, self.short_window, unit_of, own, into=True)
                  and not self._told_when(cand, terms, unit_of)) or \
                 self._general_question(doc, cand, live(K_FOLLOW), unit_of) or \
@@ -361,7 +375,11 @@ class Context:
         keeled over a few days after her hip op" is asked about (issue 13 round 16, blind batch 22 E8
         look-alike); "my friend found me and I had collapsed", "my mate says my foot drags" report,
         and so does a fall at their place (`a_place`: "I went over to my neighbour's and slipped on her
-        icy step", issue 13 round 25, the lead's probe)."""
+        icy step", issue 13 round 25, the lead's probe), and a sign whose own words name the writer ("my
+        neighbour's dog knocked me over", issue 13 round 26)."""
+        # (issue 13 round 26) nor a sign whose own words name the writer: "the dog knocked me over"
+        if any(t.lower_ in WRITER for t in doc[cand.start:cand.end]):
+            return False
         return any(end <= cand.start and cand.start - end <= self.neg_window
                    and unit_of[start] == unit_of[cand.start]
                    and not any(t.lower_ in WRITER for t in doc[end:cand.start])
