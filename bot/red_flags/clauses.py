@@ -574,6 +574,17 @@ def a_place(doc: Doc, start: int, end: int) -> bool:
         not doc[end + 1].is_alpha or doc[end + 1].lower_ in {"and", "then", "when", "but", "so", "where"})
 
 
+# Words before a pet that still leave it the subject of its clause (issue 13 round 26): "Our old dog
+# collapsed", "lol my dog fainted" (never "tripped over the dog and fell", "went to feed the horse and fell")
+_OPENERS = {"and", "but", "so", "then", "when", "while", "lol", "today", "yesterday", "also", "now", "poor",
+            "apparently", "oh", "well", "ok", "okay", "update"}
+
+
+def opens_clause(doc: Doc, start: int) -> bool:
+    """Whether the words at `start` open their clause (a pet as the subject of what follows)."""
+    return start == 0 or not doc[start - 1].is_alpha or doc[start - 1].lower_ in _OPENERS
+
+
 COUNTS = {"once", "twice"}
 _TODAY = {"today", "tonight", "hour", "hours", "morning", "afternoon", "evening", "now", "minutes"}
 

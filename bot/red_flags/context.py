@@ -21,9 +21,9 @@ from bot.red_flags.clauses import (BREAK_WORDS, COUNTS, NOT_YET, PRESENT, REPORT
                                    a_place, after_it, answered_none, asks, asks_full_recovery, becomes,
                                    between_clauses, condition_runs_on, conditional, denial_opens_next, describes,
                                    feeling_returned, has_it_now, heading, improving_before, later_word_denied,
-                                   never_before, next_or_listed, only_lying, opens_and_carries, opens_next_sentence,
-                                   other_sentence, past_ages, past_years, restated_over, since_alone, state_now,
-                                   supposed, told_today, until, worse_after)
+                                   never_before, next_or_listed, only_lying, opens_and_carries, opens_clause,
+                                   opens_next_sentence, other_sentence, past_ages, past_years, restated_over,
+                                   since_alone, state_now, supposed, told_today, until, worse_after)
 from bot.red_flags.matching import Analyser, Candidate, Span, Terms
 from bot.vocabulary import context_key
 
@@ -64,15 +64,6 @@ K_NEG = context_key("neg")
 K_NEG_NEXT = context_key("neg_next")
 K_OTHERS = context_key("others")
 K_PETS = context_key("pets")
-# Words before a pet that still leave it the subject of its clause (issue 13 round 26): "Our old dog
-# collapsed", "lol my dog fainted" (never "tripped over the dog and fell", "went to feed the horse and fell")
-_OPENERS = {"and", "but", "so", "then", "when", "while", "lol", "today", "yesterday", "also", "now", "poor",
-            "apparently", "oh", "well", "ok", "okay", "update"}
-
-
-def opens_clause(doc: Doc, start: int) -> bool:
-    """Whether the words at `start` open their clause (a pet as the subject of what follows)."""
-    return start == 0 or not doc[start - 1].is_alpha or doc[start - 1].lower_ in _OPENERS
 K_PAST = context_key("past")
 K_PSEUDO = context_key("pseudo")
 K_REAFFIRM = context_key("reaffirm")
@@ -325,7 +316,7 @@ class Context:
         if cand.flag in self.event_flags:
             resolutions = [r for r in resolutions if not state_now(doc, r)]
         told_past = any(unit_of[s] == unit_of[cand.start] for s, _ in terms.get(K_PAST, ())) or any(
-            unit_of[i] == unit_of[cand.start] and t.is_alpha and len(t) > 4 and t.lower_.endswith("ed")
+            unit_of[i] == unit_of[cand.start] and _past_form(t)
             for i, t in enumerate(doc[cand.start:cand.end], start=cand.start))
         for start, end in resolutions:
             if any(r > start and sent_of[r] == sent_of[start] for r in recur):
@@ -423,8 +414,7 @@ class Context:
         # The past is told before the resolution: "..., even the morning ones are gone, never had
         # this problem before" tells no past sign that is over (issue 13 round 14, blind batch 16 E4)
         if not (any(unit_of[s] == unit and s < marker for s, _ in terms.get(K_PAST, ())) or any(
-                unit_of[i] == unit and i < marker and t.is_alpha and len(t) > 4 and t.lower_.endswith("ed")
-                for i, t in enumerate(doc))):
+                unit_of[i] == unit and i < marker and _past_form(t) for i, t in enumerate(doc))):
             return False
         return not any(cand.end <= other.start < marker and other.flag != cand.flag and
                        not any(0 <= other.start - e <= 2 for _, e in negations)
@@ -554,8 +544,7 @@ class Context:
             return False
         if any(unit_of[s] == unit for s, _ in terms.get(K_PAST, ())):
             return True
-        return any(unit_of[i] == unit and t.is_alpha and len(t) > 4 and t.lower_.endswith("ed")
-                   for i, t in enumerate(doc))
+        return any(unit_of[i] == unit and _past_form(t) for i, t in enumerate(doc))
 
     def heading_update(self, doc: Doc, cands: Sequence[Candidate], terms: Terms,
                        unit_of: Sequence[int]) -> bool:
@@ -707,8 +696,7 @@ def _ends_and_carries(doc: Doc, end: int, cand: Candidate, terms: Terms, unit_of
     clause = [t for t in doc if unit_of[t.i] == unit]
     if any(t.lower_ in TIME_CHANGED or t.lower_ in PRESENT for t in clause):
         return False
-    return any(unit_of[s] == unit for s, _ in terms.get(K_PAST, ())) or any(
-        t.is_alpha and len(t) > 4 and t.lower_.endswith("ed") for t in clause)
+    return any(unit_of[s] == unit for s, _ in terms.get(K_PAST, ())) or any(_past_form(t) for t in clause)
 
 
 def _overlaps(a: Span, b: Span) -> bool:
@@ -727,3 +715,9 @@ def _negated(span: Span, negations: Iterable[Span]) -> bool:
 
 def _first_words(analyser: Analyser, words: Any) -> Set[str]:
     return {analyser.nlp.make_doc(w)[0].lower_ for w in _list(words) if w.strip()}
+
+
+def _past_form(token: Any) -> bool:
+    """A word that looks like a verb's past ("walked", "stopped"): read with the past cues
+    (`resolution.past_cues`) to say a clause tells the past."""
+    return token.is_alpha and len(token) > 4 and token.lower_.endswith("ed")
