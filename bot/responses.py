@@ -23,6 +23,9 @@ DISCLAIMER = "utter_disclaimer"
 # What the urgent advice says when the office is closed: with or without an after-hours line.
 WHEN_CLOSED_LINE = "utter_when_office_closed_line"
 WHEN_CLOSED_NO_LINE = "utter_when_office_closed_no_line"
+# When to call, filled into {safety_net} at the end of each answer that says pain is normal
+# (domain.yml): said once a reply, after the last of them.
+SAFETY_NET = "utter_safety_net"
 # Several questions in one message (docs/NLU.md): one reply answers at most this many, the
 # first response of the turn and the others after it. Questions to the patient (utter_ask_*)
 # and the screening's introduction, which announces its questions, never carry other answers.
@@ -109,6 +112,7 @@ class ClinicResponseGenerator(TemplatedNaturalLanguageGenerator):
         }
         closed = WHEN_CLOSED_LINE if config.after_hours_phone else WHEN_CLOSED_NO_LINE
         self.clinic_vars["when_office_closed"] = self._plain_text(closed)
+        self.clinic_vars["safety_net"] = self._plain_text(SAFETY_NET)
 
     def _plain_text(self, name: str) -> str:
         """The first text of a domain response with the clinic's settings filled in."""
@@ -127,7 +131,7 @@ class ClinicResponseGenerator(TemplatedNaturalLanguageGenerator):
                      and answer.get("text")]
             if texts:
                 kept = [] if utter_action == FALLBACK else [response["text"]]
-                response["text"] = "\n\n".join(kept + texts)
+                response["text"] = once(self.clinic_vars["safety_net"], "\n\n".join(kept + texts))
         if response and response.get("text") and utter_action != DISCLAIMER and is_first_reply(tracker):
             disclaimer = self.generate_from_slots(DISCLAIMER, slots, output_channel, **values)
             if disclaimer and disclaimer.get("text"):
@@ -144,3 +148,9 @@ class ClinicResponseGenerator(TemplatedNaturalLanguageGenerator):
         questions = (message.parse_data.get(QUESTIONS_KEY) if message else None) or []
         intent = message.intent.get("name") if message else None
         return other_answers(utter_action, intent, questions, self.responses) if questions else []
+
+
+def once(sentence: str, text: str) -> str:
+    """`text` with `sentence` only at its last place (several answers that each end with it)."""
+    head, found, tail = text.rpartition(sentence)
+    return head.replace(" " + sentence, "").replace(sentence, "") + found + tail if found else text

@@ -192,3 +192,23 @@ def test_other_answers_skip_the_question_the_response_answers_in_its_own_way():
     listed = questions("leg_pain_normal", "lifestyle_driving")
     assert other_answers("utter_stage_recovery_weeks", "leg_pain_normal", listed, RESPONSES) == [
         "utter_lifestyle_driving"]
+
+
+@pytest.mark.parametrize("response", ["utter_leg_pain_normal", "utter_duration_overview",
+                                      "utter_stage_first_days", "utter_stage_recovery_weeks"])
+def test_every_this_is_normal_answer_ends_with_when_to_call(domain, response, monkeypatch):
+    """A message heard as "is this normal?" may tell a sign in words no reader knows (issue 13):
+    reassurance always ends with the office's line for the urgent signs and 911 for the others."""
+    monkeypatch.setenv("SURGEON_OFFICE_PHONE", "555-010-0142")
+    text = generate(domain, response, later(domain, "is this normal?"), time_since_surgery="3 weeks")["text"]
+    assert text.endswith("have chest pain or can't breathe well.") and "{" not in text
+    assert "much worse after it was getting better, call your surgeon's office today at 555-010-0142" in text
+    assert "Call 911 now if you can't pass urine" in text
+
+
+def test_two_this_is_normal_answers_in_one_reply_say_when_to_call_once(domain):
+    message = asked("is leg pain normal? how long will it last?", "leg_pain_normal",
+                    "leg_pain_normal", "duration_overview")
+    reply = generate(domain, "utter_leg_pain_normal", later_turn(domain, message))["text"]
+    assert "Some leg pain after a microdiscectomy is common" in reply and "gets better in stages" in reply
+    assert reply.count("Call 911 now") == 1 and reply.endswith("have chest pain or can't breathe well.")
