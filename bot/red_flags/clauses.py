@@ -39,6 +39,9 @@ def opens_and_carries(doc: Doc, start: int, end: int, cand: Candidate,
     # (issue 13 round 17, blind batch 23 E9 look-alike) or right after a colon, which opens what it
     # announces: "I'm allergic to penicillin: as a kid my face blew up and I came out in hives all over"
     opens = opens or (start > sent.start and doc[start - 1].text in _ANNOUNCES)
+    # (issue 13 round 27, blind batch 40 E9 look-alike) or right after a comma, opening a clause of its
+    # own: "I'm allergic to penicillin, as a child I came out in hives and my lips swelled"
+    opens = opens or (start > sent.start and doc[start - 1].text == ",")
     if not opens or unit_of[start] >= unit_of[cand.start] or cand.start < end:
         return False
     for unit in range(unit_of[start] + 1, unit_of[cand.end - 1] + 1):
@@ -262,12 +265,29 @@ def asks_full_recovery(doc: Doc, index: int) -> bool:
     return any(t.lower_ in _FULL_RECOVERY for t in doc[max(sentence.start, index - 3):index])
 
 
+_APOSTROPHES = {"'", "\u2019", "`"}
+
+
+def _short_year(doc: Doc, i: int, this_year: int) -> bool:
+    """A year written short after an apostrophe, "back in '19" (issue 13 round 27, blind batch 39 E7
+    look-alike): before this one, read as this century's when it can be, else the last's."""
+    text = doc[i].text
+    if not (i > 1 and text.isdigit() and len(text) == 2 and doc[i - 1].text in _APOSTROPHES):
+        return False
+    year = 2000 + int(text) if 2000 + int(text) <= this_year else 1900 + int(text)
+    return year < this_year
+
+
 def past_years(doc: Doc) -> List[Span]:
     this_year = date.today().year
-    return [(i - 1, i + 1) for i, token in enumerate(doc)
-            if i and token.text.isdigit() and len(token.text) == 4 and 1940 <= int(token.text) < this_year
-            and doc[i - 1].lower_ in _YEAR_LEADS
-            and not any(t.lower_ in _OPERATION_WORDS for t in doc[max(0, i - 6):i - 1])]
+    spans = []
+    for i, token in enumerate(doc):
+        long_year = i and token.text.isdigit() and len(token.text) == 4 and 1940 <= int(token.text) < this_year
+        lead = i - 2 if _short_year(doc, i, this_year) else i - 1 if long_year else -1
+        if lead >= 0 and doc[lead].lower_ in _YEAR_LEADS and \
+                not any(t.lower_ in _OPERATION_WORDS for t in doc[max(0, lead - 5):lead]):
+            spans.append((lead, i + 1))
+    return spans
 # (issue 13 round 19, blind batch 24 E8 look-alike) an age given as a number after "when I was" is
 # history, as childhood and the teens told in words are: "I fainted once when I was 16 giving blood"
 _AGE_LEADS = {"when", "as", "since"}
