@@ -144,6 +144,21 @@ def after_it(doc: Doc, start: int) -> bool:
     return False
 
 
+# After "going down", words that say where to: "going down into my foot", "going down both legs".
+_WHERE_TO = {"to", "into", "towards", "toward", "through", "past", "my", "the", "both", "his", "her", "each",
+             "one", "either", "as", "further", "lower", "more"}
+
+
+def goes_somewhere(doc: Doc, span: Span) -> bool:
+    """A resolution "going down" that goes somewhere, a spreading, not an easing, or that is asked
+    (issue 13 probes, 2026-12-06, found by probing): "the pain in my leg suddenly got much worse, it is
+    going down into my foot", "the numbness in my groin is going down to my thighs", "the swelling is going
+    down? doesn't look like it" (never "it's going down nicely")."""
+    start, end = span
+    return doc[end - 1].lower_ == "down" and end < len(doc) and (doc[end].lower_ in _WHERE_TO or
+                                                                doc[end].text == "?")
+
+
 def state_now(doc: Doc, span: Span) -> bool:
     """A resolution that tells how the writer is now ("I feel ok now", "fine now"), not that nothing
     has happened since ("nothing like that since", "fine ever since"): it does not take away a sign

@@ -20,7 +20,7 @@ from spacy.tokens import Doc
 from bot.red_flags.clauses import (BREAK_WORDS, COUNTS, NOT_YET, POSSESSIVES, PRESENT, REPORTED, TIME_CHANGED,
                                    UNCHANGED, WRITER, a_place, after_it, answered_none, asks, asks_full_recovery,
                                    becomes, between_clauses, condition_runs_on, conditional, denial_opens_next,
-                                   describes, feeling_returned, has_it_now, heading, improving_before,
+                                   describes, feeling_returned, goes_somewhere, has_it_now, heading, improving_before,
                                    later_word_denied, never_before, next_or_listed, only_lying, opens_and_carries,
                                    opens_clause, opens_next_sentence, other_sentence, past_ages, past_years,
                                    place_said_well, restated_over, since_alone, state_now, supposed, theirs, told_today,
@@ -108,6 +108,7 @@ class Context:
         analyser.add_terms(K_REAFFIRM, _list(neg.get("reaffirm")), exact=True)
         long_triggers = [t for t in _list(hypo.get("triggers")) if t not in short_triggers]
         analyser.add_terms(K_HYPO, long_triggers)
+        analyser.add_terms(K_HYPO, _list(hypo.get("triggers_exact")), exact=True)
         analyser.add_terms(K_SHORT, short_triggers)
         analyser.add_terms(K_FOLLOW, _list(hypo.get("following")))
         analyser.add_terms(K_DENIED_AFTER, _list(hypo.get("denied_after_question")))
@@ -207,7 +208,8 @@ class Context:
         # Resolutions that are not denied nor "until": the ago clauses read them all; a candidate's
         # status, those that are not relief only while lying down.
         resolved = [t for t in live(K_RES)
-                    if not _negated(t, live(K_NEG)) and not until(doc, t) and not becomes(doc, t)]
+                    if not _negated(t, live(K_NEG)) and not until(doc, t) and not becomes(doc, t)
+                    and not goes_somewhere(doc, t)]
         lasting = [t for t in resolved if not only_lying(doc, t, unit_of)]
         agos = self._ago_clauses(doc, unit_of, resolved)
         return [self._status(doc, cand, terms, unit_of, sent_of, candidates, live, agos, lasting)
