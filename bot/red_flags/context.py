@@ -66,6 +66,7 @@ K_NEG_NEXT = context_key("neg_next")
 K_OTHERS = context_key("others")
 K_PETS = context_key("pets")
 K_CHILDREN = context_key("children")
+K_ME_TOO = context_key("me_too")
 K_PAST = context_key("past")
 K_PSEUDO = context_key("pseudo")
 K_REAFFIRM = context_key("reaffirm")
@@ -116,6 +117,7 @@ class Context:
         analyser.add_terms(K_OTHERS, _list(hypo.get("others")))
         analyser.add_terms(K_PETS, _list(hypo.get("pets")))
         analyser.add_terms(K_CHILDREN, _list(hypo.get("children")))
+        analyser.add_terms(K_ME_TOO, _list(hypo.get("me_too")))
         analyser.add_terms(K_OTHERS, _list(hypo.get("others_exact")), exact=True)
         self.question_starts = _first_words(analyser, hypo.get("question_starts"))
         self.first_person = _first_words(analyser, hypo.get("first_person"))
@@ -270,13 +272,15 @@ class Context:
         # (issue 13 round 25, the lead's probe) a person's frame ("my neighbour's") that names a place or a
         # companion is no one else's sign: "I went over to my neighbour's and slipped on her icy step"
         places = {s for s, e in live(K_OTHERS) if a_place(doc, s, e)}
+        # (issue 13 probes, 2026-12-06) "my 4 year old wet the bed, and so did I": the writer's too
+        me_too = any(s >= cand.end and 0 <= sent_of[s] - sent_of[cand.start] <= 1 for s, _ in live(K_ME_TOO))
         hypo = [t for t in live(K_HYPO) if t[0] not in places]
         if self._before(hypo, cand, self.hypo_window, unit_of, own, stops, last_enough=True,
-                        into=True) or self._told_of_other(doc, cand, live(K_OTHERS), unit_of) or \
-                self._told_of_other(doc, cand, [p for p in live(K_PETS) if opens_clause(doc, p[0])],
-                                    unit_of) or \
-                (young_child(doc) and (self._told_of_other(doc, cand, live(K_CHILDREN), unit_of)
-                                       or theirs(doc, cand))) or \
+                        into=True) or (not me_too and (
+                    self._told_of_other(doc, cand, live(K_OTHERS), unit_of) or
+                    self._told_of_other(doc, cand, [p for p in live(K_PETS) if opens_clause(doc, p[0])], unit_of)
+                    or (young_child(doc) and (self._told_of_other(doc, cand, live(K_CHILDREN), unit_of)
+                                              or theirs(doc, cand))))) or \
                 (self._before(live(K_SHORT), cand, self.short_window, unit_of, own, into=True)
                  and not self._told_when(cand, terms, unit_of)) or \
                 self._general_question(doc, cand, live(K_FOLLOW), unit_of) or \
