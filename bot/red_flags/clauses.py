@@ -663,15 +663,6 @@ def young_child(doc: Doc) -> bool:
     return False
 
 
-_THIRD_PERSON = {"his", "her", "him", "he", "she", "himself", "herself"}
-
-
-def theirs(doc: Doc, cand: Candidate) -> bool:
-    """A sign whose own words name him or her and never the writer: "an accident in his underwear"."""
-    words = {t.lower_ for t in doc[cand.start:cand.end]}
-    return bool(words & _THIRD_PERSON) and not words & WRITER
-
-
 # Words before a pet that still leave it the subject of its clause (issue 13 round 26): "Our old dog
 # collapsed", "lol my dog fainted" (never "tripped over the dog and fell", "went to feed the horse and fell")
 _OPENERS = {"and", "but", "so", "then", "when", "while", "lol", "today", "yesterday", "also", "now", "poor",

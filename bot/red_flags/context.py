@@ -23,7 +23,7 @@ from bot.red_flags.clauses import (BREAK_WORDS, COUNTS, NOT_YET, POSSESSIVES, PR
                                    describes, feeling_returned, goes_somewhere, has_it_now, heading, improving_before,
                                    later_word_denied, never_before, next_or_listed, only_lying, opens_and_carries,
                                    opens_clause, opens_next_sentence, other_sentence, past_ages, past_years,
-                                   place_said_well, restated_over, since_alone, state_now, supposed, theirs, told_today,
+                                   place_said_well, restated_over, since_alone, state_now, supposed, told_today,
                                    until, worse_after, young_child)
 from bot.red_flags.matching import Analyser, Candidate, Span, Terms
 from bot.vocabulary import context_key
@@ -279,8 +279,7 @@ class Context:
                         into=True) or (not me_too and (
                     self._told_of_other(doc, cand, live(K_OTHERS), unit_of) or
                     self._told_of_other(doc, cand, [p for p in live(K_PETS) if opens_clause(doc, p[0])], unit_of)
-                    or (young_child(doc) and (self._told_of_other(doc, cand, live(K_CHILDREN), unit_of)
-                                              or theirs(doc, cand))))) or \
+                    or (young_child(doc) and self._told_of_other(doc, cand, live(K_CHILDREN), unit_of)))) or \
                 (self._before(live(K_SHORT), cand, self.short_window, unit_of, own, into=True)
                  and not self._told_when(cand, terms, unit_of)) or \
                 self._general_question(doc, cand, live(K_FOLLOW), unit_of) or \
