@@ -76,6 +76,7 @@ def _time_only(doc: Doc, unit: int, start: int, unit_of: Sequence[int]) -> bool:
 # Words of the writer: between a neighbour and a sign, they make it the writer's ("my friend found me
 # collapsed").
 WRITER = {"i", "me", "my", "mine", "myself", "im", "we", "us", "our"}
+POSSESSIVES = {"my", "mine", "our"}
 # Between "nothing" and a later word of a list: "nothing numb or tingly" (not a comma: "nothing happens,
 # no erection" tells two things).
 _LISTING = {"or", "nor"}
@@ -146,6 +147,21 @@ def after_it(doc: Doc, start: int) -> bool:
     return False
 
 
+# After "going down", words that say where to: "going down into my foot", "going down both legs".
+_WHERE_TO = {"to", "into", "towards", "toward", "through", "past", "my", "the", "both", "his", "her", "each",
+             "one", "either", "as", "further", "lower", "more"}
+
+
+def goes_somewhere(doc: Doc, span: Span) -> bool:
+    """A resolution "going down" that goes somewhere, a spreading, not an easing, or that is asked
+    (issue 13 probes, 2026-12-06, found by probing): "the pain in my leg suddenly got much worse, it is
+    going down into my foot", "the numbness in my groin is going down to my thighs", "the swelling is going
+    down? doesn't look like it" (never "it's going down nicely")."""
+    start, end = span
+    return doc[end - 1].lower_ == "down" and end < len(doc) and (doc[end].lower_ in _WHERE_TO or
+                                                                doc[end].text == "?")
+
+
 def state_now(doc: Doc, span: Span) -> bool:
     """A resolution that tells how the writer is now ("I feel ok now", "fine now"), not that nothing
     has happened since ("nothing like that since", "fine ever since"): it does not take away a sign
@@ -179,11 +195,56 @@ def answered_none(doc: Doc, cand: Candidate, answers: Sequence[Span]) -> bool:
     whatsoever, full control of both", "Fever: none." (issue 13 round 22, blind batch 29 E1
     look-alike); never "Fever: none till today, 38.4 now" (the denial must end its clause)."""
     mark = cand.end
+    if mark < len(doc) and doc[mark].text == "?":
+        return _checklist_answer(doc, cand, answers)
     if mark >= len(doc) or doc[mark].text not in _ANSWER_MARKS:
         return False
     return any(start == mark + 1 and (end >= len(doc) or doc[end].is_punct) for start, end in answers)
 
 
+def _checklist_answer(doc: Doc, cand: Candidate, answers: Sequence[Span]) -> bool:
+    """A checklist's question that is only the sign's words, answered by one bare word of denial that
+    ends its sentence: "Numbness in the groin? No.", "Chest pain? no. Fever? none" (issue 13 probes,
+    2026-12-06). Never a question that asks something else ("Can I pee? No."), says how it goes
+    ("Numbness in the groin getting worse? no"), is itself negative ("Can't feel anything? No": the
+    "no" agrees), nor an answer that goes on ("Leg weakness? No, I can't stand at all")."""
+    sent_start = doc[cand.start].sent.start
+    before = [t for t in doc[sent_start:cand.start] if t.is_alpha]
+    if any(t.lower_ not in _CHECKLIST_FILLERS for t in before) or \
+            any(t.lower_ in _NEGATIVE_QUESTION for t in doc[sent_start:cand.end]):
+        return False
+    after = cand.end + 1
+    while after < len(doc) and doc[after].is_space:
+        after += 1
+    answered = next((end for start, end in answers if start == after and end == start + 1 and
+                     (end >= len(doc) or doc[end].text in _ANSWER_ENDS or "\n" in doc[end].text)), None)
+    if answered is None:
+        return False
+    # nor one taken back in the sentence after it: "Chest pain? No. Well actually yes, since an hour"
+    following = next((t.sent for t in doc[answered:] if t.is_alpha), None)
+    return following is None or not any(t.lower_ in _TAKEN_BACK for t in following)
+
+
+def place_said_well(doc: Doc, cand: Candidate, well: Sequence[Span]) -> bool:
+    """A pair read across a list whose one word is a place said well right after it, that clause ending
+    there: "Numbness: groin fine, feet tingly" is no numb groin (issue 13 probes, 2026-12-06); the feet
+    are read on their own. Never "groin fine?" (asked), nor a pair with no mark between its words."""
+    for start, end in cand.terms:
+        said = next((e for s, e in well if s == end), None)
+        if said is None or not (said >= len(doc) or (doc[said].is_punct and doc[said].text != "?")
+                                or "\n" in doc[said].text):
+            continue
+        if any(s > said or (e <= start and any(t.is_punct for t in doc[e:start])) for s, e in cand.terms):
+            return True
+    return False
+
+
+# Words a checklist's question may have before the sign; words that make the question negative.
+_CHECKLIST_FILLERS = {"any", "new", "some"}
+_NEGATIVE_QUESTION = {"n't", "not", "no", "cannot", "cant", "unable", "nothing", "without", "never", "lost",
+                      "loss"}
+_ANSWER_ENDS = {".", "!"}
+_TAKEN_BACK = {"yes", "yeah", "yep", "actually", "well", "but", "though", "except", "apart", "although"}
 _ANSWER_MARKS = {":", "-", "\u2014", "\u2013"}
 # A heading that names a sign as the topic of an update: "Foot drop update!", "Numbness progress:".
 _HEADING_MARKS = {":", "!", ".", "-", "\u2014", "\u2013", "?", "\n"}
@@ -581,17 +642,45 @@ _TO_A_PLACE = {"to", "at", "round", "around", "into", "outside", "near", "visiti
                "beside"}
 
 
+# Words before a person's possessive that make it a thing under foot: "tripped over my friend's bag".
+_UNDER_FOOT = {"over", "on", "onto", "across", "off", "under"}
+_TRIPPED = {"tripped", "trip", "tripping", "slipped", "slip", "slipping", "stumbled", "stumble", "stumbling",
+            "fell", "fall", "falling", "flying", "skidded", "caught", "foot", "feet", "toe", "heel", "landed"}
+
+
 def a_place(doc: Doc, start: int, end: int) -> bool:
     """A person outside the home named as a place or a companion, not as the subject of what follows
     (issue 13 round 25, the lead's probe): after a word of place or company ("I went over to my
     neighbour's and slipped", "walking with my friend and fell"), or as a possessive that ends its
-    phrase ("at my friend's, I fainted"). "My neighbour's dog collapsed" and "my neighbour fainted"
-    stay another's."""
+    phrase ("at my friend's, I fainted"), or one after a word of under foot, their thing the writer
+    fell over (issue 13 probes, 2026-12-06: "tripped over my friend's bag and fell"). "My neighbour's
+    dog collapsed", "my neighbour fainted" and "later on my friend fell" stay another's."""
     before = doc[start - 1].lower_ if start > 0 else ""
     if before in _TO_A_PLACE:
         return True
-    return end + 1 < len(doc) and doc[end].lower_ in {"'s", "s", "’s"} and (
-        not doc[end + 1].is_alpha or doc[end + 1].lower_ in {"and", "then", "when", "but", "so", "where"})
+    possessive = end + 1 < len(doc) and doc[end].lower_ in {"'s", "s", "’s"}
+    # the word of under foot follows a trip, a slip or a foot ("tripped over", "my foot caught on"), never
+    # a time or a talk ("on my friend's birthday she fell", "we went over my friend's plans")
+    under_foot = before in _UNDER_FOOT and start > 1 and doc[start - 2].lower_ in _TRIPPED
+    return possessive and (under_foot or not doc[end + 1].is_alpha or
+                           doc[end + 1].lower_ in {"and", "then", "when", "but", "so", "where"})
+
+
+def young_child(doc: Doc) -> bool:
+    """The message tells a child's age, under thirteen: "he's 4", "she is 6.", "my 5 year old", "aged 3"
+    (issue 13 probes, 2026-12-06); never a time since the op: "he's 4" must end its clause ("he's 4 days
+    post op" is no age)."""
+    for i, token in enumerate(doc):
+        if not token.text.isdigit() or not 1 <= int(token.text) <= 12:
+            continue
+        after = [t.lower_ for t in doc[i + 1:i + 6] if t.text != "-"]
+        before = [t.lower_ for t in doc[max(0, i - 2):i]]
+        if after[:2] in (["year", "old"], ["yr", "old"], ["years", "old"], ["yrs", "old"]) or after[:1] == ["yo"]:
+            return True
+        ends = i + 1 >= len(doc) or (doc[i + 1].is_punct and doc[i + 1].text != "%") or "\n" in doc[i + 1].text
+        if ends and (before[-1:] == ["aged"] or before in (["he", "'s"], ["she", "'s"], ["he", "is"], ["she", "is"])):
+            return True
+    return False
 
 
 # Words before a pet that still leave it the subject of its clause (issue 13 round 26): "Our old dog

@@ -17,13 +17,14 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Sequence, Set, 
 
 from spacy.tokens import Doc
 
-from bot.red_flags.clauses import (BREAK_WORDS, COUNTS, NOT_YET, PRESENT, REPORTED, TIME_CHANGED, UNCHANGED, WRITER,
-                                   a_place, after_it, answered_none, asks, asks_full_recovery, becomes,
-                                   between_clauses, condition_runs_on, conditional, denial_opens_next, describes,
-                                   feeling_returned, has_it_now, heading, improving_before, later_word_denied,
-                                   never_before, next_or_listed, only_lying, opens_and_carries, opens_clause,
-                                   opens_next_sentence, other_sentence, past_ages, past_years, restated_over,
-                                   since_alone, state_now, supposed, told_today, until, worse_after)
+from bot.red_flags.clauses import (BREAK_WORDS, COUNTS, NOT_YET, POSSESSIVES, PRESENT, REPORTED, TIME_CHANGED,
+                                   UNCHANGED, WRITER, a_place, after_it, answered_none, asks, asks_full_recovery,
+                                   becomes, between_clauses, condition_runs_on, conditional, denial_opens_next,
+                                   describes, feeling_returned, goes_somewhere, has_it_now, heading, improving_before,
+                                   later_word_denied, never_before, next_or_listed, only_lying, opens_and_carries,
+                                   opens_clause, opens_next_sentence, other_sentence, past_ages, past_years,
+                                   place_said_well, restated_over, since_alone, state_now, supposed, told_today,
+                                   until, worse_after, young_child)
 from bot.red_flags.matching import Analyser, Candidate, Span, Terms
 from bot.vocabulary import context_key
 
@@ -64,6 +65,8 @@ K_NEG = context_key("neg")
 K_NEG_NEXT = context_key("neg_next")
 K_OTHERS = context_key("others")
 K_PETS = context_key("pets")
+K_CHILDREN = context_key("children")
+K_ME_TOO = context_key("me_too")
 K_PAST = context_key("past")
 K_PSEUDO = context_key("pseudo")
 K_REAFFIRM = context_key("reaffirm")
@@ -106,12 +109,15 @@ class Context:
         analyser.add_terms(K_REAFFIRM, _list(neg.get("reaffirm")), exact=True)
         long_triggers = [t for t in _list(hypo.get("triggers")) if t not in short_triggers]
         analyser.add_terms(K_HYPO, long_triggers)
+        analyser.add_terms(K_HYPO, _list(hypo.get("triggers_exact")), exact=True)
         analyser.add_terms(K_SHORT, short_triggers)
         analyser.add_terms(K_FOLLOW, _list(hypo.get("following")))
         analyser.add_terms(K_DENIED_AFTER, _list(hypo.get("denied_after_question")))
         analyser.add_terms(K_HAVE_NOW, _list(hypo.get("have_now")))
         analyser.add_terms(K_OTHERS, _list(hypo.get("others")))
         analyser.add_terms(K_PETS, _list(hypo.get("pets")))
+        analyser.add_terms(K_CHILDREN, _list(hypo.get("children")))
+        analyser.add_terms(K_ME_TOO, _list(hypo.get("me_too")))
         analyser.add_terms(K_OTHERS, _list(hypo.get("others_exact")), exact=True)
         self.question_starts = _first_words(analyser, hypo.get("question_starts"))
         self.first_person = _first_words(analyser, hypo.get("first_person"))
@@ -204,7 +210,8 @@ class Context:
         # Resolutions that are not denied nor "until": the ago clauses read them all; a candidate's
         # status, those that are not relief only while lying down.
         resolved = [t for t in live(K_RES)
-                    if not _negated(t, live(K_NEG)) and not until(doc, t) and not becomes(doc, t)]
+                    if not _negated(t, live(K_NEG)) and not until(doc, t) and not becomes(doc, t)
+                    and not goes_somewhere(doc, t)]
         lasting = [t for t in resolved if not only_lying(doc, t, unit_of)]
         agos = self._ago_clauses(doc, unit_of, resolved)
         return [self._status(doc, cand, terms, unit_of, sent_of, candidates, live, agos, lasting)
@@ -258,17 +265,21 @@ class Context:
         if (self._before(negations, cand, self.neg_window, unit_of, own, stops)
                 or self._denied_then_well(cand, negations, terms, unit_of, own, stops)
                 or later_word_denied(cand, negations, unit_of)
-                or answered_none(doc, cand, terms.get(K_ANSWERED, ()))) and \
+                or answered_none(doc, cand, terms.get(K_ANSWERED, ()))
+                or place_said_well(doc, cand, terms.get(K_ALL_WELL, ()))) and \
                 not reaffirmed:
             return NEGATED
         # (issue 13 round 25, the lead's probe) a person's frame ("my neighbour's") that names a place or a
         # companion is no one else's sign: "I went over to my neighbour's and slipped on her icy step"
         places = {s for s, e in live(K_OTHERS) if a_place(doc, s, e)}
+        # (issue 13 probes, 2026-12-06) "my 4 year old wet the bed, and so did I": the writer's too
+        me_too = any(s >= cand.end and 0 <= sent_of[s] - sent_of[cand.start] <= 1 for s, _ in live(K_ME_TOO))
         hypo = [t for t in live(K_HYPO) if t[0] not in places]
         if self._before(hypo, cand, self.hypo_window, unit_of, own, stops, last_enough=True,
-                        into=True) or self._told_of_other(doc, cand, live(K_OTHERS), unit_of) or \
-                self._told_of_other(doc, cand, [p for p in live(K_PETS) if opens_clause(doc, p[0])],
-                                    unit_of) or \
+                        into=True) or (not me_too and (
+                    self._told_of_other(doc, cand, live(K_OTHERS), unit_of) or
+                    self._told_of_other(doc, cand, [p for p in live(K_PETS) if opens_clause(doc, p[0])], unit_of)
+                    or (young_child(doc) and self._told_of_other(doc, cand, live(K_CHILDREN), unit_of)))) or \
                 (self._before(live(K_SHORT), cand, self.short_window, unit_of, own, into=True)
                  and not self._told_when(cand, terms, unit_of)) or \
                 self._general_question(doc, cand, live(K_FOLLOW), unit_of) or \
@@ -368,8 +379,12 @@ class Context:
         and so does a fall at their place (`a_place`: "I went over to my neighbour's and slipped on her
         icy step", issue 13 round 25, the lead's probe), and a sign whose own words name the writer ("my
         neighbour's dog knocked me over", issue 13 round 26)."""
-        # (issue 13 round 26) nor a sign whose own words name the writer: "the dog knocked me over"
-        if any(t.lower_ in WRITER for t in doc[cand.start:cand.end]):
+        # (issue 13 round 26) nor a sign whose own words name the writer: "the dog knocked me over"; a
+        # possessive there is only the writer's thing when the other is the sign's subject right before
+        # it ("the dog wet my bed again", issue 13 probes, 2026-12-06)
+        subject = any(end == cand.start and unit_of[start] == unit_of[cand.start] and not a_place(doc, start, end)
+                      for start, end in others)
+        if any(t.lower_ in WRITER and not (subject and t.lower_ in POSSESSIVES) for t in doc[cand.start:cand.end]):
             return False
         return any(end <= cand.start and cand.start - end <= self.neg_window
                    and unit_of[start] == unit_of[cand.start]
