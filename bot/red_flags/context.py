@@ -47,6 +47,9 @@ K_HEAL_EXPECTED = context_key("heal_expected")
 K_HEAL_NOW = context_key("heal_now")
 K_HEAL_NOT_NOW = context_key("heal_not_now")
 K_NO_BREAK = context_key("no_break")
+K_TIME_LEAD = context_key("time_lead")
+# "..., before the op I mean": a time phrase said as an afterthought dates what came before it.
+AFTERTHOUGHT = {"mean", "think", "guess", "believe", "reckon", "suppose"}
 K_HEAL_RETURNING = context_key("heal_returning")
 K_HEAL_ELSEWHERE = context_key("heal_elsewhere")
 K_ALL_WELL = context_key("all_well")
@@ -154,6 +157,7 @@ class Context:
         analyser.add_terms(K_RECUR, _list(language.get("recurrence")))
         analyser.add_terms(K_BREAK, _list(clauses.get("breaks")))
         analyser.add_terms(K_NO_BREAK, _list(clauses.get("idioms")))
+        analyser.add_terms(K_TIME_LEAD, _list(clauses.get("time_leads")))
         self.refers_back = _first_words(analyser, res.get("refers_back"))
         self.other_subjects = _first_words(analyser, res.get("other_subjects"))
         self.soft_breaks = _first_words(analyser, clauses.get("soft_breaks"))
@@ -168,9 +172,16 @@ class Context:
         # (issue 13 round 25, blind batch 36's ticked lists) a line break ends a clause: "✘ fever\n✔ stiff
         # in the mornings" is two items, and a cross denies only its own line
         starts |= {t.i + 1 for t in doc if t.is_space and "\n" in t.text and t.i + 1 < len(doc)}
+        # (issue 13, 2026-12-06) or by a time phrase and then a subject: ", years ago I had the same"
+        # opens a clause of its own, and its history does not reach back to "I can't pee"; not an
+        # afterthought that dates the clause before ("My legs were numb, before the op I mean")
+        led = {s - 1: e for s, e in [*terms.get(K_HIST, ()), *past_years(doc), *past_ages(doc),
+                                     *terms.get(K_TIME_LEAD, ())] if s > 0}
         for i in range(len(doc) - 1):
-            if doc[i].lower_ in self.soft_breaks and doc[i + 1].lower_ in self.subjects and \
-                    not any(s < i < e - 1 for s, e in idioms):
+            if doc[i].lower_ in self.soft_breaks and not any(s < i < e - 1 for s, e in idioms) and (
+                    doc[i + 1].lower_ in self.subjects or
+                    (led.get(i, len(doc)) < len(doc) - 1 and doc[led[i]].lower_ in self.subjects
+                     and not afterthought(doc, led[i] + 1, self.subjects))):
                 starts.add(i)
         unit_of, sent_of, unit, sent = [], [], -1, -1
         for i in range(len(doc)):
@@ -712,6 +723,12 @@ def _ends_and_carries(doc: Doc, end: int, cand: Candidate, terms: Terms, unit_of
     if any(t.lower_ in TIME_CHANGED or t.lower_ in PRESENT for t in clause):
         return False
     return any(unit_of[s] == unit for s, _ in terms.get(K_PAST, ())) or any(_past_form(t) for t in clause)
+
+
+def afterthought(doc: Doc, i: int, subjects: Set[str]) -> bool:
+    """"I mean", "I think" ending its clause ("My legs were numb, before the op I mean"), not
+    opening another one ("..., years ago I think I had the same")."""
+    return doc[i].lower_ in AFTERTHOUGHT and not (i + 1 < len(doc) and doc[i + 1].lower_ in subjects)
 
 
 def _overlaps(a: Span, b: Span) -> bool:
