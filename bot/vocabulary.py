@@ -98,6 +98,11 @@ def pattern_key(flag: str) -> str:
     return f"m|{flag}"
 
 
+def answered_key(flag: str) -> str:
+    """A checklist question naming what the flag takes away ("Feeling in the groin?")."""
+    return f"q|{flag}"
+
+
 def cancel_key(flag: str) -> str:
     """Words that, next to a normal temperature, cancel the flag ("temperature is normal")."""
     return f"c|{flag}"

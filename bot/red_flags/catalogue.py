@@ -42,7 +42,7 @@ CATALOGUE_PATH = PROJECT_ROOT / "data" / "red_flags.yml"
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _FLAG_KEYS = {"id", "tier", "description", "phrases", "exact", "near", "patterns",
               "temperature", "normal_reading_cancels", "cancelled_by_normal_temperature",
-              "explained_by", "explained_unless"}
+              "explained_by", "explained_unless", "answered_no"}
 _NEAR_KEYS = {"any_of", "near", "within", "exact", "across_but", "also", "sentences", "in_order", "not_with",
               "not_part_of"}
 
@@ -74,6 +74,9 @@ class Flag:
     exact: Tuple[str, ...] = ()
     near: Tuple[NearRule, ...] = ()
     patterns: Tuple[Any, ...] = ()
+    # What the sign takes away, asked as a checklist's question and answered by a bare "no":
+    # "Feeling in the groin? No." (bot/red_flags/matching.py, `_answered_no`)
+    answered_no: Tuple[str, ...] = ()
     temperature: bool = False
     normal_reading_cancels: Tuple[str, ...] = ()
     # A sign that needs a fever to be possible: a message that gives only normal temperatures
@@ -150,6 +153,7 @@ def _flag(raw: Any, index: int) -> Flag:
         exact=_words(raw.get("exact"), where),
         near=tuple(_near(r, where) for r in raw.get("near") or []),
         patterns=tuple(patterns),
+        answered_no=_words(raw.get("answered_no"), where),
         temperature=bool(raw.get("temperature")),
         normal_reading_cancels=_words(raw.get("normal_reading_cancels"), where),
         cancelled_by_normal_temperature=bool(raw.get("cancelled_by_normal_temperature")),

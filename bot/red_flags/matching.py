@@ -21,7 +21,8 @@ from spacy.tokens import Doc
 from bot.nlu.english import lemma_lookups
 from bot.red_flags.catalogue import Catalogue, Flag
 from bot.red_flags.temperature import Reading, find_temperatures
-from bot.vocabulary import SIMPLE_KEYS, cancel_key, exact_key, near_key, pattern_key, phrase_key
+from bot.vocabulary import (SIMPLE_KEYS, answered_key, cancel_key, exact_key, near_key, pattern_key,
+                            phrase_key)
 
 Span = Tuple[int, int]  # token offsets [start, end)
 Terms = Dict[str, List[Span]]  # matcher key -> where it occurs
@@ -64,6 +65,9 @@ class Analyser:
         self._lead_patterns = Matcher(self.nlp.vocab)
         self._leads: Dict[str, Tuple[str, int]] = {}
         self._flags = catalogue.flags
+        checklist = language.get("answered_no") or {}
+        self._bare_no = {str(w).lower() for w in checklist.get("answers") or ()}
+        self._may_precede = {str(w).lower() for w in checklist.get("may_precede") or ()}
         # The matcher keys of each flag, built once: formatting them per message was most
         # of the detector's time.
         self._simple_keys = {f.id: [key(f.id) for key in SIMPLE_KEYS] for f in self._flags}
@@ -73,6 +77,7 @@ class Analyser:
             self.add_terms(phrase_key(flag.id), flag.phrases)
             self.add_terms(exact_key(flag.id), flag.exact, exact=True)
             self.add_terms(cancel_key(flag.id), flag.normal_reading_cancels)
+            self.add_terms(answered_key(flag.id), flag.answered_no)
             self.add_terms(explain_key(flag.id, "by"), flag.explained_by)
             self.add_terms(explain_key(flag.id, "unless"), flag.explained_unless)
             for i, rule in enumerate(flag.near):
@@ -155,8 +160,35 @@ class Analyser:
             if flag.temperature:
                 found += [Candidate(flag.id, s, e, ((s, e),)) for s, e in fevers]
             found += self._near_hits(doc, flag, terms, unit_of, sent_of)
+            found += [Candidate(flag.id, s, e, ((s, e),)) for s, e in
+                      self._answered_no(doc, terms.get(answered_key(flag.id), ()))]
             out.extend(found[:MAX_CANDIDATES_PER_FLAG])
         return out
+
+    def _answered_no(self, doc: Doc, questions: Sequence[Span]) -> List[Span]:
+        """A checklist's question that names what the sign takes away, answered by one bare word of
+        denial that ends its line or sentence: "Feeling in the groin? No.", "Bladder control? nope"
+        (the lead, 2026-12-06: the detector read none of these). The span runs to the answer, which is
+        the sign's own word, so no negation reads it. Never a question that asks more than the function
+        ("Any loss of feeling in the groin? No", "Blood when passing urine? No": only `may_precede`
+        words before it), nor an answer that goes on ("Bladder control? No problems")."""
+        spans = []
+        for start, end in questions:
+            sentence = doc[start].sent
+            first = start  # the question's own line or part: after a line break, a colon or a semicolon
+            while first > sentence.start and "\n" not in doc[first - 1].text and doc[first - 1].text not in {":", ";"}:
+                first -= 1
+            if end >= len(doc) or doc[end].text != "?" or any(
+                    t.is_alpha and t.lower_ not in self._may_precede for t in doc[first:start]):
+                continue
+            answer = end + 1
+            while answer < len(doc) and doc[answer].is_space:
+                answer += 1
+            after = answer + 1
+            if answer < len(doc) and doc[answer].lower_ in self._bare_no and (
+                    after >= len(doc) or doc[after].text in {".", "!"} or "\n" in doc[after].text):
+                spans.append((start, answer + 1))
+        return spans
 
     def _near_hits(self, doc: Doc, flag: Flag, terms: Terms, unit_of: Sequence[int],
                    sent_of: Sequence[int]) -> List[Candidate]:
