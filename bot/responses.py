@@ -99,10 +99,14 @@ def mark_tier(metadata: Optional[Mapping[str, Any]], tier: str) -> Dict[str, Any
 
 
 class ClinicResponseGenerator(TemplatedNaturalLanguageGenerator):
+    """Rasa creates its generator before the model's domain is loaded and hands it the domain's
+    responses afterwards (and again on each model reload), by setting `responses`: the texts made
+    from other responses ({when_office_closed}, {safety_net}) are filled in then, never from the
+    empty domain the generator started with."""
+
     def __init__(self, endpoint_config: Any = None, domain: Optional[Domain] = None, **_: Any) -> None:
-        super().__init__((domain or Domain.empty()).responses)
         config = bot_settings.load()
-        self.clinic_vars = {
+        self.settings_vars = {
             "clinic_name": config.clinic_name,
             "clinic_phone": config.clinic_phone,
             "clinic_tel": config.tel_uri,
@@ -110,14 +114,26 @@ class ClinicResponseGenerator(TemplatedNaturalLanguageGenerator):
             "surgeon_tel": tel_uri(config.surgeon_office_phone),
             "after_hours_phone": config.after_hours_phone,
         }
-        closed = WHEN_CLOSED_LINE if config.after_hours_phone else WHEN_CLOSED_NO_LINE
-        self.clinic_vars["when_office_closed"] = self._plain_text(closed)
-        self.clinic_vars["safety_net"] = self._plain_text(SAFETY_NET)
+        self.closed_response = WHEN_CLOSED_LINE if config.after_hours_phone else WHEN_CLOSED_NO_LINE
+        super().__init__((domain or Domain.empty()).responses)
+
+    @property
+    def responses(self) -> Dict[Text, List[Dict[Text, Any]]]:
+        return self._responses
+
+    @responses.setter
+    def responses(self, responses: Dict[Text, List[Dict[Text, Any]]]) -> None:
+        self._responses = responses
+        self.clinic_vars = {
+            **self.settings_vars,
+            "when_office_closed": self._plain_text(self.closed_response),
+            "safety_net": self._plain_text(SAFETY_NET),
+        }
 
     def _plain_text(self, name: str) -> str:
         """The first text of a domain response with the clinic's settings filled in."""
         variations = self.responses.get(name) or [{}]
-        return interpolate_text(variations[0].get("text", ""), self.clinic_vars)
+        return interpolate_text(variations[0].get("text", ""), self.settings_vars)
 
     async def generate(
         self, utter_action: Text, tracker: DialogueStateTracker, output_channel: Text, **kwargs: Any
@@ -152,5 +168,7 @@ class ClinicResponseGenerator(TemplatedNaturalLanguageGenerator):
 
 def once(sentence: str, text: str) -> str:
     """`text` with `sentence` only at its last place (several answers that each end with it)."""
+    if not sentence:
+        return text
     head, found, tail = text.rpartition(sentence)
     return head.replace(" " + sentence, "").replace(sentence, "") + found + tail if found else text

@@ -91,4 +91,12 @@ def test_a_red_flag_among_the_questions_is_answered_first(servers):
     answer = servers.ask("patient-8", "my calf is swollen and really tender. can I still take my pain meds?")
     assert "This needs a doctor's attention today" in answer and "Take it just the way your doctor tells you" in answer
     assert answer.index("attention today") < answer.index("Take it just the way")
+    assert "If the office is closed, go to urgent care" in answer
+
+
+def test_this_is_normal_ends_with_when_to_call_over_http(servers):
+    """The answers made from other responses are filled in by the server too, which loads its
+    responses after creating the generator."""
+    answer = servers.ask("patient-10", "is it normal to still have leg pain after surgery?")
+    assert "Call 911 now if you can't pass urine" in answer
 

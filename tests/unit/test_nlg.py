@@ -13,8 +13,16 @@ def tracker(domain, *events):
     return DialogueStateTracker.from_events("p1", [SessionStarted(), *events], domain.slots)
 
 
+def served(domain):
+    """The generator as the Rasa server makes it: created before the model is loaded, with no
+    domain, and given the model's responses afterwards (rasa.core.agent.Agent.load_model)."""
+    generator = ClinicResponseGenerator(domain=None)
+    generator.responses = domain.responses
+    return generator
+
+
 def generate(domain, name, tracker_, **kwargs):
-    return asyncio.run(ClinicResponseGenerator(domain=domain).generate(name, tracker_, "rest", **kwargs))
+    return asyncio.run(served(domain).generate(name, tracker_, "rest", **kwargs))
 
 
 def test_first_reply_starts_with_the_disclaimer(domain):
