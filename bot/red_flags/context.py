@@ -64,6 +64,18 @@ K_HIST = context_key("hist")
 K_HIST_EVENT = context_key("hist_event")
 K_HIST_NEW = context_key("hist_new")
 K_HYPO = context_key("hypo")
+_RELATIVE = {"which", "who", "whom", "whose"}
+
+
+def relative_clauses(doc: Doc) -> List[Tuple[int, int]]:
+    """(opening comma, closing comma) of each relative clause set off by commas: ", which ... ,"."""
+    out = []
+    for i in range(len(doc) - 2):
+        if doc[i].text == "," and doc[i + 1].lower_ in _RELATIVE:
+            closing = next((t.i for t in doc[i + 2:doc[i].sent.end] if t.text == ","), None)
+            if closing is not None:
+                out.append((i, closing))
+    return out
 K_NEG = context_key("neg")
 K_NEG_NEXT = context_key("neg_next")
 K_OTHERS = context_key("others")
@@ -265,6 +277,12 @@ class Context:
         reaffirmed = any(s >= cand.end and sent_of[s] == sent_of[cand.start]
                          for s, _ in terms.get(K_REAFFIRM, ()))
         negations = self._negations(doc, live(K_NEG), terms, unit_of)
+        # (issue 13 round 28, blind batch 42 U9) a negation inside a relative clause set off by commas does
+        # not reach past the comma that closes it: "I tripped over the raised toilet seat ..., which was never
+        # fitted properly, and ended up flat on the bathroom floor"
+        last = max(s for s, _ in cand.terms)
+        negations = [n for n in negations
+                     if not any(o < n[0] < c < last for o, c in relative_clauses(doc))]
         # "nothing numb around the bum or groin": a trigger that denies only the sign's word right
         # after it (issue 13 round 15, blind batch 21 E3 look-alike)
         # (issue 13 round 16, blind batch 22 U2 look-alike) or the next one of a list joined by "or":
