@@ -302,7 +302,11 @@ class Context:
         # companion is no one else's sign: "I went over to my neighbour's and slipped on her icy step"
         places = {s for s, e in live(K_OTHERS) if a_place(doc, s, e)}
         # (issue 13 probes, 2026-12-06) "my 4 year old wet the bed, and so did I": the writer's too
-        me_too = any(s >= cand.end and 0 <= sent_of[s] - sent_of[cand.start] <= 1 for s, _ in live(K_ME_TOO))
+        # (never one dated by a history phrase in its clause: "my mate has sciatica in both legs, me too but
+        # only before the op"; found probing round 28)
+        me_too = any(s >= cand.end and 0 <= sent_of[s] - sent_of[cand.start] <= 1 and
+                     not any(h >= e and sent_of[h] == sent_of[s] for h, _ in live(K_HIST))
+                     for s, e in live(K_ME_TOO))
         hypo = [t for t in live(K_HYPO) if t[0] not in places]
         # (issue 13 round 28, the lead) a person's frame among the triggers ("my friend has") takes no sign
         # the writer then says they have too: "my friend has foot drop. I have too since yesterday"
