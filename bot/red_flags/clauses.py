@@ -179,6 +179,23 @@ def has_it_now(doc: Doc, cand: Candidate, told: Sequence[Span], sent_of: Sequenc
                and not asks(doc[start].sent) for start, _ in told)
 
 
+_ASKED = {"asked", "asks", "asking", "ask"}
+_QUOTED_STARTS = {"any", "anything", "problems", "trouble", "issues", "have", "has", "had", "did", "do", "does",
+                  "is", "are", "were", "was"}
+
+
+def asked_then_quoted(doc: Doc, sent: Any, cand: Candidate) -> bool:
+    """Someone's question told ("asked the usual questions", "she asks me"), then the question itself
+    after a comma or colon, holding the sign: "Nurse rang and asked the usual questions, any trouble
+    with the waterworks?" (issue 13 round 28)."""
+    marks = [t.i for t in doc[sent.start:cand.start] if t.text in {",", ":"}]
+    if not marks:
+        return False
+    opening = marks[-1] + 1
+    return opening < cand.start + 1 and doc[opening].lower_ in _QUOTED_STARTS and \
+        any(t.lower_ in _ASKED for t in doc[sent.start:marks[-1]])
+
+
 def denial_opens_next(doc: Doc, sent: Any, denials: Sequence[Span]) -> bool:
     """The sentence after `sent` opens with the writer's own denial that ends there: "I haven't had
     any, just a scratchy throat", "I haven't." (never "I haven't since this morning")."""
@@ -197,9 +214,29 @@ def answered_none(doc: Doc, cand: Candidate, answers: Sequence[Span]) -> bool:
     mark = cand.end
     if mark < len(doc) and doc[mark].text == "?":
         return _checklist_answer(doc, cand, answers)
+    # (issue 13 round 28, benign set 7) the rest of the topic's name may stand between the sign's words
+    # and the mark: "Numbness in the genital area - no.", "numbness in the groin: no" (a few plain words,
+    # none that tells a time or a change: "Numbness since this morning: no, ..." is no answer)
+    while mark < len(doc) and mark - cand.end < _TOPIC_REST and doc[mark].is_alpha and \
+            doc[mark].lower_ not in _NOT_TOPIC:
+        mark += 1
     if mark >= len(doc) or doc[mark].text not in _ANSWER_MARKS:
         return False
-    return any(start == mark + 1 and (end >= len(doc) or doc[end].is_punct) for start, end in answers)
+    return any(start == mark + 1 and (end >= len(doc) or doc[end].is_punct) and not _goes_on(doc, end)
+               for start, end in answers)
+
+
+def _goes_on(doc: Doc, end: int) -> bool:
+    """After an answer's comma, the rest of its line says the sign is there after all: "numbness in the
+    groin: no, it is getting worse", "Numbness in the groin - no, I mean yes" (found probing round 28)."""
+    if end >= len(doc) or doc[end].text not in {",", ";"}:
+        return False
+    rest = []
+    for t in doc[end + 1:]:
+        if t.is_sent_start or "\n" in t.text:
+            break
+        rest.append(t.lower_)
+    return any(w in _GOES_ON for w in rest)
 
 
 def _checklist_answer(doc: Doc, cand: Candidate, answers: Sequence[Span]) -> bool:
@@ -241,11 +278,20 @@ def place_said_well(doc: Doc, cand: Candidate, well: Sequence[Span]) -> bool:
 
 # Words a checklist's question may have before the sign; words that make the question negative.
 _CHECKLIST_FILLERS = {"any", "new", "some"}
-_NEGATIVE_QUESTION = {"n't", "not", "no", "cannot", "cant", "unable", "nothing", "without", "never", "lost",
-                      "loss"}
+# (issue 13 round 28, the lead) not "loss" or "lost": "Any loss of bladder control? No." asks whether it is
+# there and is answered no ("Can't feel anything? No" agrees with its question)
+_NEGATIVE_QUESTION = {"n't", "not", "no", "cannot", "cant", "unable", "nothing", "without", "never"}
 _ANSWER_ENDS = {".", "!"}
 _TAKEN_BACK = {"yes", "yeah", "yep", "actually", "well", "but", "though", "except", "apart", "although"}
 _ANSWER_MARKS = {":", "-", "\u2014", "\u2013"}
+_TOPIC_REST = 4
+_GOES_ON = {"worse", "worsening", "getting", "yes", "yeah", "actually", "since", "now", "today", "still",
+            "spreading", "started", "starting", "but", "though", "except", "until", "till"}
+_NOT_TOPIC = {"since", "today", "tonight", "yesterday", "now", "still", "worse", "worst", "worsening",
+              "getting", "got", "get", "again", "morning", "night", "afternoon", "evening", "this", "last",
+              "started", "start", "starting", "came", "come", "back", "new", "better", "and", "but", "or",
+              "is", "are", "was", "were", "has", "have", "had", "i", "my", "it", "not", "no", "any",
+              "every", "when", "after", "before", "until", "till", "for", "from", "days", "hours", "weeks"}
 # A heading that names a sign as the topic of an update: "Foot drop update!", "Numbness progress:".
 _HEADING_MARKS = {":", "!", ".", "-", "\u2014", "\u2013", "?", "\n"}
 UNCHANGED = {"still", "same", "unchanged", "change", "changed"}
@@ -302,6 +348,7 @@ PRESENT = {"am", "is", "are", "'m", "'re", "can", "ca", "cannot", "cant", "do", 
             "doesnt", "keep", "keeps", "wo", "wont", "has", "have", "'ve", "feel", "feels"}
 # A year before this one, after one of these words, is history: "back in 2015", "in 2019".
 _YEAR_LEADS = {"in", "since", "around", "during", "of"}
+_YEAR_OWNERS = {"my", "his", "her", "the", "that", "our"}
 
 
 # ... unless it is the year of the operation: "I can't pee since my surgery in 2026" (at New Year
@@ -348,6 +395,11 @@ def past_years(doc: Doc) -> List[Span]:
         if lead >= 0 and doc[lead].lower_ in _YEAR_LEADS and \
                 not any(t.lower_ in _OPERATION_WORDS for t in doc[max(0, lead - 5):lead]):
             spans.append((lead, i + 1))
+        # (issue 13 round 28, blind batch 42 E8 past look-alike) a year gone by naming an earlier
+        # operation: "Last time, after my 2014 op, I keeled over"
+        elif long_year and doc[i - 1].lower_ in _YEAR_OWNERS and i + 1 < len(doc) and \
+                doc[i + 1].lower_ in _OPERATION_WORDS:
+            spans.append((i - 1, i + 2))
     return spans
 # (issue 13 round 19, blind batch 24 E8 look-alike) an age given as a number after "when I was" is
 # history, as childhood and the teens told in words are: "I fainted once when I was 16 giving blood"

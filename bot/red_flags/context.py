@@ -18,13 +18,13 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Sequence, Set, 
 from spacy.tokens import Doc
 
 from bot.red_flags.clauses import (BREAK_WORDS, COUNTS, NOT_YET, POSSESSIVES, PRESENT, REPORTED, TIME_CHANGED,
-                                   UNCHANGED, WRITER, a_place, after_it, answered_none, asks, asks_full_recovery,
-                                   becomes, between_clauses, condition_runs_on, conditional, denial_opens_next,
-                                   describes, feeling_returned, goes_somewhere, has_it_now, heading, improving_before,
-                                   later_word_denied, never_before, next_or_listed, only_lying, opens_and_carries,
-                                   opens_clause, opens_next_sentence, other_sentence, past_ages, past_years,
-                                   place_said_well, restated_over, since_alone, state_now, supposed, told_today,
-                                   until, worse_after, young_child)
+                                   UNCHANGED, WRITER, a_place, after_it, answered_none, asked_then_quoted, asks,
+                                   asks_full_recovery, becomes, between_clauses, condition_runs_on, conditional,
+                                   denial_opens_next, describes, feeling_returned, goes_somewhere, has_it_now, heading,
+                                   improving_before, later_word_denied, never_before, next_or_listed, only_lying,
+                                   opens_and_carries, opens_clause, opens_next_sentence, other_sentence, past_ages,
+                                   past_years, place_said_well, restated_over, since_alone, state_now, supposed,
+                                   told_today, until, worse_after, young_child)
 from bot.red_flags.matching import Analyser, Candidate, Span, Terms
 from bot.vocabulary import context_key
 
@@ -64,6 +64,18 @@ K_HIST = context_key("hist")
 K_HIST_EVENT = context_key("hist_event")
 K_HIST_NEW = context_key("hist_new")
 K_HYPO = context_key("hypo")
+_RELATIVE = {"which", "who", "whom", "whose"}
+
+
+def relative_clauses(doc: Doc) -> List[Tuple[int, int]]:
+    """(opening comma, closing comma) of each relative clause set off by commas: ", which ... ,"."""
+    out = []
+    for i in range(len(doc) - 2):
+        if doc[i].text == "," and doc[i + 1].lower_ in _RELATIVE:
+            closing = next((t.i for t in doc[i + 2:doc[i].sent.end] if t.text == ","), None)
+            if closing is not None:
+                out.append((i, closing))
+    return out
 K_NEG = context_key("neg")
 K_NEG_NEXT = context_key("neg_next")
 K_OTHERS = context_key("others")
@@ -265,6 +277,12 @@ class Context:
         reaffirmed = any(s >= cand.end and sent_of[s] == sent_of[cand.start]
                          for s, _ in terms.get(K_REAFFIRM, ()))
         negations = self._negations(doc, live(K_NEG), terms, unit_of)
+        # (issue 13 round 28, blind batch 42 U9) a negation inside a relative clause set off by commas does
+        # not reach past the comma that closes it: "I tripped over the raised toilet seat ..., which was never
+        # fitted properly, and ended up flat on the bathroom floor"
+        last = max(s for s, _ in cand.terms)
+        negations = [n for n in negations
+                     if not any(o < n[0] < c < last for o, c in relative_clauses(doc))]
         # "nothing numb around the bum or groin": a trigger that denies only the sign's word right
         # after it (issue 13 round 15, blind batch 21 E3 look-alike)
         # (issue 13 round 16, blind batch 22 U2 look-alike) or the next one of a list joined by "or":
@@ -284,8 +302,16 @@ class Context:
         # companion is no one else's sign: "I went over to my neighbour's and slipped on her icy step"
         places = {s for s, e in live(K_OTHERS) if a_place(doc, s, e)}
         # (issue 13 probes, 2026-12-06) "my 4 year old wet the bed, and so did I": the writer's too
-        me_too = any(s >= cand.end and 0 <= sent_of[s] - sent_of[cand.start] <= 1 for s, _ in live(K_ME_TOO))
+        # (never one dated by a history phrase in its clause: "my mate has sciatica in both legs, me too but
+        # only before the op"; found probing round 28)
+        me_too = any(s >= cand.end and 0 <= sent_of[s] - sent_of[cand.start] <= 1 and
+                     not any(h >= e and sent_of[h] == sent_of[s] for h, _ in live(K_HIST))
+                     for s, e in live(K_ME_TOO))
         hypo = [t for t in live(K_HYPO) if t[0] not in places]
+        # (issue 13 round 28, the lead) a person's frame among the triggers ("my friend has") takes no sign
+        # the writer then says they have too: "my friend has foot drop. I have too since yesterday"
+        if me_too:
+            hypo = [t for t in hypo if not any(_overlaps(t, o) for o in live(K_OTHERS))]
         if self._before(hypo, cand, self.hypo_window, unit_of, own, stops, last_enough=True,
                         into=True) or (not me_too and (
                     self._told_of_other(doc, cand, live(K_OTHERS), unit_of) or
@@ -466,7 +492,12 @@ class Context:
         look-alike). Never "... ? I haven't since this morning", "... ? I haven't had any for hours"."""
         sent = doc[cand.start].sent
         first = next((t for t in sent if t.is_alpha), None)
-        if first is None or first.lower_ not in self.question_starts or not asks(sent):
+        if first is None or not asks(sent):
+            return False
+        # (issue 13 round 28, blind batch 42 E2 negated look-alike) or someone's question told, then
+        # quoted after a comma: "Nurse rang and asked the usual questions, any trouble with the
+        # waterworks? Honestly none, I'm going normally"
+        if first.lower_ not in self.question_starts and not asked_then_quoted(doc, sent, cand):
             return False
         return denial_opens_next(doc, sent, denials)
 

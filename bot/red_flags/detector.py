@@ -140,7 +140,7 @@ class RedFlagDetector:
                 status = NORMAL_TEMPERATURE
             else:
                 status = context_status
-            if status == AFFIRMED and _explained(cand, terms, sent_of):
+            if status == AFFIRMED and _explained(doc, cand, terms, sent_of):
                 status = EXPLAINED
             if cand.flag not in best or status == AFFIRMED:
                 best[cand.flag] = (status, cand)
@@ -180,11 +180,37 @@ class RedFlagDetector:
         return Hit(flag, self._tier[flag], status, original[start:end], start, end)
 
 
-def _explained(cand: Candidate, terms: Terms, sent_of: Sequence[int]) -> bool:
+# (issue 13 round 28, the lead) what follows an explanation and says it no longer holds: "my headache was the
+# same whether I was sitting or lying but now it's only when I stand"
+_NOW_ONLY = {"only", "it's", "its", "it", "is", "'s"}
+_CONDITION = {"when", "if", "while", "whenever", "on", "after", "standing", "sitting", "upright"}
+
+
+def _no_longer(doc: Doc, end: int, sentence: int, sent_of: Sequence[int]) -> bool:
+    """After `end` in its sentence, "but now" or "now (it's) only when ..." sets the time after the
+    explanation apart (never "now it's only a little one")."""
+    for i in range(end, len(doc)):
+        if sent_of[i] != sentence:
+            break
+        if doc[i].lower_ != "now":
+            continue
+        if doc[i - 1].lower_ == "but":
+            return True
+        j = i + 1
+        while j < len(doc) and j - i <= 3 and doc[j].lower_ in _NOW_ONLY:
+            j += 1
+        if j < len(doc) and doc[j - 1].lower_ == "only" and doc[j].lower_ in _CONDITION:
+            return True
+    return False
+
+
+def _explained(doc: Doc, cand: Candidate, terms: Terms, sent_of: Sequence[int]) -> bool:
     """Another cause (the flag's `explained_by`) told in the hit's sentence, and none of the hit's
-    own words names the sign (`explained_unless`)."""
+    own words names the sign (`explained_unless`); never one the sentence then says no longer holds
+    ("... but now it's only when I stand")."""
     sentence = sent_of[cand.start]
-    if not any(sent_of[s] == sentence for s, _ in terms.get(explain_key(cand.flag, "by"), ())):
+    if not any(sent_of[s] == sentence and not _no_longer(doc, e, sentence, sent_of)
+               for s, e in terms.get(explain_key(cand.flag, "by"), ())):
         return False
     own = [(s, e) for s, e in terms.get(explain_key(cand.flag, "unless"), ())
            if cand.start <= s and e <= cand.end]

@@ -37,6 +37,17 @@ _NOT_AFTER = re.compile(
     re.I,
 )
 _BEFORE, _AFTER = 40, 25  # characters of context searched on each side
+# A temperature in words (issue 13 round 28, blind batch 42 U3: "Thermometer says thirty-eight point
+# three"): always with a word of temperature nearby, as a bare number is.
+_ONES = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+         "nine": 9}
+_DIGITS = {"zero": 0, "nought": 0, "oh": 0, **_ONES}
+_WORDS = re.compile(
+    r"\b(?:(?P<tens>thirty|forty|ninety)(?:[-\s](?P<ones>one|two|three|four|five|six|seven|eight|nine))?"
+    r"|(?:a|one)?\s*hundred(?:\s+and)?\s+(?P<hundred>one|two|three|four|five)|(?P<ahundred>a hundred))"
+    r"(?:\s+point\s+(?P<tenth>zero|nought|oh|one|two|three|four|five|six|seven|eight|nine|\d))?\b",
+    re.IGNORECASE)
+_TENS = {"thirty": 30, "forty": 40, "ninety": 90}
 
 
 @dataclass(frozen=True)
@@ -51,9 +62,34 @@ def _value(number: str) -> float:
     return float(number.replace(",", "."))
 
 
+def _in_words(text: str) -> List[Reading]:
+    """Temperatures written in words ("thirty-eight point three", "a hundred and one"), each only
+    with a word of temperature or a unit within reach."""
+    readings: List[Reading] = []
+    for match in _WORDS.finditer(text):
+        words = {k: (v or "").lower() for k, v in match.groupdict().items()}
+        if words["tens"]:
+            value = float(_TENS[words["tens"]] + _ONES.get(words["ones"], 0))
+        else:
+            value = 100.0 + _ONES.get(words["hundred"], 0)
+        if words["tenth"]:
+            value += (int(words["tenth"]) if words["tenth"].isdigit() else _DIGITS[words["tenth"]]) / 10
+        start, end = match.start(), match.end()
+        before, after = text[max(0, start - 12):start], text[end:end + 12]
+        if _NOT_BEFORE.search(before) or _NOT_AFTER.match(after):
+            continue
+        if not _CONTEXT.search(text[max(0, start - _BEFORE):start] + " " + text[end:end + _AFTER]):
+            continue
+        if 35.0 <= value <= 42.0:
+            readings.append(Reading(start, end, value, value >= FEVER_C))
+        elif 95.0 <= value <= 108.0:
+            readings.append(Reading(start, end, round((value - 32.0) * 5.0 / 9.0, 1), value >= FEVER_F))
+    return readings
+
+
 def find_temperatures(text: str) -> List[Reading]:
     """Every body temperature in `text` (character offsets), fever or not."""
-    readings: List[Reading] = []
+    readings: List[Reading] = _in_words(text)
     last_end = -1
     for match in _NUMBER.finditer(text):
         start = match.start(1)
@@ -77,4 +113,4 @@ def find_temperatures(text: str) -> List[Reading]:
             celsius = round((value - 32.0) * 5.0 / 9.0, 1)
             readings.append(Reading(start, end, celsius, value >= FEVER_F))
             last_end = end
-    return readings
+    return sorted(readings, key=lambda r: r.start)
