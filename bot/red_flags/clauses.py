@@ -220,10 +220,36 @@ def answered_none(doc: Doc, cand: Candidate, answers: Sequence[Span]) -> bool:
     while mark < len(doc) and mark - cand.end < _TOPIC_REST and doc[mark].is_alpha and \
             doc[mark].lower_ not in _NOT_TOPIC:
         mark += 1
+    if mark < len(doc) and doc[mark].lower_ in _BARE_ANSWERS and _listed_bare(doc, cand, answers):
+        return any(start == mark and (end >= len(doc) or doc[end].text in _ITEM_ENDS) and not _goes_on(doc, end)
+                   for start, end in answers)
     if mark >= len(doc) or doc[mark].text not in _ANSWER_MARKS:
         return False
     return any(start == mark + 1 and (end >= len(doc) or doc[end].is_punct) and not _goes_on(doc, end)
                for start, end in answers)
+
+
+# (issue 13 round 29, benign set 8) a list of topics each answered by a bare "no" after it, with no mark
+# between: "Going down the leaflet: weakness in legs no, numbness no, tingling no, calf swelling no, foot
+# dragging no." Only in such a list (two items or more answered so), of a topic that opens its item and
+# holds no negation of its own ("can't pee no, since yesterday" is no answer), and ends its item.
+_BARE_ANSWERS = {"no", "nope", "none", "nil"}
+_ITEM_ENDS = {",", ".", ";", "!", "\n"}
+_ITEM_OPENS = {",", ":", ";", "-", "\u2014", "\u2013", "."}
+
+
+def _listed_bare(doc: Doc, cand: Candidate, answers: Sequence[Span]) -> bool:
+    items = [start for start, end in answers if end == start + 1 and doc[start].lower_ in _BARE_ANSWERS
+             and start > 0 and doc[start - 1].is_alpha and (end >= len(doc) or doc[end].text in _ITEM_ENDS)]
+    # (a pair of words over two items, "legs no, numbness no", starts in the item before: each is answered)
+    inner = [i for i in items if cand.start < i < cand.end]
+    before = doc[cand.start - 1] if cand.start > 0 else None
+    if not inner and before is not None and before.text not in _ITEM_OPENS and "\n" not in before.text_with_ws:
+        return False
+    if any(t.lower_ in {"not", "n't", "never", "cannot", "without", "nothing"} or
+           (t.lower_ == "no" and t.i not in inner) for t in doc[cand.start:cand.end]):
+        return False
+    return len(items) >= 2
 
 
 def _goes_on(doc: Doc, end: int) -> bool:
@@ -357,6 +383,18 @@ _OPERATION_WORDS = {"op", "surgery", "operation", "discectomy", "microdiscectomy
                     "operated", "laminectomy", "decompression"}
 
 
+# (issue 13 round 29, benign set 8) ... but an operation named by another part is an earlier one, and its
+# year history: "I got a wound infection after my gallbladder op in 2011" (never the back's or the spine's:
+# "since my back op in 2026" may be this one)
+_OTHER_OPERATIONS = {"gallbladder", "gall", "hip", "knee", "hernia", "appendix", "shoulder", "heart", "bowel",
+                     "caesarean", "tonsil", "tonsils", "cataract", "bypass", "wrist", "ankle", "thyroid",
+                     "bunion", "breast", "eye", "foot", "hand", "carpal", "prostate", "bladder", "kidney"}
+
+
+def _other_operation(doc: Doc, i: int) -> bool:
+    return i > 0 and doc[i - 1].lower_ in _OTHER_OPERATIONS
+
+
 def conditional(doc: Doc, index: int) -> bool:
     following = doc[index + 1].lower_ if index + 1 < len(doc) else ""
     return doc[index].lower_ == "i" and following in {"'d", "d", "’d", "would"}
@@ -393,7 +431,8 @@ def past_years(doc: Doc) -> List[Span]:
         long_year = i and token.text.isdigit() and len(token.text) == 4 and 1940 <= int(token.text) < this_year
         lead = i - 2 if _short_year(doc, i, this_year) else i - 1 if long_year else -1
         if lead >= 0 and doc[lead].lower_ in _YEAR_LEADS and \
-                not any(t.lower_ in _OPERATION_WORDS for t in doc[max(0, lead - 5):lead]):
+                not any(t.lower_ in _OPERATION_WORDS and not _other_operation(doc, t.i)
+                        for t in doc[max(0, lead - 5):lead]):
             spans.append((lead, i + 1))
         # (issue 13 round 28, blind batch 42 E8 past look-alike) a year gone by naming an earlier
         # operation: "Last time, after my 2014 op, I keeled over"
@@ -466,7 +505,35 @@ def past_ages(doc: Doc) -> List[Span]:
     return [(i - 3, i + 1) for i, token in enumerate(doc)
             if i >= 3 and _age_after_was(doc, i)
             and doc[i - 1].lower_ == "was" and doc[i - 2].lower_ in _AGE_SUBJECTS
-            and doc[i - 3].lower_ in _AGE_LEADS] + [(i - 1, i + 1) for i in range(len(doc)) if _age_at(doc, i)]
+            and doc[i - 3].lower_ in _AGE_LEADS] + [(i - 1, i + 1) for i in range(len(doc)) if _age_at(doc, i)] + \
+        _ages_of_age(doc)
+
+
+# (issue 13 round 29, benign set 8) an age told with "years of age" or "years old" after "at" (and "about",
+# "around", ...): "I had hives all over from penicillin at about eight years of age" (never "I am 78 years
+# of age", which says no time)
+_ABOUT = {"about", "around", "roughly", "maybe", "approximately", "age", "the", "of"}
+_NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+                 "twelve"} | _TEENS_ON
+
+
+def _ages_of_age(doc: Doc) -> List[Span]:
+    spans = []
+    for i in range(1, len(doc) - 1):
+        if not (doc[i].text.isdigit() and 1 <= int(doc[i].text) <= 99 or doc[i].lower_ in _NUMBER_WORDS):
+            continue
+        after = [t.lower_ for t in doc[i + 1:i + 4]]
+        if not (after[:3] == ["years", "of", "age"] or after[:2] in (["years", "old"], ["yrs", "old"])):
+            continue
+        lead = i - 1
+        while lead > 0 and doc[lead].lower_ in _ABOUT and i - lead < 3:
+            lead -= 1
+        # (after an event told in the past, as `_age_at`: "At 70 years of age I can't pee" tells no time)
+        before = doc[max(doc[lead].sent.start, lead - 8):lead]
+        if doc[lead].lower_ == "at" and any(t.lower_ in _PAST_EVENT or (len(t) > 4 and t.lower_.endswith("ed"))
+                                            for t in before):
+            spans.append((lead, i + (4 if after[:3] == ["years", "of", "age"] else 3)))
+    return spans
 
 
 # After a resolution, these say it lasted only until something happened: "it was getting better

@@ -641,6 +641,14 @@ class Context:
         if not cands or not all(any(_overlaps(t, w) for t in c.terms for w in numb)
                                 for c in cands):
             return False  # weakness, or words that are not numbness: a sign as before
+        # (issue 13 round 29, blind batch 43 U2) a time before the operation followed by a contrast says
+        # the past was different, not that it is unchanged: "tingling in the left foot since two days.
+        # Before the operation the problem was only the right leg"
+        contrast = [s for s, _ in terms.get(K_CONTRAST, ())]
+        then = terms.get(K_HIST, ())
+        if contrast and then:
+            terms = {**terms, K_HEAL_SAME: [t for t in terms.get(K_HEAL_SAME, ()) if not (
+                any(_overlaps(t, h) for h in then) and any(t[1] <= c <= t[1] + 2 for c in contrast))]}
         sentences = {sent_of[c.start] for c in cands}
         # A part the operated nerve does not reach ("numbness on one side of my body", an arm):
         # not the nerve healing, whatever else is said (issue 13 round 5)
