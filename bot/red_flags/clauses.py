@@ -179,6 +179,20 @@ def has_it_now(doc: Doc, cand: Candidate, told: Sequence[Span], sent_of: Sequenc
                and not asks(doc[start].sent) for start, _ in told)
 
 
+_RELATIVE = {"which", "who", "whom", "whose"}
+
+
+def relative_clauses(doc: Doc) -> List[Tuple[int, int]]:
+    """(opening comma, closing comma) of each relative clause set off by commas: ", which ... ,"."""
+    out = []
+    for i in range(len(doc) - 2):
+        if doc[i].text == "," and doc[i + 1].lower_ in _RELATIVE:
+            closing = next((t.i for t in doc[i + 2:doc[i].sent.end] if t.text == ","), None)
+            if closing is not None:
+                out.append((i, closing))
+    return out
+
+
 _ASKED = {"asked", "asks", "asking", "ask"}
 _QUOTED_STARTS = {"any", "anything", "problems", "trouble", "issues", "have", "has", "had", "did", "do", "does",
                   "is", "are", "were", "was"}

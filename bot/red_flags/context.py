@@ -23,8 +23,8 @@ from bot.red_flags.clauses import (BREAK_WORDS, COUNTS, NOT_YET, POSSESSIVES, PR
                                    denial_opens_next, describes, feeling_returned, goes_somewhere, has_it_now, heading,
                                    improving_before, later_word_denied, never_before, next_or_listed, only_lying,
                                    opens_and_carries, opens_clause, opens_next_sentence, other_sentence, past_ages,
-                                   past_years, place_said_well, restated_over, since_alone, state_now, supposed,
-                                   told_today, until, worse_after, young_child)
+                                   past_years, place_said_well, relative_clauses, restated_over, since_alone, state_now,
+                                   supposed, told_today, until, worse_after, young_child)
 from bot.red_flags.matching import Analyser, Candidate, Span, Terms
 from bot.vocabulary import context_key
 
@@ -64,18 +64,6 @@ K_HIST = context_key("hist")
 K_HIST_EVENT = context_key("hist_event")
 K_HIST_NEW = context_key("hist_new")
 K_HYPO = context_key("hypo")
-_RELATIVE = {"which", "who", "whom", "whose"}
-
-
-def relative_clauses(doc: Doc) -> List[Tuple[int, int]]:
-    """(opening comma, closing comma) of each relative clause set off by commas: ", which ... ,"."""
-    out = []
-    for i in range(len(doc) - 2):
-        if doc[i].text == "," and doc[i + 1].lower_ in _RELATIVE:
-            closing = next((t.i for t in doc[i + 2:doc[i].sent.end] if t.text == ","), None)
-            if closing is not None:
-                out.append((i, closing))
-    return out
 K_NEG = context_key("neg")
 K_NEG_NEXT = context_key("neg_next")
 K_OTHERS = context_key("others")
@@ -281,8 +269,8 @@ class Context:
         # not reach past the comma that closes it: "I tripped over the raised toilet seat ..., which was never
         # fitted properly, and ended up flat on the bathroom floor"
         last = max(s for s, _ in cand.terms)
-        negations = [n for n in negations
-                     if not any(o < n[0] < c < last for o, c in relative_clauses(doc))]
+        asides = relative_clauses(doc)
+        negations = [n for n in negations if not any(o < n[0] < c < last for o, c in asides)]
         # "nothing numb around the bum or groin": a trigger that denies only the sign's word right
         # after it (issue 13 round 15, blind batch 21 E3 look-alike)
         # (issue 13 round 16, blind batch 22 U2 look-alike) or the next one of a list joined by "or":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import List
+from typing import List, Optional
 
 FEVER_C = 38.0
 FEVER_F = 100.4
@@ -80,10 +80,9 @@ def _in_words(text: str) -> List[Reading]:
             continue
         if not _CONTEXT.search(text[max(0, start - _BEFORE):start] + " " + text[end:end + _AFTER]):
             continue
-        if 35.0 <= value <= 42.0:
-            readings.append(Reading(start, end, value, value >= FEVER_C))
-        elif 95.0 <= value <= 108.0:
-            readings.append(Reading(start, end, round((value - 32.0) * 5.0 / 9.0, 1), value >= FEVER_F))
+        reading = _body_temperature(start, end, value)
+        if reading:
+            readings.append(reading)
     return readings
 
 
@@ -106,11 +105,17 @@ def find_temperatures(text: str) -> List[Reading]:
         in_range = last_end >= 0 and bool(_RANGE.match(text[last_end:start]))
         if not (has_unit or plain or in_range or _CONTEXT.search(context)):
             continue
-        if 35.0 <= value <= 42.0:
-            readings.append(Reading(start, end, value, value >= FEVER_C))
-            last_end = end
-        elif 95.0 <= value <= 110.0:
-            celsius = round((value - 32.0) * 5.0 / 9.0, 1)
-            readings.append(Reading(start, end, celsius, value >= FEVER_F))
+        reading = _body_temperature(start, end, value)
+        if reading:
+            readings.append(reading)
             last_end = end
     return sorted(readings, key=lambda r: r.start)
+
+
+def _body_temperature(start: int, end: int, value: float) -> Optional[Reading]:
+    """The reading of `value` as a body temperature in Celsius or Fahrenheit; None out of both ranges."""
+    if 35.0 <= value <= 42.0:
+        return Reading(start, end, value, value >= FEVER_C)
+    if 95.0 <= value <= 110.0:
+        return Reading(start, end, round((value - 32.0) * 5.0 / 9.0, 1), value >= FEVER_F)
+    return None
