@@ -66,7 +66,23 @@ def create_engine(url: Union[str, URL], **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("hide_parameters", True)
     logger.debug("Using database %s", safe_url(url))
-    return sa.create_engine(url, **kwargs)
+    engine = sa.create_engine(url, **kwargs)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        sa.event.listen(engine, "connect", _write_ahead_log)
+    return engine
+
+
+def _write_ahead_log(dbapi_connection: Any, _record: Any) -> None:
+    """A SQLite file journals to a write-ahead log, synced at every commit (as durable as SQLite's
+    default rollback journal). The default syncs the journal and the database file two or three
+    times a commit: one turn's save took a median 16 ms of wall time on a busy CI disk, against
+    0.3 ms with the log (docs/BENCHMARKS.md); readers (the action server, the staff inbox) no longer
+    wait for a writer either. `synchronous=NORMAL` would skip the sync, and a power cut could lose
+    the last turns: not done, nothing stored may be lost."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.close()
 
 
 def pool_options(settings: Settings, url: URL) -> Dict[str, Any]:

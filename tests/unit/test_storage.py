@@ -48,6 +48,25 @@ def test_engine_creates_missing_sqlite_directory(tmp_path):
     assert (tmp_path / "new" / "dir" / "x.db").exists()
 
 
+def test_a_sqlite_reader_never_stops_a_turn_being_saved_and_every_commit_is_synced(tmp_path):
+    """The action server and the staff inbox read the file the Rasa server writes each turn to."""
+    url = f"sqlite:///{tmp_path}/assistant.db"
+    writer, reader = create_engine(url, connect_args={"timeout": 0.5}), create_engine(url)
+    with writer.begin() as connection:
+        connection.execute(sa.text("CREATE TABLE events (id INTEGER PRIMARY KEY, data TEXT)"))
+    with reader.connect() as reading:
+        reading.exec_driver_sql("BEGIN")
+        assert reading.execute(sa.text("SELECT count(*) FROM events")).scalar() == 0
+        with writer.begin() as connection:  # "database is locked" with SQLite's default journal
+            connection.execute(sa.text("INSERT INTO events (data) VALUES ('turn')"))
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        reading.exec_driver_sql("ROLLBACK")
+    with reader.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM events")).scalar() == 1
+    writer.dispose()
+    reader.dispose()
+
+
 def test_database_url_defaults_to_sqlite_under_var_dir(tmp_path):
     url = database_url(Settings(var_dir=tmp_path))
     assert url.get_backend_name() == "sqlite"
