@@ -196,9 +196,11 @@ class Analyser:
         for rule, (key_a, key_b, key_c, key_d, key_e) in zip(flag.near, self._near_keys[flag.id], strict=True):
             # (issue 13 round 25) `not_part_of`: a word of the pair inside one of these ("both" of "both
             # hands") is not the sign's
+            if key_a not in terms or key_b not in terms:  # most rules, most messages: nothing to pair
+                continue
             parts = terms.get(key_e, [])
-            a_spans = [a for a in terms.get(key_a, []) if not any(s <= a[0] and a[1] <= e for s, e in parts)]
-            b_spans = terms.get(key_b, [])
+            a_spans = [a for a in terms[key_a] if not any(s <= a[0] and a[1] <= e for s, e in parts)]
+            b_spans = terms[key_b]
             c_spans = terms.get(key_c, [])
             d_spans = terms.get(key_d, [])
             if not a_spans or not b_spans or (rule.also and not c_spans):
