@@ -62,7 +62,8 @@ import inspect
 import itertools
 import logging
 import sys
-from typing import Any, Callable, Dict, List, Optional, Text, Tuple, Type
+from collections import defaultdict
+from typing import Any, Callable, Dict, Iterable, List, Optional, Text, Tuple, Type
 
 from rasa.version import __version__ as rasa_version
 
@@ -317,12 +318,33 @@ def _rule_keys_patch(original: Callable[..., Any]) -> Callable[..., Any]:
                                   for rule_state in reversed(RulePolicy._rule_key_to_state(key))]
         return found
 
+    def by_intent(self: Any, lookup: Dict[Text, Text]) -> Dict[Optional[Text], List[Text]]:
+        """The rules by the intent their newest state requires (None: any or none), kept on the
+        policy for this lookup: most rules require one intent, so the newest state, which every
+        rule is checked against, rules out most of them by one dictionary lookup."""
+        kept = self.__dict__.get("_rasa_patches_by_intent")
+        if kept is None or kept[0] is not lookup or kept[1] != len(lookup):
+            index: Dict[Optional[Text], List[Text]] = defaultdict(list)
+            for key in lookup:
+                rule = rule_steps(key)
+                names = rule[0][2] if rule else ()
+                index[next((v for part, name, v in names if part == USER and name == "intent"), None)].append(key)
+            kept = self.__dict__["_rasa_patches_by_intent"] = (lookup, len(lookup), dict(index))
+        return kept[2]
+
     @functools.wraps(original)
     def _get_possible_keys(self: Any, lookup: Dict[Text, Text], states: List[Any]) -> Any:
         if type(self)._is_rule_applicable is not rasas_check:  # a subclass's own check
             return original(self, lookup, states)
         match = self._does_rule_match_state
-        possible = {key: rule_steps(key) for key in lookup}
+        newest = states[-1] if states else {}
+        if newest.get(PREVIOUS_ACTION):  # a rule whose newest state needs another intent fails below
+            index = by_intent(self, lookup)
+            intent = newest.get(USER, {}).get("intent")
+            keys: Iterable[Text] = [*index.get(None, ()), *(index.get(intent, ()) if intent is not None else ())]
+        else:
+            keys = lookup
+        possible = {key: rule_steps(key) for key in keys}
         for i, state in enumerate(reversed(states)):
             if not possible or all(i >= len(rule) for rule in possible.values()):
                 break  # nothing left, or Rasa's check passes every rule left from here on
