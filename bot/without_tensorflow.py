@@ -371,6 +371,8 @@ def keep_out_if_safe(args: Sequence[str], say: Callable[[str], None] = print) ->
     from bot.settings import load
 
     decision = decide(args, load().serve_without_tensorflow, os.environ, Path.cwd())
+    if decision.keep_out and real_tensorflow_loaded():  # something imported it before quiet.py could
+        decision = Decision(False, "TensorFlow was already imported in this process")
     if decision.keep_out:
         install()
         say(f"TensorFlow kept out of this Rasa server ({SETTING}=no to load it): {decision.reason}")

@@ -241,3 +241,16 @@ def test_spacy_and_thinc_work_as_without_tensorflow_installed(probed):
 def test_a_later_model_with_a_tensorflow_component_is_refused_before_loading(probed):
     assert "diet.tar.gz uses rasa.nlu.classifiers.diet_classifier.DIETClassifier" in probed["model_load"]
     assert wt.SETTING in probed["model_load"]
+
+
+def test_a_process_that_already_has_tensorflow_keeps_it(tmp_path, monkeypatch):
+    """This test process has the real TensorFlow (Rasa's unit tests import it): nothing is installed."""
+    import tensorflow  # noqa: F401
+
+    archive(tmp_path / "models" / "assistant.tar.gz", PROJECT_MODEL)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(wt.SETTING, raising=False)
+    said = []
+    decision = wt.keep_out_if_safe(["run", "--model", "models"], say=said.append)
+    assert not decision.keep_out and not wt.active()
+    assert said == ["TensorFlow loaded in this Rasa server: TensorFlow was already imported in this process"]
