@@ -6,6 +6,7 @@ import asyncio
 import os
 import sys
 import time
+import urllib.error
 import uuid
 from dataclasses import replace
 from typing import List, Optional
@@ -97,6 +98,11 @@ def reload(args: argparse.Namespace, settings: bot_settings.Settings) -> int:
     trained = time.monotonic()
     try:
         reload_model(settings, MODELS_DIR / f"{training.MODEL_NAME}.tar.gz")
+    except urllib.error.HTTPError as error:  # answered, but refused (a model it cannot serve)
+        print(f"The model is trained, but the running bot refused it (HTTP {error.code}) and keeps its "
+              "model; its log says why (a model with a TensorFlow component needs a restart: "
+              "bot/without_tensorflow.py).", file=sys.stderr)
+        return 1
     except OSError as error:
         print(f"The model is trained, but no bot answered on port {settings.rasa_port} ({error}): "
               "`make run` starts one with it.", file=sys.stderr)

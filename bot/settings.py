@@ -38,6 +38,17 @@ def _decimal(env: str) -> Callable[[str], float]:
     return parse
 
 
+def _yes_no(env: str) -> Callable[[str], bool]:
+    def parse(raw: str) -> bool:
+        text = raw.strip().lower()
+        if text in ("yes", "true", "on", "1"):
+            return True
+        if text in ("no", "false", "off", "0"):
+            return False
+        raise ValueError(f"{env} must be yes or no, got {raw!r}")
+    return parse
+
+
 def _timezone(raw: str) -> str:
     """An IANA time zone name (`America/New_York`), checked against the zone database."""
     try:
@@ -98,6 +109,10 @@ class Settings:
                                      "where Rasa reaches the custom actions")
     rasa_port: int = setting("RASA_PORT", 5005, "the Rasa server's port",
                              parse=_whole_number("RASA_PORT"))
+    serve_without_tensorflow: bool = setting(
+        "SERVE_WITHOUT_TENSORFLOW", True, "the Rasa server runs without TensorFlow (about 300 MB less) "
+        "when its model uses only the project's components, none with TensorFlow; `no`: TensorFlow is "
+        "loaded as Rasa does (bot/without_tensorflow.py)", parse=_yes_no("SERVE_WITHOUT_TENSORFLOW"))
     rasa_url: str = setting("RASA_URL", "", "where the action server reaches the Rasa server's "
                             "HTTP API to send due check-ins (a load balancer in front of the "
                             "replicas will do); empty: `http://localhost:RASA_PORT`",

@@ -68,6 +68,10 @@ def main(argv: Optional[List[str]] = None) -> None:
         from bot.rasa_patches import keep_jax_out
 
         keep_jax_out()  # about 65 MB that TensorFlow would import and never use
+        from bot.without_tensorflow import keep_out_if_safe
+
+        # A served model with no TensorFlow component: the ~300 MB of TensorFlow stay out (before Rasa's imports).
+        keep_out_if_safe(args[1:])
         import_skops_before_tensorflow()
     sys.argv = [args[0], *args[1:]]
     runpy.run_module(args[0], run_name="__main__", alter_sys=True)

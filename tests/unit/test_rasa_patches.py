@@ -203,14 +203,18 @@ def test_every_rasa_process_keeps_jax_out_before_rasa_starts(monkeypatch):
 
     from bot.tooling import quiet
 
+    from bot import without_tensorflow
+
     calls = []
     monkeypatch.setattr(rasa_patches, "keep_jax_out", lambda: calls.append("jax out"))
+    monkeypatch.setattr(without_tensorflow, "keep_out_if_safe", lambda args: calls.append(("tensorflow?", args)))
     monkeypatch.setattr(quiet, "quiet_warnings", lambda: None)
     monkeypatch.setattr(quiet, "import_skops_before_tensorflow", lambda: None)
     monkeypatch.setattr(quiet.runpy, "run_module", lambda *args, **kwargs: calls.append("rasa"))
     monkeypatch.setattr(sys, "argv", list(sys.argv))
-    quiet.main(["rasa", "run"])
-    assert calls == ["jax out", "rasa"]
+    quiet.main(["rasa", "run", "--model", "models"])
+    # TensorFlow kept out or not (bot/without_tensorflow.py) is decided before Rasa starts, too
+    assert calls == ["jax out", ("tensorflow?", ["run", "--model", "models"]), "rasa"]
 
 
 def rules_from(states):
