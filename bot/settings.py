@@ -88,7 +88,8 @@ class Settings:
         "CLINIC_TIMEZONE", "America/New_York", "the clinic's time zone (IANA name): what \"today\" "
         "is for days since surgery, dates like \"yesterday\" and the check-ins' hour", parse=_timezone)
     var_dir: Path = setting("BOT_VAR_DIR", PROJECT_ROOT / "var",
-                            "where local data lives (SQLite database, API token)", parse=Path)
+                            "where local data lives (SQLite database, with its write-ahead log `-wal` and "
+                            "`-shm` beside it while in use; API token)", parse=Path)
     database_url: str = setting(
         "DATABASE_URL", "", "conversations and the project's tables; empty: SQLite in "
         "`BOT_VAR_DIR`; `postgresql://...` in production", secret=True,
