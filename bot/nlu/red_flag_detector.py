@@ -139,7 +139,8 @@ class RedFlagDetector(GraphComponent):
         nahi rahe. ..." (the "hi" of "jaag hi nahi" heard as a greeting) was answered "Hi! I can answer
         questions ...", a sign in words no reader knows. Such a message gets the fallback, which says to call
         911 in an emergency and offers the symptom check (and asks a screening question again); the tier
-        reader may still raise it. Small talk stands for a short message (`small_talk_max_words`) or one
+        reader may still raise it, except from a reply to the screening ("yes"), which must never start it
+        again. Small talk stands for a short message (`small_talk_max_words`) or one
         that says it ("Evening! Had a good day, walked twice ...", "... Thanks for your help",
         `small_talk_said`); only over the classifier's own small talk, when the detector found no sign."""
         if self._small_talk_max_words is None or detection.tier != NONE:
@@ -178,7 +179,10 @@ class RedFlagDetector(GraphComponent):
             if is_red_flag_intent(classifier) and confidence < self._min_confidence \
                     and p_urgent + p_emergency >= self._reader_min_sign:
                 name = INTENT_OF_TIER[EMERGENCY if p_emergency >= p_urgent else URGENT]
-        elif current not in SCREENING_REPLIES and confidence < self._min_confidence:
+        elif current not in SCREENING_REPLIES and confidence < self._min_confidence and \
+                not (current == FALLBACK_INTENT and classifier in SCREENING_REPLIES):
+            # (a long "yes" in none of its words gets the fallback, `_small_talk_only_when_said`: still a
+            # reply to the screening, which asks its question again, never starts it again)
             if p_emergency >= self._ordinary_emergency:
                 name = INTENT_OF_TIER[EMERGENCY]
             elif p_urgent + p_emergency >= self._ordinary_sign:
