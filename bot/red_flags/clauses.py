@@ -68,7 +68,12 @@ def _time_only(doc: Doc, unit: int, start: int, unit_of: Sequence[int]) -> bool:
         return False
     last = words[-1].i
     if words[-1].text != "," and (last + 1 >= len(doc) or doc[last + 1].text != ","):
-        return False  # not set off by a comma
+        # (issue 13 round 30, blind batch 46 E6 past look-alike) or the history phrase alone as a label before
+        # a colon: "- Pre-op: mild left foot drop for 3 months" (never a clause that tells something)
+        label = [t for t in words if t.is_alpha]
+        colon = words[-1].text == ":" or (last + 1 < len(doc) and doc[last + 1].text == ":")
+        if not (colon and label and label[0].i == start and len(label) <= 4):
+            return False  # not set off by a comma
     head = next((t for t in words if t.is_alpha), None)
     return head is not None and (head.i == start or head.lower_ in _TIME_OPENERS)
 
