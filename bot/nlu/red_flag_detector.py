@@ -51,9 +51,9 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.red_flags import Detection, RedFlagDetector as Detector, get_detector
 from bot.red_flags.context import HEALING, HISTORICAL, HYPOTHETICAL, NEGATED, RESOLVED
 from bot.red_flags.detector import NORMAL_TEMPERATURE, Hit
-from bot.vocabulary import (DENIAL_INTENT, EMERGENCY, HEALING_INTENT, INTENT_OF_TIER, NONE, QUESTION_INTENT,
-                            RAISED_BY_KEY, READING_KEY, RED_FLAG_ENTITY, RED_FLAG_PARTS_KEY, REASSURING_INTENTS,
-                            SCREENING_INTENT, SCREENING_REPLIES, TIER_OF_INTENT, TIER_READER_FLAG,
+from bot.vocabulary import (DENIAL_INTENT, EMERGENCY, FALLBACK_INTENT, HEALING_INTENT, INTENT_OF_TIER, NONE,
+                            QUESTION_INTENT, RAISED_BY_KEY, READING_KEY, RED_FLAG_ENTITY, RED_FLAG_PARTS_KEY,
+                            REASSURING_INTENTS, SCREENING_INTENT, SCREENING_REPLIES, TIER_OF_INTENT, TIER_READER_FLAG,
                             TIER_READING_KEY, URGENT, is_red_flag_intent, tier_rank)
 
 logger = logging.getLogger(__name__)
@@ -86,6 +86,10 @@ class RedFlagDetector(GraphComponent):
             # FallbackClassifier's threshold (config.yml): below it the answer is the fallback, not
             # the classifier's intent, so an unsure reassuring intent reassures only from here up.
             "fallback_threshold": 0.25,
+            # Small talk (a greeting, thanks, a goodbye, a "yes") answers a message the classifier hears so only
+            # when the message has at most this many words or says it in that small talk's own words
+            # (`small_talk_said`); otherwise the fallback (issue 13 round 30, docs/SAFETY.md). None: off.
+            "small_talk_max_words": 8,
             # None: the project's data/red_flags.yml.
             "catalogue": None,
         }
@@ -96,6 +100,8 @@ class RedFlagDetector(GraphComponent):
         self._ordinary_emergency = _threshold(config["tier_reader_ordinary_emergency"])
         self._ordinary_sign = _threshold(config["tier_reader_ordinary_sign"])
         self._fallback_threshold = float(config["fallback_threshold"])
+        max_words = config.get("small_talk_max_words")
+        self._small_talk_max_words = None if max_words is None else int(max_words)
         self._detector = detector
 
     @classmethod
@@ -123,8 +129,30 @@ class RedFlagDetector(GraphComponent):
             else:
                 self._escalate(message, detection)
             self._raise_for_parts(message, detection)
+            self._small_talk_only_when_said(message, detection)
             self._apply_tier_reading(message, detection)
         return messages
+
+    def _small_talk_only_when_said(self, message: Message, detection: Detection) -> None:
+        """(issue 13 round 30, blind batch 45) A long message the classifier hears as small talk, in none
+        of that small talk's words, was not understood: "Papa ne painkiller li thi, ab woh theek se jaag hi
+        nahi rahe. ..." (the "hi" of "jaag hi nahi" heard as a greeting) was answered "Hi! I can answer
+        questions ...", a sign in words no reader knows. Such a message gets the fallback, which says to call
+        911 in an emergency and offers the symptom check (and asks a screening question again); the tier
+        reader may still raise it, except from a reply to the screening ("yes"), which must never start it
+        again. Small talk stands for a short message (`small_talk_max_words`) or one
+        that says it ("Evening! Had a good day, walked twice ...", "... Thanks for your help",
+        `small_talk_said`); only over the classifier's own small talk, when the detector found no sign."""
+        if self._small_talk_max_words is None or detection.tier != NONE:
+            return
+        current = (message.get(INTENT) or {}).get(INTENT_NAME_KEY) or ""
+        classifier = (message.get(READING_KEY) or {}).get("classifier") or ""
+        text = message.get(TEXT) or ""
+        if current not in SMALL_TALK_WORDS or current != classifier or \
+                len(_WORD.findall(text)) <= self._small_talk_max_words or small_talk_said(current, text):
+            return
+        _put_on_top(message, FALLBACK_INTENT)
+        logger.info("small talk %r to a long message in none of its words: the fallback", current)
 
     def _apply_tier_reading(self, message: Message, detection: Detection) -> None:
         """The learned tier reader may raise what the other two readers left unsure, only when the
@@ -151,7 +179,10 @@ class RedFlagDetector(GraphComponent):
             if is_red_flag_intent(classifier) and confidence < self._min_confidence \
                     and p_urgent + p_emergency >= self._reader_min_sign:
                 name = INTENT_OF_TIER[EMERGENCY if p_emergency >= p_urgent else URGENT]
-        elif current not in SCREENING_REPLIES and confidence < self._min_confidence:
+        elif current not in SCREENING_REPLIES and confidence < self._min_confidence and \
+                not (current == FALLBACK_INTENT and classifier in SCREENING_REPLIES):
+            # (a long "yes" in none of its words gets the fallback, `_small_talk_only_when_said`: still a
+            # reply to the screening, which asks its question again, never starts it again)
             if p_emergency >= self._ordinary_emergency:
                 name = INTENT_OF_TIER[EMERGENCY]
             elif p_urgent + p_emergency >= self._ordinary_sign:
@@ -298,6 +329,30 @@ class RedFlagDetector(GraphComponent):
         if name != current:
             logger.info("red-flag detector escalated %r to %r (%s)", current, name,
                         ", ".join(detection.flags))
+
+
+# The words that say each kind of small talk (`small_talk_said`): a greeting opens the message ("jaag hi
+# nahi" holds no greeting); thanks, a goodbye or a "yes" may stand anywhere in it.
+SMALL_TALK_WORDS: Dict[str, "re.Pattern[str]"] = {
+    "greet": re.compile(r"^\W*(?:hi+|hiya|hey+|hello+|hallo|hola|howdy|sup|g'?day|greetings|namaste|salaam|"
+                        r"good (?:morning|afternoon|evening|day)|(?:morning|afternoon|evening)(?=\s*[!,.])|gm)\b",
+                        re.IGNORECASE),
+    "thank": re.compile(r"\b(?:thanks?|thank ?you|thankyou|thx|ty|tysm|cheers|ta|appreciate[ds]?|grateful|"
+                        r"merci|gracias|shukriya|dhanyavaad|dhanyavad)\b", re.IGNORECASE),
+    "goodbye": re.compile(r"\b(?:bye+|goodbye|good ?night|nite|cya|see (?:you|ya)|cheerio|ta ?ta|talk soon|"
+                          r"later|ttyl|take care|(?:have|got) to go|gotta go|i'?m off|signing off|offline)\b",
+                          re.IGNORECASE),
+    # (not "right", "ye", "ya" or "ji": "Right pair ki pindli suj gayi hai" names the right leg, and Hindi's
+    # "ye" is "this", "ya" is "or", "ji" is polite)
+    "affirm": re.compile(r"\b(?:yes+|yeah?|yep|yup|yea|aye|sure|ok(?:ay)?|correct|that'?s right|exactly|indeed|"
+                         r"absolutely|definitely|certainly|of course|haan)\b", re.IGNORECASE),
+}
+
+
+def small_talk_said(intent: str, text: str) -> bool:
+    """Whether the message says the small talk `intent` in its own words (`SMALL_TALK_WORDS`)."""
+    words = SMALL_TALK_WORDS.get(intent)
+    return bool(words and words.search(text))
 
 
 def _threshold(value: Any) -> float:

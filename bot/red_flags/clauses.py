@@ -68,7 +68,12 @@ def _time_only(doc: Doc, unit: int, start: int, unit_of: Sequence[int]) -> bool:
         return False
     last = words[-1].i
     if words[-1].text != "," and (last + 1 >= len(doc) or doc[last + 1].text != ","):
-        return False  # not set off by a comma
+        # (issue 13 round 30, blind batch 46 E6 past look-alike) or the history phrase alone as a label before
+        # a colon: "- Pre-op: mild left foot drop for 3 months" (never a clause that tells something)
+        label = [t for t in words if t.is_alpha]
+        colon = words[-1].text == ":" or (last + 1 < len(doc) and doc[last + 1].text == ":")
+        if not (colon and label and label[0].i == start and len(label) <= 4):
+            return False  # not set off by a comma
     head = next((t for t in words if t.is_alpha), None)
     return head is not None and (head.i == start or head.lower_ in _TIME_OPENERS)
 
@@ -234,6 +239,13 @@ def answered_none(doc: Doc, cand: Candidate, answers: Sequence[Span]) -> bool:
     while mark < len(doc) and mark - cand.end < _TOPIC_REST and doc[mark].is_alpha and \
             doc[mark].lower_ not in _NOT_TOPIC:
         mark += 1
+    # (issue 13 round 30, benign set 9) ... or a list of such words joined by "or" and commas, answered after
+    # a mark or a question mark: "1) numbness in groin, bottom or inner thighs - no.", "calf swelling or
+    # tenderness? no.", "numbness in both legs? no." (never a word of time or change among them)
+    if mark < len(doc) and doc[mark].text not in _ANSWER_MARKS and doc[mark].text != "?":
+        mark = _topic_list_end(doc, cand.end) or mark
+    if mark < len(doc) and doc[mark].text == "?":
+        return _checklist_answer(doc, cand, answers, mark)
     if mark < len(doc) and doc[mark].lower_ in _BARE_ANSWERS and _listed_bare(doc, cand, answers):
         return any(start == mark and (end >= len(doc) or doc[end].text in _ITEM_ENDS) and not _goes_on(doc, end)
                    for start, end in answers)
@@ -279,7 +291,22 @@ def _goes_on(doc: Doc, end: int) -> bool:
     return any(w in _GOES_ON for w in rest)
 
 
-def _checklist_answer(doc: Doc, cand: Candidate, answers: Sequence[Span]) -> bool:
+def _topic_list_end(doc: Doc, start: int) -> int:
+    """Where the rest of a topic's name ends when it is plain words joined by "or" and commas ("groin,
+    bottom or inner thighs", "or tenderness", "legs"), at most `_TOPIC_LIST` tokens; 0 when it is not such
+    a list or ends at no mark ("?" or one of `_ANSWER_MARKS`)."""
+    mark = start
+    while mark < len(doc) and mark - start < _TOPIC_LIST and (
+            (doc[mark].is_alpha and doc[mark].lower_ not in _NOT_TOPIC) or doc[mark].lower_ == "or"
+            or doc[mark].text == ","):
+        mark += 1
+    if mark < len(doc) and mark > start and doc[mark - 1].is_alpha and doc[mark - 1].lower_ != "or" and \
+            (doc[mark].text in _ANSWER_MARKS or doc[mark].text == "?"):
+        return mark
+    return 0
+
+
+def _checklist_answer(doc: Doc, cand: Candidate, answers: Sequence[Span], mark: Optional[int] = None) -> bool:
     """A checklist's question that is only the sign's words, answered by one bare word of denial that
     ends its sentence: "Numbness in the groin? No.", "Chest pain? no. Fever? none" (issue 13 probes,
     2026-12-06). Never a question that asks something else ("Can I pee? No."), says how it goes
@@ -290,7 +317,7 @@ def _checklist_answer(doc: Doc, cand: Candidate, answers: Sequence[Span]) -> boo
     if any(t.lower_ not in _CHECKLIST_FILLERS for t in before) or \
             any(t.lower_ in _NEGATIVE_QUESTION for t in doc[sent_start:cand.end]):
         return False
-    after = cand.end + 1
+    after = (cand.end if mark is None else mark) + 1
     while after < len(doc) and doc[after].is_space:
         after += 1
     answered = next((end for start, end in answers if start == after and end == start + 1 and
@@ -325,6 +352,7 @@ _ANSWER_ENDS = {".", "!"}
 _TAKEN_BACK = {"yes", "yeah", "yep", "actually", "well", "but", "though", "except", "apart", "although"}
 _ANSWER_MARKS = {":", "-", "\u2014", "\u2013"}
 _TOPIC_REST = 4
+_TOPIC_LIST = 8
 _GOES_ON = {"worse", "worsening", "getting", "yes", "yeah", "actually", "since", "now", "today", "still",
             "spreading", "started", "starting", "but", "though", "except", "until", "till"}
 _NOT_TOPIC = {"since", "today", "tonight", "yesterday", "now", "still", "worse", "worst", "worsening",

@@ -66,6 +66,7 @@ K_HIST_NEW = context_key("hist_new")
 K_HYPO = context_key("hypo")
 K_NEG = context_key("neg")
 K_NEG_NEXT = context_key("neg_next")
+K_NEG_AFTER = context_key("neg_after")
 K_OTHERS = context_key("others")
 K_PETS = context_key("pets")
 K_CHILDREN = context_key("children")
@@ -106,6 +107,8 @@ class Context:
         short_triggers = set(_list(short.get("triggers")))
         analyser.add_terms(K_NEG, _list(neg.get("triggers")))
         analyser.add_terms(K_NEG_NEXT, _list(neg.get("next_word")))
+        analyser.add_terms(K_NEG_AFTER, _list(neg.get("after")))
+        self.after_window = int(neg.get("after_window", 3))
         analyser.add_terms(K_ANSWERED, _list(neg.get("answered")))
         analyser.add_terms(K_STOP, _list(neg.get("stops")))
         self.double_negative = _first_words(analyser, neg.get("double_negative"))
@@ -283,6 +286,7 @@ class Context:
                 or self._denied_then_well(cand, negations, terms, unit_of, own, stops)
                 or later_word_denied(cand, negations, unit_of)
                 or answered_none(doc, cand, terms.get(K_ANSWERED, ()))
+                or self._denied_after(doc, live(K_NEG_AFTER), cand, unit_of, own, stops)
                 or place_said_well(doc, cand, terms.get(K_ALL_WELL, ()))) and \
                 not reaffirmed:
             return NEGATED
@@ -534,6 +538,20 @@ class Context:
                 if not (doc[t[0]].lower_ in self.double_negative
                         and any(t[0] - 8 <= e <= t[0] and s < t[0]
                                 and unit_of[s] == unit_of[t[0]] for s, e in every))]
+
+    def _denied_after(self, doc: Doc, triggers: Sequence[Span], cand: Candidate, unit_of: Sequence[int],
+                      own: Set[int], stops: Sequence[int]) -> bool:
+        """(issue 13 round 30, blind batch 45) A negation that follows what it denies, as Hindi-English
+        puts it ("chest mein dard nahi hai"): a trigger at most `after_window` words after the hit's last
+        word, in its clause with no mark between ("bed geela tha, pata nahi kaise" is the sign), that is
+        not one of the sign's own words, with no `stops` word between."""
+        last_start, last_end = max(cand.terms)
+        return any(last_end <= start and start - last_end <= self.after_window
+                   and unit_of[start] == unit_of[last_start]
+                   and not any(doc[k].is_punct for k in range(last_end, start))
+                   and not own.intersection(range(start, end))
+                   and not any(last_end <= stop < start for stop in stops)
+                   for start, end in triggers)
 
     @staticmethod
     def _before(triggers: Sequence[Span], cand: Candidate, window: int,

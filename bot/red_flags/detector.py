@@ -24,7 +24,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 from spacy.tokens import Doc
 
 from bot.red_flags.catalogue import CATALOGUE_PATH, Catalogue, CatalogueError, load_catalogue
-from bot.red_flags.context import AFFIRMED, HEALING, HISTORICAL, RESOLVED, Context
+from bot.red_flags.context import AFFIRMED, HEALING, HISTORICAL, HYPOTHETICAL, RESOLVED, Context
 from bot.red_flags.matching import Analyser, Candidate, Terms, explain_key
 from bot.vocabulary import NONE, cancel_key, tier_rank
 
@@ -144,6 +144,14 @@ class RedFlagDetector:
                 status = EXPLAINED
             if cand.flag not in best or status == AFFIRMED:
                 best[cand.flag] = (status, cand)
+        # (issue 13 round 30, blind batches 45 and 46 E5 asked look-alikes) words of one sign that lie wholly
+        # inside another sign's words read as asked about are asked about too: "she said if both your legs ever
+        # go numb ..." (both legs, asked) is no report of new numbness ("numb")
+        asked = [cand for status, cand in best.values() if status == HYPOTHETICAL]
+        for flag, (status, cand) in list(best.items()):
+            if status == AFFIRMED and any(other.flag != flag and other.start <= cand.start and cand.end <= other.end
+                                          for other in asked):
+                best[flag] = (HYPOTHETICAL, cand)
         strict = self.context.strict_healing_flags
         # Numbness read as past or gone but told as improving or unchanged ("the tingling I had
         # before the op comes and goes, but it's less every week") is nerve healing too, so the

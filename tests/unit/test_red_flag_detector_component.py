@@ -398,3 +398,34 @@ def test_a_part_saying_nothing_like_that_was_had_since_raises_nothing(component)
     part = "I haven't had anything like that since the operation"
     (message,) = component.process([with_parts(text, "red_flag_emergency", 0.73, (part, "red_flag_emergency", 0.76))])
     assert message.get(INTENT)["name"] != "red_flag_emergency"
+
+
+@pytest.mark.parametrize("text, intent", [
+    # (issue 13 round 30, blind batch 45) the "hi" of Hindi's "jaag hi nahi", the "hai" of "suj gayi hai"
+    ("Papa ne painkiller li thi, ab woh kuch theek nahi lag rahe, ghar pe sab pareshan hain.", "greet"),
+    ("Right pair ki pindli mein kuch ajeeb sa hai aur dabane pe bahut dard hota hai, kal se aisa hai.", "affirm"),
+    ("Dard bahut zyada hai yaar, raat bhar so nahi paaya, abhi bhi waisa hi hai, samajh nahi aata.", "thank"),
+])
+def test_long_small_talk_in_none_of_its_words_gets_the_fallback(component, text, intent):
+    (message,) = component.process([classified(text, intent, 0.6)])
+    assert message.get(INTENT)["name"] == "nlu_fallback"
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("hi there", "greet"),
+    ("Evening! Had a good day, walked twice and managed the stairs. Just saying hi.", "greet"),
+    ("Hello, I had my surgery yesterday and just got home from the hospital", "greet"),
+    ("The op was a success, my leg feels like a new leg! Thank you all so much", "thank"),
+    ("ok bye, going to sleep now before my shift starts in the morning", "goodbye"),
+    ("1) taking as prescribed - yes 2) side effects - none 3) pain controlled - yes", "affirm"),
+    ("sounds good to me", "affirm"),
+])
+def test_small_talk_stands_when_short_or_said(component, text, intent):
+    (message,) = component.process([classified(text, intent, 0.6)])
+    assert message.get(INTENT)["name"] == intent
+
+
+def test_small_talk_rule_can_be_turned_off(tmp_path):
+    text = "Papa ne painkiller li thi, ab woh kuch theek nahi lag rahe, ghar pe sab pareshan hain."
+    (message,) = make(tmp_path, small_talk_max_words=None).process([classified(text, "greet", 0.6)])
+    assert message.get(INTENT)["name"] == "greet"

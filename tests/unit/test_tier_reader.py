@@ -158,8 +158,15 @@ def test_a_question_the_classifier_is_sure_of_keeps_its_answer(pipeline):
 
 @pytest.mark.parametrize("intent", ["deny", "affirm", "unsure", "stop"])
 def test_a_reply_to_the_screening_questions_is_never_raised(pipeline, intent):
-    """"no" or "end this" must not start the screening again, whatever the reader reads."""
-    assert read(pipeline, UNHEARD_SIGN, intent, 0.5).get(INTENT)["name"] == intent
+    """"no" or "end this" must not start the screening again, whatever the reader reads. (A "yes" of more
+    than 8 words in none of its words gets the fallback, issue 13 round 30, which asks the question again:
+    not raised either.)"""
+    expected = "nlu_fallback" if intent == "affirm" else intent
+    assert read(pipeline, UNHEARD_SIGN, intent, 0.5).get(INTENT)["name"] == expected
+
+
+def test_a_short_yes_stays_a_reply_to_the_screening(pipeline):
+    assert read(pipeline, "yes the skin feels like a stranger's", "affirm", 0.5).get(INTENT)["name"] == "affirm"
 
 
 def test_every_message_with_text_is_read(pipeline):
