@@ -98,10 +98,12 @@ def reload(args: argparse.Namespace, settings: bot_settings.Settings) -> int:
     trained = time.monotonic()
     try:
         reload_model(settings, MODELS_DIR / f"{training.MODEL_NAME}.tar.gz")
-    except urllib.error.HTTPError as error:  # answered, but refused (a model it cannot serve)
+    except urllib.error.HTTPError as error:  # answered, but refused
+        why = ("a model with a TensorFlow component needs a restart: bot/without_tensorflow.py"
+               if error.code == 400 else "401: RASA_API_TOKEN differs from the running bot's"
+               if error.code == 401 else "see its log")
         print(f"The model is trained, but the running bot refused it (HTTP {error.code}) and keeps its "
-              "model; its log says why (a model with a TensorFlow component needs a restart: "
-              "bot/without_tensorflow.py).", file=sys.stderr)
+              f"model ({why}).", file=sys.stderr)
         return 1
     except OSError as error:
         print(f"The model is trained, but no bot answered on port {settings.rasa_port} ({error}): "

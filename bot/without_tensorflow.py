@@ -28,7 +28,9 @@ The stand-in (`install`):
   it, iterating, indexing or doing arithmetic with it raises `TensorFlowKeptOut`, whose message
   names the setting. A decorator (`tf.function`, `register_keras_serializable`) works at import;
   a function decorated with `tf.function` raises when called. `isinstance(x, tf.Tensor)` is False
-  (no TensorFlow object can exist in the process).
+  (no TensorFlow object can exist in the process). Not loud: a stand-in's truth, equality, text,
+  `hasattr` (always true) and `tf.version.VERSION` (a class, not a text). Rasa 3.6.21's serving code
+  and thinc use none of these (reviewed 2026-12-06); a library that did would read a stand-in.
 - thinc (under spaCy, which the red-flag detector and the tokenizer use) imports TensorFlow when it
   is installed and then asks it for GPUs; it is imported first with TensorFlow absent
   (`has_tensorflow` False, exactly as on a machine without TensorFlow), then the stand-in goes in.
@@ -36,7 +38,12 @@ The stand-in (`install`):
   before it is unpacked (`rasa.engine.loader.load_predict_graph_runner`): a model with another
   component is refused with `TensorFlowKeptOut` (Rasa answers 400 and keeps the running model; the
   server's log gives the reason), because TensorFlow cannot be loaded into a process that has the
-  stand-in. Restart the server (it then decides again), or set `SERVE_WITHOUT_TENSORFLOW=no`.
+  stand-in. Restart the server (it then decides again), or set `SERVE_WITHOUT_TENSORFLOW=no`. The
+  model the server starts with is checked too: when it is not the one `decide` read (replaced in
+  between), the process starts again with TensorFlow instead of serving no model.
+- `decide` never raises and reads only the full forms of `--model`, `--endpoints` and
+  `--remote-storage` (an abbreviation, `-mPATH`: TensorFlow is loaded); the endpoints file as Rasa
+  picks it (`--endpoints` when it exists, else ./endpoints.yml).
 
 What breaks it, and how it shows: a Rasa upgrade (refused by version: real TensorFlow until
 `TARGET_RASA` and the tests are looked at again); a new component in config.yml (refused by the
@@ -50,6 +57,7 @@ from __future__ import annotations
 
 import abc
 import functools
+import glob
 import importlib.abc
 import importlib.machinery
 import json
@@ -60,7 +68,7 @@ import tarfile
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 logger = logging.getLogger(__name__)
 
@@ -112,9 +120,9 @@ class TensorFlowKeptOut(RuntimeError):
 
 def refusal(what: str) -> TensorFlowKeptOut:
     return TensorFlowKeptOut(
-        f"{what}, but this Rasa server runs without TensorFlow: its model has no TensorFlow "
-        f"component and {SETTING} is on (bot/without_tensorflow.py). Set {SETTING}=no and restart "
-        f"the server to load TensorFlow.")
+        f"{what}, but this Rasa server runs without TensorFlow: the model it started with has no "
+        f"TensorFlow component and {SETTING} is on (bot/without_tensorflow.py). After a restart the server "
+        f"loads TensorFlow for a model that needs it ({SETTING}=no always loads it).")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -125,6 +133,23 @@ def refusal(what: str) -> TensorFlowKeptOut:
 class Decision:
     keep_out: bool
     reason: str
+
+
+# The options of `rasa run` that say which model or where models come from, in full.
+WATCHED_OPTIONS = ("--model", "--endpoints", "--remote-storage")
+
+
+def _unclear_option(args: Sequence[str]) -> Optional[str]:
+    """An option argparse would read as one of WATCHED_OPTIONS although not written in full
+    (`--mod x`, `--endp x`, `-mPATH`): `decide` reads only the full forms, so it declines then."""
+    for arg in args:
+        name = arg.split("=", 1)[0]
+        if arg.startswith("-m") and arg != "-m" and not arg.startswith("--"):
+            return arg
+        if name.startswith("--") and len(name) > 2 and name not in WATCHED_OPTIONS and \
+                any(full.startswith(name) for full in WATCHED_OPTIONS):
+            return arg
+    return None
 
 
 def _option(args: Sequence[str], names: Sequence[str]) -> Optional[str]:
@@ -144,9 +169,9 @@ def served_model(args: Sequence[str], cwd: Path) -> Optional[Path]:
     newest `*.tar.gz` by modification time (rasa.model.get_local_model); None when there is none."""
     given = Path(_option(args, MODEL_OPTIONS) or DEFAULT_MODELS)
     path = given if given.is_absolute() else cwd / given
-    if path.is_dir():
-        archives = list(path.glob("*.tar.gz"))
-        return max(archives, key=lambda archive: archive.stat().st_mtime) if archives else None
+    if path.is_dir():  # as rasa.model.get_latest_model picks (glob.glob skips hidden files)
+        archives = glob.glob(os.path.join(path, "*.tar.gz"))
+        return Path(max(archives, key=os.path.getmtime)) if archives else None
     return path if path.is_file() and path.name.endswith(".tar.gz") else None
 
 
@@ -171,25 +196,34 @@ def unknown_components(archive: Path) -> List[str]:
 
 
 def _endpoints_bring_models(args: Sequence[str], cwd: Path) -> bool:
-    endpoints = _option(args, ("--endpoints",))
-    if not endpoints:
+    """Whether the endpoints file Rasa will read configures a model server. Rasa reads `--endpoints`
+    when that file exists, otherwise ./endpoints.yml when it exists (rasa.cli.utils.get_validated_path)."""
+    given = _option(args, ("--endpoints",))
+    candidates = [Path(given) if Path(given).is_absolute() else cwd / given] if given else []
+    path = next((c for c in [*candidates, cwd / "endpoints.yml"] if c.is_file()), None)
+    if path is None:
         return False
-    path = Path(endpoints) if Path(endpoints).is_absolute() else cwd / endpoints
-    if not path.exists():
-        return False  # Rasa reads no endpoints then (it logs an error)
     try:
         import yaml
 
         content = yaml.safe_load(path.read_text()) or {}
-    except (OSError, ValueError, ImportError):
-        return True  # cannot tell: not kept out
-    return isinstance(content, dict) and bool(content.get("models"))
+    except Exception:  # noqa: BLE001 - unreadable or not YAML: cannot tell, so not kept out
+        return True
+    return not isinstance(content, dict) or bool(content.get("models"))
 
 
 def decide(args: Sequence[str], enabled: bool, environ: Mapping[str, str], cwd: Path,
            rasa_version: Optional[str] = None) -> Decision:
     """Whether `rasa ARGS` (args without the leading `rasa`) may run without TensorFlow, and why;
-    `enabled` is the setting (bot/settings.py)."""
+    `enabled` is the setting (bot/settings.py). Never raises: when in doubt, TensorFlow is loaded."""
+    try:
+        return _decide(args, enabled, environ, cwd, rasa_version)
+    except Exception as error:  # noqa: BLE001 - a half-written archive, odd metadata...: not kept out
+        return Decision(False, f"could not decide ({type(error).__name__}: {error})")
+
+
+def _decide(args: Sequence[str], enabled: bool, environ: Mapping[str, str], cwd: Path,
+            rasa_version: Optional[str]) -> Decision:
     if not enabled:
         return Decision(False, f"{SETTING} is off")
     if not args or args[0] != "run" or (len(args) > 1 and args[1] == "actions"):
@@ -197,6 +231,9 @@ def decide(args: Sequence[str], enabled: bool, environ: Mapping[str, str], cwd: 
     installed = rasa_version or version("rasa")
     if installed != TARGET_RASA:
         return Decision(False, f"Rasa {installed}, not {TARGET_RASA}: not checked against this version")
+    unclear = _unclear_option(args)
+    if unclear:
+        return Decision(False, f"{unclear!r} is not written in full: the model it names is not checked")
     if _option(args, ("--remote-storage",)) or _endpoints_bring_models(args, cwd):
         return Decision(False, "a model server or remote storage may bring any model")
     configured = [name for name in TENSORFLOW_ENVIRONMENT if environ.get(name)]
@@ -358,11 +395,29 @@ def _guard_model_loads() -> None:
     def checked(storage_path: Path, model_archive_path: Path, *args: Any, **kwargs: Any) -> Any:
         others = unknown_components(Path(model_archive_path))
         if others:
-            raise refusal(f"the model {Path(model_archive_path).name} uses {', '.join(others)}")
-        return load(storage_path, model_archive_path, *args, **kwargs)
+            what = f"the model {Path(model_archive_path).name} uses {', '.join(others)}"
+            if not checked._served:  # type: ignore[attr-defined]
+                _start_again_with_tensorflow(what)
+            raise refusal(what)
+        runner = load(storage_path, model_archive_path, *args, **kwargs)
+        checked._served = True  # type: ignore[attr-defined]
+        return runner
 
     checked._checks_components = True  # type: ignore[attr-defined]
+    checked._served = False  # type: ignore[attr-defined]
     loader.load_predict_graph_runner = checked
+
+
+def _start_again_with_tensorflow(what: str) -> None:
+    """The model the server starts with is not the one `decide` checked (replaced in between): Rasa
+    would start without a model and answer nobody while looking up, so the process starts again,
+    the same command with TensorFlow (SERVE_WITHOUT_TENSORFLOW=no for it alone)."""
+    if os.environ.get(SETTING) == "no":  # already started again: Rasa's error stands
+        return
+    logger.critical("%s, but this Rasa server started without TensorFlow: starting again with it", what)
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    os.execve(sys.executable, list(sys.orig_argv), {**os.environ, SETTING: "no"})
 
 
 def keep_out_if_safe(args: Sequence[str], say: Callable[[str], None] = print) -> Decision:
@@ -380,6 +435,3 @@ def keep_out_if_safe(args: Sequence[str], say: Callable[[str], None] = print) ->
         say(f"TensorFlow loaded in this Rasa server: {decision.reason}")
     return decision
 
-
-def tensorflow_names(modules: Iterable[str]) -> List[str]:
-    return sorted(name for name in modules if name.split(".")[0] in STAND_IN_PACKAGES)

@@ -81,7 +81,7 @@ def test_a_model_with_a_tensorflow_component_is_refused_by_the_running_server(se
     deadline = time.monotonic() + 10
     while f"uses {DIET}" not in log(servers) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert f"uses {DIET}" in log(servers) and f"Set {SETTING}=no and restart" in log(servers)
+    assert f"uses {DIET}" in log(servers) and "After a restart the server loads TensorFlow" in log(servers)
     assert "Call 911" in servers.ask("no-tf-3", "i dont have a fever but my bladder leaks")
     assert not tensorflow_mapped(servers)
 

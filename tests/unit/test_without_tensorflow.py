@@ -93,6 +93,63 @@ def test_a_model_server_in_the_endpoints_gets_tensorflow(tmp_path):
     assert decide(["run", "--endpoints", "endpoints.yml"], tmp_path).keep_out
 
 
+def test_the_endpoints_rasa_falls_back_to_are_read(tmp_path):
+    """Rasa reads ./endpoints.yml when --endpoints names no file: its model server counts."""
+    archive(tmp_path / "models" / "assistant.tar.gz", PROJECT_MODEL)
+    (tmp_path / "endpoints.yml").write_text("models:\n  url: http://models.example/latest.tar.gz\n")
+    assert not decide(["run", "--endpoints", "missing.yml"], tmp_path).keep_out
+    assert not decide(["run"], tmp_path).keep_out
+    (tmp_path / "endpoints.yml").write_text("models: [unclosed\n")  # not YAML: cannot tell
+    assert not decide(["run"], tmp_path).keep_out
+
+
+@pytest.mark.parametrize("option", [["--mod", "models"], ["--mo=models"], ["-mmodels"], ["--endp", "e.yml"],
+                                    ["--remote", "aws"]])
+def test_an_option_not_written_in_full_gets_tensorflow(tmp_path, option):
+    """argparse takes abbreviations; the model they name is not the one `decide` would check."""
+    archive(tmp_path / "models" / "assistant.tar.gz", PROJECT_MODEL)
+    decision = decide(["run", *option], tmp_path)
+    assert not decision.keep_out and "not written in full" in decision.reason
+
+
+def test_hidden_and_half_written_archives(tmp_path):
+    """Rasa skips hidden archives; an archive still being written gets TensorFlow, never a crash."""
+    now = time.time()
+    archive(tmp_path / "models" / "assistant.tar.gz", PROJECT_MODEL, mtime=now)
+    archive(tmp_path / "models" / ".partial.tar.gz", [*PROJECT_MODEL, DIET], mtime=now + 100)
+    assert decide(["run"], tmp_path).keep_out
+    whole = (tmp_path / "models" / "assistant.tar.gz").read_bytes()
+    (tmp_path / "models" / "newest.tar.gz").write_bytes(whole[: len(whole) // 2])
+    decision = decide(["run"], tmp_path)
+    assert not decision.keep_out
+
+
+FIRST_LOAD = textwrap.dedent('''
+    import os, sys
+    from pathlib import Path
+    if os.environ.get("SERVE_WITHOUT_TENSORFLOW") == "no":
+        print("started again with TensorFlow")
+        sys.exit(0)
+    from bot import without_tensorflow as wt
+    wt.install()
+    import rasa.engine.loader as loader
+    loader.load_predict_graph_runner(Path("unused"), Path(sys.argv[1]), None, None)
+    print("went on without a model")
+''')
+
+
+def test_a_first_model_that_needs_tensorflow_starts_the_server_again_with_it(tmp_path):
+    """The model was replaced between the decision and the load: serving no model would answer nobody."""
+    diet_model = archive(tmp_path / "diet.tar.gz", [*PROJECT_MODEL, DIET])
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "TF_CPP_MIN_LOG_LEVEL": "2",
+           "PYTHONWARNINGS": "ignore", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
+    env.pop("SERVE_WITHOUT_TENSORFLOW", None)
+    done = subprocess.run([sys.executable, "-c", FIRST_LOAD, str(diet_model)], cwd=PROJECT_ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == "started again with TensorFlow"
+
+
 def test_an_unreadable_model_gets_tensorflow(tmp_path):
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / "broken.tar.gz").write_bytes(b"not a tar file")
@@ -199,6 +256,7 @@ PROBE = textwrap.dedent('''
     out["spacy_tokens"] = [token.text for token in spacy.blank("en")("my leg hurts")]
 
     import rasa.engine.loader as loader
+    loader.load_predict_graph_runner._served = True  # a server that serves a model already
     out["model_load"] = refused(lambda: loader.load_predict_graph_runner(Path("unused"), Path(sys.argv[1]),
                                                                        None, None))
     out["real_tensorflow_at_end"] = wt.real_tensorflow_loaded()
