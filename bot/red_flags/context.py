@@ -687,6 +687,10 @@ class Context:
         # (never "I can no longer lift my foot higher than the step")
         returning_better = [s for s, e in terms.get(K_HEAL_RETURNING, ()) if not _negated((s, e), negs)]
         # ("nothing new", "nothing worse": a next-word denial too; issue 13, 2026-12-05, context set 1)
+        # The sign's own "no" ("no feeling in my left foot since yesterday") denies nothing after it
+        # (2026-12-06, found by probing: read as healing, the time taken as denied).
+        own = [span for c in cands for span in c.terms]
+        negs = [n for n in negs if not _inside(n[0], own)]
         denials = [*negs, *terms.get(K_NEG_NEXT, ())]
         worse, not_new, recovering = [], [], []
         for t in terms.get(K_HEAL_WORSE, ()):
