@@ -282,8 +282,9 @@ class Context:
                      and not own.intersection(range(t[0], t[1]))]
         if next_word:
             negations = [*negations, *next_word]
-        if (self._before(negations, cand, self.neg_window, unit_of, own, stops)
-                or self._denied_then_well(cand, negations, terms, unit_of, own, stops)
+        shields = [s for s, _ in terms.get(K_NEG, ()) if s in own]
+        if (self._before(doc, negations, cand, self.neg_window, unit_of, own, stops, shields=shields)
+                or self._denied_then_well(doc, cand, negations, terms, unit_of, own, stops)
                 or later_word_denied(cand, negations, unit_of)
                 or answered_none(doc, cand, terms.get(K_ANSWERED, ()))
                 or self._denied_after(doc, live(K_NEG_AFTER), cand, unit_of, own, stops)
@@ -304,12 +305,12 @@ class Context:
         # the writer then says they have too: "my friend has foot drop. I have too since yesterday"
         if me_too:
             hypo = [t for t in hypo if not any(_overlaps(t, o) for o in live(K_OTHERS))]
-        if self._before(hypo, cand, self.hypo_window, unit_of, own, stops, last_enough=True,
+        if self._before(doc, hypo, cand, self.hypo_window, unit_of, own, stops, last_enough=True,
                         into=True) or (not me_too and (
                     self._told_of_other(doc, cand, live(K_OTHERS), unit_of) or
                     self._told_of_other(doc, cand, [p for p in live(K_PETS) if opens_clause(doc, p[0])], unit_of)
                     or (young_child(doc) and self._told_of_other(doc, cand, live(K_CHILDREN), unit_of)))) or \
-                (self._before(live(K_SHORT), cand, self.short_window, unit_of, own, into=True)
+                (self._before(doc, live(K_SHORT), cand, self.short_window, unit_of, own, into=True)
                  and not self._told_when(cand, terms, unit_of)) or \
                 self._general_question(doc, cand, live(K_FOLLOW), unit_of) or \
                 self._asked_then_denied(doc, cand, terms.get(K_DENIED_AFTER, ())) or \
@@ -421,13 +422,13 @@ class Context:
                    and not a_place(doc, start, end)
                    for start, end in others)
 
-    def _denied_then_well(self, cand: Candidate, negations: Sequence[Span], terms: Terms,
+    def _denied_then_well(self, doc: Doc, cand: Candidate, negations: Sequence[Span], terms: Terms,
                           unit_of: Sequence[int], own: Set[int], stops: Sequence[int]) -> bool:
         """A pair over two clauses whose first word is denied and whose later clause only says
         all is well: "no headache when I sit up or stand, I feel fine lying down too" (but "no
         headache lying down, only when I sit up" is the sign: its later clause says no such thing)."""
         first, later = cand.terms[0], [t for t in cand.terms[1:] if unit_of[t[0]] != unit_of[cand.terms[0][0]]]
-        if not later or not self._before(negations, Candidate(cand.flag, first[0], first[1], (first,)),
+        if not later or not self._before(doc, negations, Candidate(cand.flag, first[0], first[1], (first,)),
                                          self.neg_window, unit_of, own, stops):
             return False
         well = terms.get(K_ALL_WELL, ())
@@ -554,9 +555,9 @@ class Context:
                    for start, end in triggers)
 
     @staticmethod
-    def _before(triggers: Sequence[Span], cand: Candidate, window: int,
+    def _before(doc: Doc, triggers: Sequence[Span], cand: Candidate, window: int,
                 unit_of: Sequence[int], own: Set[int], stops: Sequence[int] = (),
-                last_enough: bool = False, into: bool = False) -> bool:
+                last_enough: bool = False, into: bool = False, shields: Sequence[int] = ()) -> bool:
         """A trigger shortly before a word of the hit, in its clause, with no `stops` word
         between ("no fever, just my groin feels numb"). A pair that spans clauses ("no
         headache lying down, only when I sit up") needs every word covered, except that for a
@@ -564,13 +565,18 @@ class Context:
         come back?", "getting better, I hope it never gets worse" ask about what may come.
         `into`: a trigger that starts before the hit may run into its words ("if pain gets
         unbearable", "will the pain get unbearable?"; issue 13 round 6), for questions only: a
-        negation inside the sign's words ("no control of my bladder") never negates it."""
+        negation inside the sign's words ("no control of my bladder") never negates it.
+        `shields`: where the sign's own words carry a negation; an earlier trigger set off from it (by
+        a mark or a reason's "as") reaches neither that word nor past it (issue 13, 2026-12-06, found
+        probing: "no fever, no strength in my left leg", "my foot feels not attached, no strength since
+        this morning" report the sign; "it's not that I can't pee", "no absence of sensation" deny it)."""
         covered = [any(end <= term_start and term_start - end <= window
                        and unit_of[start] == unit_of[term_start]
                        and (not own.intersection(range(start, end)) or (into and start < cand.start))
                        and not any(end <= stop < term_start for stop in stops)
+                       and not any(end <= shield < term_end and _set_off(doc, end, shield) for shield in shields)
                        for start, end in triggers)
-                   for term_start, _ in cand.terms]
+                   for term_start, term_end in cand.terms]
         one_clause = len({unit_of[s] for s, _ in cand.terms}) == 1
         if last_enough and not one_clause and covered[-1] and \
                 max(s for s, _ in cand.terms) == cand.terms[-1][0]:
@@ -692,6 +698,10 @@ class Context:
         own = [span for c in cands for span in c.terms]
         negs = [n for n in negs if not _inside(n[0], own)]
         denials = [*negs, *terms.get(K_NEG_NEXT, ())]
+        # Nor does a pseudo-trigger's ("not my skin") say it is not new: "numb, like it is not my skin,
+        # numb since this morning" says when it began (2026-12-06, found probing after round 30).
+        pseudo = terms.get(K_PSEUDO, ())
+        denying = [n for n in negs if not _inside(n[0], pseudo)]
         worse, not_new, recovering = [], [], []
         for t in terms.get(K_HEAL_WORSE, ()):
             if _inside(t[0], better) or (sent_of[t[0]] in questions - sentences
@@ -701,8 +711,11 @@ class Context:
                     not _negated(t, negs):
                 recovering.append(t)
                 continue
-            if _negated(t, denials) or any(e <= t[0] and t[0] - e <= self.neg_window and
-                                           unit_of[s] == unit_of[t[0]] for s, e in negs):
+            # (a word told in its own negated form, "can't feel", is not denied by an earlier one: "no
+            # fever, can't feel my left foot" says it is new; 2026-12-06, found probing)
+            if not any(t[0] <= n < t[1] for n, _ in terms.get(K_NEG, ())) and (
+                    _negated(t, denials) or any(e <= t[0] and t[0] - e <= self.neg_window and
+                                                unit_of[s] == unit_of[t[0]] for s, e in denying)):
                 not_new.append(t)
             else:
                 worse.append(t)
@@ -778,6 +791,15 @@ def afterthought(doc: Doc, i: int, subjects: Set[str]) -> bool:
     """"I mean", "I think" ending its clause ("My legs were numb, before the op I mean"), not
     opening another one ("..., years ago I think I had the same")."""
     return doc[i].lower_ in AFTERTHOUGHT and not (i + 1 < len(doc) and doc[i + 1].lower_ in subjects)
+
+
+# Words that open a reason: "pain medication that had no purpose as it did not help".
+_REASONS = {"as", "because", "cause", "cos", "coz", "since", "so"}
+
+
+def _set_off(doc: Doc, start: int, end: int) -> bool:
+    """A mark or a reason's first word between `start` and `end`."""
+    return any(doc[k].is_punct or doc[k].lower_ in _REASONS for k in range(start, end))
 
 
 def _overlaps(a: Span, b: Span) -> bool:
