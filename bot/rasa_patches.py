@@ -483,12 +483,20 @@ def applied(name: str) -> bool:
     return _all()[name].applied
 
 
-class _NoJax:
-    """An import hook that makes `import jax` fail as if jax were not installed."""
+class KeptOut:
+    """An import hook that makes importing the named top-level packages fail as if they were not
+    installed (jax here; TensorFlow's family in bot/without_tensorflow.py). `by` names the module
+    that keeps them out, in the ImportError's message."""
+
+    def __init__(self, packages: Tuple[str, ...], by: str) -> None:
+        self.packages, self.by = packages, by
 
     def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
-        if name.split(".")[0] in ("jax", "jaxlib"):
-            raise ImportError(f"{name} is kept out of the Rasa server (bot/rasa_patches.py)")
+        if name.split(".")[0] in self.packages:
+            raise ImportError(f"{name} is kept out of the Rasa server ({self.by})")
+
+
+JAX = ("jax", "jaxlib")
 
 
 def keep_jax_out() -> None:
@@ -497,5 +505,5 @@ def keep_jax_out() -> None:
     jax with jaxlib is installed only because TensorFlow's package requires it. Neither Rasa
     3.6 nor this project runs jax; not importing it saves about 65 MB in every Rasa process.
     bot/tooling/quiet.py calls this first, for every Rasa process the project starts."""
-    if not any(isinstance(finder, _NoJax) for finder in sys.meta_path):
-        sys.meta_path.insert(0, _NoJax())
+    if not any(isinstance(finder, KeptOut) and finder.packages == JAX for finder in sys.meta_path):
+        sys.meta_path.insert(0, KeptOut(JAX, "bot/rasa_patches.py"))

@@ -70,10 +70,11 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
+from bot.rasa_patches import TARGET_RASA, KeptOut
+
 logger = logging.getLogger(__name__)
 
 SETTING = "SERVE_WITHOUT_TENSORFLOW"
-TARGET_RASA = "3.6.21"
 
 # The component classes of the project's model's prediction graph (config.yml, trained by Rasa
 # 3.6.21's default recipe); none calls TensorFlow while serving.
@@ -346,14 +347,6 @@ class _StandInFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return None
 
 
-class _Absent(importlib.abc.MetaPathFinder):
-    """The stand-in packages as if not installed (while thinc looks for TensorFlow)."""
-
-    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
-        if name.split(".")[0] in STAND_IN_PACKAGES:
-            raise ImportError(f"{name} is kept out of this Rasa server (bot/without_tensorflow.py)")
-
-
 def real_tensorflow_loaded() -> bool:
     """Whether a real TensorFlow module is in this process (not only the stand-in)."""
     return any(name.split(".")[0] in STAND_IN_PACKAGES and module is not None and not is_stand_in(module)
@@ -371,7 +364,7 @@ def install() -> None:
         return
     if real_tensorflow_loaded():
         raise RuntimeError("TensorFlow is already imported: the stand-in must be installed first")
-    absent = _Absent()
+    absent = KeptOut(STAND_IN_PACKAGES, "bot/without_tensorflow.py")  # while thinc looks for TensorFlow
     sys.meta_path.insert(0, absent)
     try:
         import thinc.compat  # noqa: F401 - sees no TensorFlow, as on a machine without it
