@@ -867,6 +867,18 @@ def told_today(doc: Doc, i: int, unit_of: Sequence[int]) -> bool:
         a == "last" and b == "night" for a, b in zip(words, words[1:], strict=False))
 
 
+def item_told_now(doc: Doc, start: int, end: int) -> bool:
+    """Whether the list item around tokens start..end (between marks) says when, now or lately:
+    "this morning", "since yesterday", "twice" ("no dizziness, coughing up blood this morning")."""
+    while start > 0 and not doc[start - 1].is_punct:
+        start -= 1
+    while end < len(doc) and not doc[end].is_punct:
+        end += 1
+    words = [t.lower_ for t in doc[start:end]]
+    return any(w in _TODAY or w in COUNTS or w in {"since", "yesterday"} for w in words) or any(
+        a == "last" and b == "night" for a, b in zip(words, words[1:], strict=False))
+
+
 _RETURNED_AFTER = {"completely", "fully", "properly", "normal", "totally", "entirely"}
 _RETURNED_BEFORE = {"all", "feeling", "sensation", "sensations", "feelings"}
 

@@ -21,10 +21,10 @@ from bot.red_flags.clauses import (BREAK_WORDS, COUNTS, NOT_YET, POSSESSIVES, PR
                                    UNCHANGED, WRITER, a_place, after_it, answered_none, asked_then_quoted, asks,
                                    asks_full_recovery, becomes, between_clauses, condition_runs_on, conditional,
                                    denial_opens_next, describes, feeling_returned, goes_somewhere, has_it_now, heading,
-                                   improving_before, later_word_denied, never_before, next_or_listed, only_lying,
-                                   opens_and_carries, opens_clause, opens_next_sentence, other_sentence, past_ages,
-                                   past_years, place_said_well, relative_clauses, restated_over, since_alone, state_now,
-                                   supposed, told_today, until, worse_after, young_child)
+                                   improving_before, item_told_now, later_word_denied, never_before, next_or_listed,
+                                   only_lying, opens_and_carries, opens_clause, opens_next_sentence, other_sentence,
+                                   past_ages, past_years, place_said_well, relative_clauses, restated_over, since_alone,
+                                   state_now, supposed, told_today, until, worse_after, young_child)
 from bot.red_flags.matching import Analyser, Candidate, Span, Terms
 from bot.vocabulary import context_key
 
@@ -283,7 +283,8 @@ class Context:
         if next_word:
             negations = [*negations, *next_word]
         shields = [s for s, _ in terms.get(K_NEG, ()) if s in own]
-        if (self._before(doc, negations, cand, self.neg_window, unit_of, own, stops, shields=shields)
+        if (self._before(doc, negations, cand, self.neg_window, unit_of, own, stops, shields=shields,
+                         listing=True)
                 or self._denied_then_well(doc, cand, negations, terms, unit_of, own, stops)
                 or later_word_denied(cand, negations, unit_of)
                 or answered_none(doc, cand, terms.get(K_ANSWERED, ()))
@@ -557,7 +558,8 @@ class Context:
     @staticmethod
     def _before(doc: Doc, triggers: Sequence[Span], cand: Candidate, window: int,
                 unit_of: Sequence[int], own: Set[int], stops: Sequence[int] = (),
-                last_enough: bool = False, into: bool = False, shields: Sequence[int] = ()) -> bool:
+                last_enough: bool = False, into: bool = False, shields: Sequence[int] = (),
+                listing: bool = False) -> bool:
         """A trigger shortly before a word of the hit, in its clause, with no `stops` word
         between ("no fever, just my groin feels numb"). A pair that spans clauses ("no
         headache lying down, only when I sit up") needs every word covered, except that for a
@@ -569,12 +571,17 @@ class Context:
         `shields`: where the sign's own words carry a negation; an earlier trigger set off from it (by
         a mark or a reason's "as") reaches neither that word nor past it (issue 13, 2026-12-06, found
         probing: "no fever, no strength in my left leg", "my foot feels not attached, no strength since
-        this morning" report the sign; "it's not that I can't pee", "no absence of sensation" deny it)."""
+        this morning" report the sign; "it's not that I can't pee", "no absence of sensation" deny it).
+        `listing` (negations): nor a word in a later list item told now ("no dizziness, coughing up
+        blood this morning"), unless "or"/"nor" lists it with what is denied ("no fever, chills or
+        sweats since yesterday")."""
         covered = [any(end <= term_start and term_start - end <= window
                        and unit_of[start] == unit_of[term_start]
                        and (not own.intersection(range(start, end)) or (into and start < cand.start))
                        and not any(end <= stop < term_start for stop in stops)
                        and not any(end <= shield < term_end and _set_off(doc, end, shield) for shield in shields)
+                       and not (listing and _set_off(doc, end, term_start) and item_told_now(doc, term_start, term_end)
+                                and not _listed(doc, end, term_end))
                        for start, end in triggers)
                    for term_start, term_end in cand.terms]
         one_clause = len({unit_of[s] for s, _ in cand.terms}) == 1
@@ -702,6 +709,7 @@ class Context:
         # numb since this morning" says when it began (2026-12-06, found probing after round 30).
         pseudo = terms.get(K_PSEUDO, ())
         denying = [n for n in negs if not _inside(n[0], pseudo)]
+        # (a denial in an earlier list item, "no fever, numb foot since this morning", is not the time's)
         worse, not_new, recovering = [], [], []
         for t in terms.get(K_HEAL_WORSE, ()):
             if _inside(t[0], better) or (sent_of[t[0]] in questions - sentences
@@ -715,7 +723,9 @@ class Context:
             # fever, can't feel my left foot" says it is new; 2026-12-06, found probing)
             if not any(t[0] <= n < t[1] for n, _ in terms.get(K_NEG, ())) and (
                     _negated(t, denials) or any(e <= t[0] and t[0] - e <= self.neg_window and
-                                                unit_of[s] == unit_of[t[0]] for s, e in denying)):
+                                                unit_of[s] == unit_of[t[0]] and
+                                                not (_set_off(doc, e, t[0]) and not _listed(doc, e, t[1]))
+                                                for s, e in denying)):
                 not_new.append(t)
             else:
                 worse.append(t)
@@ -800,6 +810,14 @@ _REASONS = {"as", "because", "cause", "cos", "coz", "since", "so"}
 def _set_off(doc: Doc, start: int, end: int) -> bool:
     """A mark or a reason's first word between `start` and `end`."""
     return any(doc[k].is_punct or doc[k].lower_ in _REASONS for k in range(start, end))
+
+
+_LISTING = {"or", "nor"}
+
+
+def _listed(doc: Doc, start: int, end: int) -> bool:
+    """An "or" or "nor" from `start` to a few words after `end`: a list of what is denied."""
+    return any(doc[k].lower_ in _LISTING for k in range(start, min(len(doc), end + 4)))
 
 
 def _overlaps(a: Span, b: Span) -> bool:
