@@ -569,9 +569,10 @@ class Context:
         unbearable", "will the pain get unbearable?"; issue 13 round 6), for questions only: a
         negation inside the sign's words ("no control of my bladder") never negates it.
         `shields`: where the sign's own words carry a negation; an earlier trigger set off from it (by
-        a mark or a reason's "as") reaches neither that word nor past it (issue 13, 2026-12-06, found
+        a mark or a reason's "as") reaches no word of the sign (issue 13, 2026-12-06, found
         probing: "no fever, no strength in my left leg", "my foot feels not attached, no strength since
-        this morning" report the sign; "it's not that I can't pee", "no absence of sensation" deny it).
+        this morning", "not trying to complain, meds aren't touching the pain" report the sign; "it's
+        not that I can't pee", "no absence of sensation" deny it).
         `listing` (negations): nor a word in a later list item told now ("no dizziness, coughing up
         blood this morning"), unless "or"/"nor" lists it with what is denied ("no fever, chills or
         sweats since yesterday")."""
@@ -579,7 +580,7 @@ class Context:
                        and unit_of[start] == unit_of[term_start]
                        and (not own.intersection(range(start, end)) or (into and start < cand.start))
                        and not any(end <= stop < term_start for stop in stops)
-                       and not any(end <= shield < term_end and _set_off(doc, end, shield) for shield in shields)
+                       and not any(end <= shield < cand.end and _set_off(doc, end, shield) for shield in shields)
                        and not (listing and _set_off(doc, end, term_start) and item_told_now(doc, term_start, term_end)
                                 and not _listed(doc, end, term_end))
                        for start, end in triggers)
