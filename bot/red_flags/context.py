@@ -268,6 +268,10 @@ class Context:
         reaffirmed = any(s >= cand.end and sent_of[s] == sent_of[cand.start]
                          for s, _ in terms.get(K_REAFFIRM, ()))
         negations = self._negations(doc, live(K_NEG), terms, unit_of)
+        # (issue 13, 2026-12-06, found probing) in a run without marks, a denial whose next word is another
+        # sign's denies that one, not a sign after it with no "or"/"and" between: "no fever no chills cant
+        # feel my legs since this morning" (voice-to-text, all lower case)
+        negations = [n for n in negations if not _taken(doc, n, cand, others, own)]
         # (issue 13 round 28, blind batch 42 U9) a negation inside a relative clause set off by commas does
         # not reach past the comma that closes it: "I tripped over the raised toilet seat ..., which was never
         # fitted properly, and ended up flat on the bathroom floor"
@@ -814,6 +818,19 @@ def _set_off(doc: Doc, start: int, end: int) -> bool:
 
 
 _LISTING = {"or", "nor"}
+_JOINING = {"or", "nor", "and", "&", "n", "nd", "an"}
+
+
+def _taken(doc: Doc, trigger: Span, cand: Candidate, others: Sequence[Candidate], own: Set[int]) -> bool:
+    """A "no" right before another sign's word, with neither a mark nor a joining word between it and the
+    candidate's next word after it: it denies that other sign alone ("Neither leg is weak" is not a list)."""
+    after = trigger[1]
+    if doc[trigger[0]].lower_ != "no" or after >= len(doc) or after in own or not any(
+            other.flag != cand.flag and any(s == after for s, _ in other.terms) for other in others):
+        return False
+    first = min((s for s, _ in cand.terms if s > after), default=None)
+    return first is not None and not any(doc[k].is_punct or doc[k].lower_ in _JOINING
+                                         for k in range(after, first))
 
 
 def _listed(doc: Doc, start: int, end: int) -> bool:
