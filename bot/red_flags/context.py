@@ -651,7 +651,7 @@ class Context:
 
     def expected_healing(self, doc: Doc, cands: Sequence[Candidate], terms: Terms,
                          unit_of: Sequence[int], sent_of: Sequence[int],
-                         strict: bool = False) -> bool:
+                         strict: bool = False, others: Sequence[Candidate] = ()) -> bool:
         """Numbness or tingling the patient says is improving or unchanged, or asks about
         ("will the numbness go away?"), or a doctor has explained ("they said this is
         normal", "it should heal over time"), and nowhere says is new, spreading or worse.
@@ -714,7 +714,8 @@ class Context:
         # numb since this morning" says when it began (2026-12-06, found probing after round 30).
         pseudo = terms.get(K_PSEUDO, ())
         denying = [n for n in negs if not _inside(n[0], pseudo)]
-        # (a denial in an earlier list item, "no fever, numb foot since this morning", is not the time's)
+        # (a denial in an earlier list item, "no fever, numb foot since this morning", or of another sign in a
+        # run without marks, "no fever numbness in my foot since yesterday", is not the time's)
         worse, not_new, recovering = [], [], []
         for t in terms.get(K_HEAL_WORSE, ()):
             if _inside(t[0], better) or (sent_of[t[0]] in questions - sentences
@@ -730,6 +731,8 @@ class Context:
                     _negated(t, denials) or any(e <= t[0] and t[0] - e <= self.neg_window and
                                                 unit_of[s] == unit_of[t[0]] and
                                                 not (_set_off(doc, e, t[0]) and not _listed(doc, e, t[1]))
+                                                and not _taken(doc, (s, e), Candidate(cands[0].flag, t[0], t[1],
+                                                                                      (t,)), others, set())
                                                 for s, e in denying)):
                 not_new.append(t)
             else:

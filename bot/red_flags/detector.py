@@ -161,7 +161,8 @@ class RedFlagDetector:
         for flag in (self.context.healing_flags | strict) & {
                 f for f, (s, _) in best.items() if s in (AFFIRMED, RESOLVED, HISTORICAL)}:
             if self.context.expected_healing(doc, [c for c in candidates if c.flag == flag],
-                                             terms, unit_of, sent_of, strict=flag in strict) or \
+                                             terms, unit_of, sent_of, strict=flag in strict,
+                                             others=candidates) or \
                     (best[flag][0] == AFFIRMED and self.context.heading_update(
                         doc, [c for c, status in zip(candidates, read, strict=True)
                               if c.flag == flag and status == AFFIRMED], terms, unit_of)):
