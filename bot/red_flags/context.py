@@ -228,7 +228,8 @@ class Context:
                     and not goes_somewhere(doc, t)]
         lasting = [t for t in resolved if not only_lying(doc, t, unit_of)]
         agos = self._ago_clauses(doc, unit_of, resolved)
-        return [self._status(doc, cand, terms, unit_of, sent_of, candidates, live, agos, lasting)
+        asides = relative_clauses(doc)
+        return [self._status(doc, cand, terms, unit_of, sent_of, candidates, live, agos, lasting, asides)
                 for cand in candidates]
 
     def _ago_clauses(self, doc: Doc, unit_of: Sequence[int], resolutions: Sequence[Span]) -> List[int]:
@@ -262,7 +263,7 @@ class Context:
     def _status(self, doc: Doc, cand: Candidate, terms: Terms, unit_of: Sequence[int],
                 sent_of: Sequence[int], others: Sequence[Candidate],
                 live: Callable[[str], List[Span]], agos: Sequence[int],
-                resolutions: Sequence[Span]) -> str:
+                resolutions: Sequence[Span], asides: Sequence[Tuple[int, int]]) -> str:
         own = {i for s, e in cand.terms for i in range(s, e)}
         stops = [s for s, _ in terms.get(K_STOP, ())]
         reaffirmed = any(s >= cand.end and sent_of[s] == sent_of[cand.start]
@@ -276,7 +277,6 @@ class Context:
         # not reach past the comma that closes it: "I tripped over the raised toilet seat ..., which was never
         # fitted properly, and ended up flat on the bathroom floor"
         last = max(s for s, _ in cand.terms)
-        asides = relative_clauses(doc)
         negations = [n for n in negations if not any(o < n[0] < c < last for o, c in asides)]
         # "nothing numb around the bum or groin": a trigger that denies only the sign's word right
         # after it (issue 13 round 15, blind batch 21 E3 look-alike)
