@@ -707,8 +707,8 @@ class Context:
         # ("nothing new", "nothing worse": a next-word denial too; issue 13, 2026-12-05, context set 1)
         # The sign's own "no" ("no feeling in my left foot since yesterday") denies nothing after it
         # (2026-12-06, found by probing: read as healing, the time taken as denied).
-        own = [span for c in cands for span in c.terms]
-        negs = [n for n in negs if not _inside(n[0], own)]
+        own_spans = [span for c in cands for span in c.terms]
+        negs = [n for n in negs if not _inside(n[0], own_spans)]
         denials = [*negs, *terms.get(K_NEG_NEXT, ())]
         # Nor does a pseudo-trigger's ("not my skin") say it is not new: "numb, like it is not my skin,
         # numb since this morning" says when it began (2026-12-06, found probing after round 30).
