@@ -14,6 +14,7 @@ from typing import Any, List, Optional, Sequence, Tuple
 from spacy.tokens import Doc
 
 from bot.red_flags.matching import Candidate, Span
+from bot.red_flags.temperature import ONES
 
 
 def describes(doc: Doc, marker: int, cand: Candidate) -> bool:
@@ -555,8 +556,7 @@ def past_ages(doc: Doc) -> List[Span]:
 # "around", ...): "I had hives all over from penicillin at about eight years of age" (never "I am 78 years
 # of age", which says no time)
 _ABOUT = {"about", "around", "roughly", "maybe", "approximately", "age", "the", "of"}
-_NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-                 "twelve"} | _TEENS_ON
+_NUMBER_WORDS = set(ONES) | {"ten", "eleven", "twelve"} | _TEENS_ON
 
 
 def _ages_of_age(doc: Doc) -> List[Span]:

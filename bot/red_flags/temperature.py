@@ -39,9 +39,9 @@ _NOT_AFTER = re.compile(
 _BEFORE, _AFTER = 40, 25  # characters of context searched on each side
 # A temperature in words (issue 13 round 28, blind batch 42 U3: "Thermometer says thirty-eight point
 # three"): always with a word of temperature nearby, as a bare number is.
-_ONES = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-         "nine": 9}
-_DIGITS = {"zero": 0, "nought": 0, "oh": 0, **_ONES}
+ONES = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+        "nine": 9}
+_DIGITS = {"zero": 0, "nought": 0, "oh": 0, **ONES}
 _WORDS = re.compile(
     r"\b(?:(?P<tens>thirty|forty|ninety)(?:[-\s](?P<ones>one|two|three|four|five|six|seven|eight|nine))?"
     r"|(?:a|one)?\s*hundred(?:\s+and)?\s+(?P<hundred>one|two|three|four|five)|(?P<ahundred>a hundred))"
@@ -69,9 +69,9 @@ def _in_words(text: str) -> List[Reading]:
     for match in _WORDS.finditer(text):
         words = {k: (v or "").lower() for k, v in match.groupdict().items()}
         if words["tens"]:
-            value = float(_TENS[words["tens"]] + _ONES.get(words["ones"], 0))
+            value = float(_TENS[words["tens"]] + ONES.get(words["ones"], 0))
         else:
-            value = 100.0 + _ONES.get(words["hundred"], 0)
+            value = 100.0 + ONES.get(words["hundred"], 0)
         if words["tenth"]:
             value += (int(words["tenth"]) if words["tenth"].isdigit() else _DIGITS[words["tenth"]]) / 10
         start, end = match.start(), match.end()
