@@ -273,8 +273,8 @@ def _listed_bare(doc: Doc, cand: Candidate, answers: Sequence[Span]) -> bool:
     before = doc[cand.start - 1] if cand.start > 0 else None
     if not inner and before is not None and before.text not in _ITEM_OPENS and "\n" not in before.text_with_ws:
         return False
-    if any(t.lower_ in {"not", "n't", "never", "cannot", "without", "nothing"} or
-           (t.lower_ == "no" and t.i not in inner) for t in doc[cand.start:cand.end]):
+    if any(t.lower_ in _NOT | {"cannot", "without"} and not (t.lower_ == "no" and t.i in inner)
+           for t in doc[cand.start:cand.end]):
         return False
     return len(items) >= 2
 
