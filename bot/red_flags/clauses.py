@@ -119,6 +119,35 @@ def asks(sent: Any) -> bool:
     return any(t.text.startswith("?") for t in sent)
 
 
+# (issue 13 round 31, blind batch 48 E11 asked look-alike) a form of address opening a question ("doctor,
+# headache and stiff neck together is dangerous is it?"), and the tags that end a statement as a question
+ADDRESSES = {"doctor", "doc", "dr", "nurse", "sister", "sir", "madam", "maam", "hi", "hello", "hey", "bot"}
+_TAGS = (("is", "it"), ("is", "n't", "it"), ("isn't", "it"), ("is", "that", "right"), ("right",), ("correct",),
+         ("or", "not"), ("yes", "or", "no"))
+
+
+def tag_question(words: Any) -> bool:
+    """A sentence ending in a tag question: "... is dangerous is it?", "..., right?"."""
+    tokens = [t.lower_ for t in words if not t.is_space]
+    if not tokens or tokens[-1] != "?":
+        return False
+    body = tokens[:-1]
+    while body and body[-1] in {",", "lah", "ah", "leh", "ya", "yah", "na"}:
+        body = body[:-1]
+    return any(tuple(body[-len(tag):]) == tag for tag in _TAGS)
+
+
+_LIKE_VERBS = {"look", "looks", "feel", "feels", "be", "seem", "seems", "sound", "sounds"}
+
+
+def would_be_like(doc: Doc, first: int, end: int) -> bool:
+    """A question opening "what would" that asks what something would look, feel or be like: "what would
+    trouble with his bladder actually look like?" (issue 13 round 31, blind batch 47 E2 asked look-alike)."""
+    if doc[first].lower_ != "what" or first + 1 >= end or doc[first + 1].lower_ not in {"would", "'d", "will", "might"}:
+        return False
+    return any(doc[i].lower_ == "like" and doc[i - 1].lower_ in _LIKE_VERBS for i in range(first + 2, end))
+
+
 _WORSE_AGAIN = {"worse", "worsening", "spreading", "spreads", "increasing"}
 _NOT = {"not", "n't", "no", "never", "nothing"}
 _REFERS = {"it", "they", "that", "this"}

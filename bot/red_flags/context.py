@@ -17,14 +17,15 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Sequence, Set, 
 
 from spacy.tokens import Doc
 
-from bot.red_flags.clauses import (BREAK_WORDS, COUNTS, NOT_YET, POSSESSIVES, PRESENT, REPORTED, TIME_CHANGED,
-                                   UNCHANGED, WRITER, a_place, after_it, answered_none, asked_then_quoted, asks,
-                                   asks_full_recovery, becomes, between_clauses, condition_runs_on, conditional,
+from bot.red_flags.clauses import (ADDRESSES, BREAK_WORDS, COUNTS, NOT_YET, POSSESSIVES, PRESENT, REPORTED,
+                                   TIME_CHANGED, UNCHANGED, WRITER, a_place, after_it, answered_none, asked_then_quoted,
+                                   asks, asks_full_recovery, becomes, between_clauses, condition_runs_on, conditional,
                                    denial_opens_next, describes, feeling_returned, goes_somewhere, has_it_now, heading,
                                    improving_before, item_told_now, later_word_denied, never_before, next_or_listed,
                                    only_lying, opens_and_carries, opens_clause, opens_next_sentence, other_sentence,
                                    past_ages, past_years, place_said_well, relative_clauses, restated_over, since_alone,
-                                   state_now, supposed, told_today, until, worse_after, young_child)
+                                   state_now, supposed, tag_question, told_today, until, worse_after, would_be_like,
+                                   young_child)
 from bot.red_flags.matching import Analyser, Candidate, Span, Terms
 from bot.vocabulary import context_key
 
@@ -472,16 +473,31 @@ class Context:
 
     def _general_question(self, doc: Doc, cand: Candidate, triggers: Iterable[Span],
                           unit_of: Sequence[int]) -> bool:
-        """'is chest pain a warning sign?': a question that does not speak of the writer."""
+        """'is chest pain a warning sign?': a question that does not speak of the writer.
+
+        (issue 13 round 31, blind batches 47 E2 and 48 E11 asked look-alikes) A question that opens after a
+        colon before the sign opens as if it opened the sentence ("My husband ... asked me to check: what would
+        trouble with his bladder actually look like?"); a form of address opening it is skipped and a tag
+        question ends it as a question word opens one ("doctor, headache and stiff neck together is dangerous is
+        it?"; only when the sentence tells no time: "... since this morning, dangerous is it?" reports); and what
+        a sign "would look (feel, be) like" asks for a description whoever it is of ("what would numbness in my
+        groin feel like?"; never with a time told)."""
         sent = doc[cand.start].sent
-        first = next((t for t in sent if t.is_alpha), None)
-        if first is None or first.lower_ not in self.question_starts:
+        start = max((t.i + 1 for t in doc[sent.start:cand.start] if t.text == ":"), default=sent.start)
+        words = doc[start:sent.end]
+        first = next((t for t in words if t.is_alpha), None)
+        if first is not None and first.lower_ in ADDRESSES and first.i + 1 < sent.end and \
+                doc[first.i + 1].text in {",", "!"}:
+            first = next((t for t in words if t.is_alpha and t.i > first.i), None)
+        timeless = not any(t.lower_ in TIME_CHANGED for t in words)
+        if first is None or not (first.lower_ in self.question_starts or (timeless and tag_question(words))):
             return False  # most sentences: known after a word or two, however long
         # ("I" of a conditional does not speak of the writer's state: "is fainting something id
         # need to call about", issue 13 round 13, blind batch 18 E8 look-alike)
-        if any(t.is_alpha and t.lower_ in self.first_person and not conditional(doc, t.i) for t in sent):
+        if any(t.is_alpha and t.lower_ in self.first_person and not conditional(doc, t.i) for t in words) and \
+                not (timeless and would_be_like(doc, first.i, sent.end)):
             return False
-        return any(sent.start <= s < sent.end for s, _ in triggers)
+        return any(start <= s < sent.end for s, _ in triggers)
 
     def _asked_then_denied(self, doc: Doc, cand: Candidate, denials: Sequence[Span]) -> bool:
         """A question about the sign ("is it normal to cough up a bit of blood after ...?") whose next
