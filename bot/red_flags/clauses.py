@@ -276,13 +276,27 @@ def answered_none(doc: Doc, cand: Candidate, answers: Sequence[Span]) -> bool:
         mark = _topic_list_end(doc, cand.end) or mark
     if mark < len(doc) and doc[mark].text == "?":
         return _checklist_answer(doc, cand, answers, mark)
+    if _comma_listed(doc, cand, answers):
+        return True
     if mark < len(doc) and doc[mark].lower_ in _BARE_ANSWERS and _listed_bare(doc, cand, answers):
         return any(start == mark and (end >= len(doc) or doc[end].text in _ITEM_ENDS) and not _goes_on(doc, end)
                    for start, end in answers)
     if mark >= len(doc) or doc[mark].text not in _ANSWER_MARKS:
         return False
-    return any(start == mark + 1 and (end >= len(doc) or doc[end].is_punct) and not _goes_on(doc, end)
-               for start, end in answers)
+    return any(start == mark + 1 and (_past_fillers(doc, end) >= len(doc) or doc[_past_fillers(doc, end)].is_punct
+                                      or "\n" in doc[_past_fillers(doc, end)].text)
+               and not _goes_on(doc, _past_fillers(doc, end)) for start, end in answers)
+
+
+# (issue 13 round 32, benign set 11) words of tone after a bare answer do not go on with it: "lips blue? no lol.",
+# "leaking urine - none po." (Tagalog's polite "po")
+_ANSWER_FILLERS = {"lol", "po", "haha", "hehe", "lmao", "thanks", "thx", "ty"}
+
+
+def _past_fillers(doc: Doc, end: int) -> int:
+    while end < len(doc) and doc[end].lower_ in _ANSWER_FILLERS:
+        end += 1
+    return end
 
 
 # (issue 13 round 29, benign set 8) a list of topics each answered by a bare "no" after it, with no mark
@@ -308,6 +322,58 @@ def _listed_bare(doc: Doc, cand: Candidate, answers: Sequence[Span]) -> bool:
     return len(items) >= 2
 
 
+# (issue 13 round 32, benign set 11) a list of topics each answered after a comma by a bare denial that ends
+# its item: "Going through the sheet like you said: headache, no. Stiff neck, no. Temperature, normal. ...
+# Fainting, no." Only in such a list (two items or more answered so), of a topic that opens its item and holds
+# no negation of its own; the answer may go on with words that deny too ("Headache worse when I sit up, no,
+# nothing at all"), never with others ("Headache, no, only when I sit up").
+_DENIAL_REST = {"nothing", "at", "all", "none", "whatsoever", "never", "not", "once", "no", "nope", "nil"}
+
+
+def _comma_answer_end(doc: Doc, comma: int, answers: Sequence[Span]) -> int:
+    """The end of a bare denial after the comma at `comma` that ends its item, or 0."""
+    if comma >= len(doc) or doc[comma].text != ",":
+        return 0
+    end = next((e for s, e in answers if s == comma + 1), 0)
+    if not end:
+        return 0
+    if end < len(doc) and doc[end].text == ",":
+        rest = end + 1
+        while rest < len(doc) and doc[rest].lower_ in _DENIAL_REST:
+            rest += 1
+        if rest > end + 1:
+            end = rest
+    if end >= len(doc) or doc[end].text in _ITEM_ENDS or "\n" in doc[end].text_with_ws or doc[end].is_space:
+        return end
+    return 0
+
+
+def _comma_listed(doc: Doc, cand: Candidate, answers: Sequence[Span]) -> bool:
+    items = [s for s, _ in answers if s > 1 and doc[s - 1].text == "," and doc[s - 2].is_alpha
+             and _comma_answer_end(doc, s - 1, answers)]
+    if len(items) < 2:
+        return False
+    before = doc[cand.start - 1] if cand.start > 0 else None
+    if before is not None and before.text not in _ITEM_OPENS and "\n" not in before.text_with_ws:
+        return False
+    if any(t.lower_ in _NOT | {"cannot", "without"} and t.i not in items for t in doc[cand.start:cand.end]):
+        return False
+    # each word of the sign is answered, or lies in the item of the next one: no item ends between them
+    terms = sorted(cand.terms)
+    for n, (_start, end) in enumerate(terms):
+        mark = end
+        while mark < len(doc) and mark - end < _TOPIC_REST and doc[mark].is_alpha and \
+                doc[mark].lower_ not in _NOT_TOPIC:
+            mark += 1
+        if _comma_answer_end(doc, mark, answers):
+            continue
+        if n + 1 < len(terms) and not any(t.text in _ITEM_ENDS or t.text == "," or "\n" in t.text_with_ws
+                                          for t in doc[end:terms[n + 1][0]]):
+            continue
+        return False
+    return True
+
+
 def _goes_on(doc: Doc, end: int) -> bool:
     """After an answer's comma, the rest of its line says the sign is there after all: "numbness in the
     groin: no, it is getting worse", "Numbness in the groin - no, I mean yes" (found probing round 28)."""
@@ -328,7 +394,8 @@ def _topic_list_end(doc: Doc, start: int) -> int:
     mark = start
     while mark < len(doc) and mark - start < _TOPIC_LIST and (
             (doc[mark].is_alpha and doc[mark].lower_ not in _NOT_TOPIC) or doc[mark].lower_ == "or"
-            or doc[mark].text == ","):
+            # (issue 13 round 32, benign set 11) a slash joins too: "fainting/dizziness - no"
+            or doc[mark].text in {",", "/"}):
         mark += 1
     if mark < len(doc) and mark > start and doc[mark - 1].is_alpha and doc[mark - 1].lower_ != "or" and \
             (doc[mark].text in _ANSWER_MARKS or doc[mark].text == "?"):
@@ -343,6 +410,10 @@ def _checklist_answer(doc: Doc, cand: Candidate, answers: Sequence[Span], mark: 
     ("Numbness in the groin getting worse? no"), is itself negative ("Can't feel anything? No": the
     "no" agrees), nor an answer that goes on ("Leg weakness? No, I can't stand at all")."""
     sent_start = doc[cand.start].sent.start
+    # (issue 13 round 32, benign set 11) the question may open after a colon that introduces the list: "My son
+    # went through the list with me: Weakness in both legs? No.", "the pharmacist asked me a bunch of stuff:
+    # too sleepy? no."
+    sent_start = max([t.i + 1 for t in doc[sent_start:cand.start] if t.text == ":"], default=sent_start)
     before = [t for t in doc[sent_start:cand.start] if t.is_alpha]
     if any(t.lower_ not in _CHECKLIST_FILLERS for t in before) or \
             any(t.lower_ in _NEGATIVE_QUESTION for t in doc[sent_start:cand.end]):
@@ -351,7 +422,8 @@ def _checklist_answer(doc: Doc, cand: Candidate, answers: Sequence[Span], mark: 
     while after < len(doc) and doc[after].is_space:
         after += 1
     answered = next((end for start, end in answers if start == after and end == start + 1 and
-                     (end >= len(doc) or doc[end].text in _ANSWER_ENDS or "\n" in doc[end].text)), None)
+                     (_past_fillers(doc, end) >= len(doc) or doc[_past_fillers(doc, end)].text in _ANSWER_ENDS
+                      or "\n" in doc[_past_fillers(doc, end)].text)), None)
     if answered is None:
         return False
     # nor one taken back in the sentence after it: "Chest pain? No. Well actually yes, since an hour"
