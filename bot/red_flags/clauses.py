@@ -9,7 +9,7 @@ called for it (docs/SAFETY.md).
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Set, Tuple
 
 from spacy.tokens import Doc
 
@@ -93,6 +93,38 @@ def next_or_listed(doc: Doc, end: int, start: int) -> bool:
     list joined by "or" ("nothing new going numb or tingly"): at most two words between, the last
     "or" or "nor"."""
     return start == end or (end < start <= end + 3 and doc[start - 1].lower_ in _LISTING)
+
+
+# Words that open a reason: "pain medication that had no purpose as it did not help".
+_REASONS = {"as", "because", "cause", "cos", "coz", "since", "so"}
+
+
+def set_off(doc: Doc, start: int, end: int) -> bool:
+    """A mark or a reason's first word between `start` and `end`."""
+    return any(doc[k].is_punct or doc[k].lower_ in _REASONS for k in range(start, end))
+
+
+_JOINING = _LISTING | {"and", "&", "n", "nd", "an"}
+
+
+def taken(doc: Doc, trigger: Span, flag: str, terms: Sequence[Span], others: Sequence[Candidate],
+          own: Set[int]) -> bool:
+    """A "no" right before another sign's word, with neither a mark nor a joining word between it and the
+    next of `terms` (flag's words) after it: it denies that other sign alone ("Neither leg is weak" is not
+    a list)."""
+    after = trigger[1]
+    if doc[trigger[0]].lower_ != "no" or after >= len(doc) or after in own or not any(
+            other.flag != flag and any(s == after for s, _ in other.terms) for other in others):
+        return False
+    first = min((s for s, _ in terms if s > after), default=None)
+    return first is not None and not any(doc[k].is_punct or doc[k].lower_ in _JOINING
+                                         for k in range(after, first))
+
+
+def listed(doc: Doc, start: int, end: int) -> bool:
+    """An "or" or "nor" from `start` to a few words after `end`: a list of what is denied."""
+    return any(doc[k].lower_ in _LISTING for k in range(start, min(len(doc), end + 4)))
+
 
 
 def later_word_denied(cand: Candidate, negations: Sequence[Span], unit_of: Sequence[int]) -> bool:
@@ -963,7 +995,10 @@ _TODAY = {"today", "tonight", "hour", "hours", "morning", "afternoon", "evening"
 def told_today(doc: Doc, i: int, unit_of: Sequence[int]) -> bool:
     """Whether the clause of token i says today ("this morning", "an hour ago", "today", "last night"):
     a count of times there is recent, not the past (issue 13 round 25)."""
-    words = [t.lower_ for t in doc if unit_of[t.i] == unit_of[i]]
+    return _says_today([t.lower_ for t in doc if unit_of[t.i] == unit_of[i]])
+
+
+def _says_today(words: Sequence[str]) -> bool:
     return any(w in _TODAY for w in words) or any(
         a == "last" and b == "night" for a, b in zip(words, words[1:], strict=False))
 
@@ -976,8 +1011,7 @@ def item_told_now(doc: Doc, start: int, end: int) -> bool:
     while end < len(doc) and not doc[end].is_punct:
         end += 1
     words = [t.lower_ for t in doc[start:end]]
-    return any(w in _TODAY or w in COUNTS or w in {"since", "yesterday"} for w in words) or any(
-        a == "last" and b == "night" for a, b in zip(words, words[1:], strict=False))
+    return _says_today(words) or any(w in COUNTS or w in {"since", "yesterday"} for w in words)
 
 
 _RETURNED_AFTER = {"completely", "fully", "properly", "normal", "totally", "entirely"}

@@ -21,11 +21,11 @@ from bot.red_flags.clauses import (ADDRESSES, BREAK_WORDS, COUNTS, NOT_YET, POSS
                                    TIME_CHANGED, UNCHANGED, WRITER, a_place, after_it, answered_none, asked_then_quoted,
                                    asks, asks_full_recovery, becomes, between_clauses, condition_runs_on, conditional,
                                    denial_opens_next, describes, feeling_returned, goes_somewhere, has_it_now, heading,
-                                   improving_before, item_told_now, later_word_denied, never_before, next_or_listed,
-                                   only_lying, opens_and_carries, opens_clause, opens_next_sentence, other_sentence,
-                                   past_ages, past_years, place_said_well, relative_clauses, restated_over, since_alone,
-                                   state_now, supposed, tag_question, told_today, until, worse_after, would_be_like,
-                                   young_child)
+                                   improving_before, item_told_now, later_word_denied, listed, never_before,
+                                   next_or_listed, only_lying, opens_and_carries, opens_clause, opens_next_sentence,
+                                   other_sentence, past_ages, past_years, place_said_well, relative_clauses,
+                                   restated_over, set_off, since_alone, state_now, supposed, tag_question, taken,
+                                   told_today, until, worse_after, would_be_like, young_child)
 from bot.red_flags.matching import Analyser, Candidate, Span, Terms
 from bot.vocabulary import context_key
 
@@ -273,7 +273,7 @@ class Context:
         # (issue 13, 2026-12-06, found probing) in a run without marks, a denial whose next word is another
         # sign's denies that one, not a sign after it with no "or"/"and" between: "no fever no chills cant
         # feel my legs since this morning" (voice-to-text, all lower case)
-        negations = [n for n in negations if not _taken(doc, n, cand, others, own)]
+        negations = [n for n in negations if not taken(doc, n, cand.flag, cand.terms, others, own)]
         # (issue 13 round 28, blind batch 42 U9) a negation inside a relative clause set off by commas does
         # not reach past the comma that closes it: "I tripped over the raised toilet seat ..., which was never
         # fitted properly, and ended up flat on the bathroom floor"
@@ -600,9 +600,9 @@ class Context:
                        and unit_of[start] == unit_of[term_start]
                        and (not own.intersection(range(start, end)) or (into and start < cand.start))
                        and not any(end <= stop < term_start for stop in stops)
-                       and not any(end <= shield < cand.end and _set_off(doc, end, shield) for shield in shields)
-                       and not (listing and _set_off(doc, end, term_start) and item_told_now(doc, term_start, term_end)
-                                and not _listed(doc, end, term_end))
+                       and not any(end <= shield < cand.end and set_off(doc, end, shield) for shield in shields)
+                       and not (listing and set_off(doc, end, term_start) and item_told_now(doc, term_start, term_end)
+                                and not listed(doc, end, term_end))
                        for start, end in triggers)
                    for term_start, term_end in cand.terms]
         one_clause = len({unit_of[s] for s, _ in cand.terms}) == 1
@@ -746,9 +746,8 @@ class Context:
             if not any(t[0] <= n < t[1] for n, _ in terms.get(K_NEG, ())) and (
                     _negated(t, denials) or any(e <= t[0] and t[0] - e <= self.neg_window and
                                                 unit_of[s] == unit_of[t[0]] and
-                                                not (_set_off(doc, e, t[0]) and not _listed(doc, e, t[1]))
-                                                and not _taken(doc, (s, e), Candidate(cands[0].flag, t[0], t[1],
-                                                                                      (t,)), others, set())
+                                                not (set_off(doc, e, t[0]) and not listed(doc, e, t[1]))
+                                                and not taken(doc, (s, e), cands[0].flag, (t,), others, set())
                                                 for s, e in denying)):
                 not_new.append(t)
             else:
@@ -825,36 +824,6 @@ def afterthought(doc: Doc, i: int, subjects: Set[str]) -> bool:
     """"I mean", "I think" ending its clause ("My legs were numb, before the op I mean"), not
     opening another one ("..., years ago I think I had the same")."""
     return doc[i].lower_ in AFTERTHOUGHT and not (i + 1 < len(doc) and doc[i + 1].lower_ in subjects)
-
-
-# Words that open a reason: "pain medication that had no purpose as it did not help".
-_REASONS = {"as", "because", "cause", "cos", "coz", "since", "so"}
-
-
-def _set_off(doc: Doc, start: int, end: int) -> bool:
-    """A mark or a reason's first word between `start` and `end`."""
-    return any(doc[k].is_punct or doc[k].lower_ in _REASONS for k in range(start, end))
-
-
-_LISTING = {"or", "nor"}
-_JOINING = {"or", "nor", "and", "&", "n", "nd", "an"}
-
-
-def _taken(doc: Doc, trigger: Span, cand: Candidate, others: Sequence[Candidate], own: Set[int]) -> bool:
-    """A "no" right before another sign's word, with neither a mark nor a joining word between it and the
-    candidate's next word after it: it denies that other sign alone ("Neither leg is weak" is not a list)."""
-    after = trigger[1]
-    if doc[trigger[0]].lower_ != "no" or after >= len(doc) or after in own or not any(
-            other.flag != cand.flag and any(s == after for s, _ in other.terms) for other in others):
-        return False
-    first = min((s for s, _ in cand.terms if s > after), default=None)
-    return first is not None and not any(doc[k].is_punct or doc[k].lower_ in _JOINING
-                                         for k in range(after, first))
-
-
-def _listed(doc: Doc, start: int, end: int) -> bool:
-    """An "or" or "nor" from `start` to a few words after `end`: a list of what is denied."""
-    return any(doc[k].lower_ in _LISTING for k in range(start, min(len(doc), end + 4)))
 
 
 def _overlaps(a: Span, b: Span) -> bool:
