@@ -530,6 +530,26 @@ def never_before(doc: Doc, start: int, unit_of: Sequence[int]) -> bool:
         doc[i].lower_ == "never" and unit_of[i] == unit_of[start] for i in range(max(0, start - 8), start))
 
 
+def never_bare_before(doc: Doc, unit_of: Sequence[int]) -> Set[int]:
+    """The "never" of "never had X before" with "before" closing its clause (at most 8 words after
+    it): the sign is new, not denied ("Never had positional headaches before.", issue 13 round 33,
+    blind batch 51 U5; "never ... before the op" is `never_before`'s)."""
+    return {i for i, t in enumerate(doc) if t.lower_ == "never" and any(
+        doc[k].lower_ == "before" and unit_of[k] == unit_of[i]
+        and (k + 1 == len(doc) or doc[k + 1].is_punct or doc[k + 1].lower_ in {"now", "either"})
+        for k in range(i + 1, min(len(doc), i + 9)))}
+
+
+def now_within(doc: Doc, start: int, end: int) -> bool:
+    """A word of now between a history phrase's end and the hit's last word: the phrase tells what
+    was, the words after it what is ("the shooting pain I had in my right leg before the operation has
+    now started in my left leg as well", issue 13 round 33, blind batch 52 E5)."""
+    return any(doc[k].lower_ in _NOW for k in range(start, end))
+
+
+_NOW = {"now", "today", "tonight", "currently"}
+
+
 # The contrast that opens an "ago" clause: "..., but that was 10 days ago".
 BREAK_WORDS = {"but", "however", "though", "although"}
 _RELATIVE = {"that", "which", "who"}
@@ -1005,7 +1025,11 @@ def _says_today(words: Sequence[str]) -> bool:
 
 def item_told_now(doc: Doc, start: int, end: int) -> bool:
     """Whether the list item around tokens start..end (between marks) says when, now or lately:
-    "this morning", "since yesterday", "twice" ("no dizziness, coughing up blood this morning")."""
+    "this morning", "since yesterday", "twice" ("no dizziness, coughing up blood this morning"), or is a
+    reading: a sign's words that are a number are a measurement ("no cough, 38.6 on the thermometer";
+    issue 13 round 33, blind batch 52 U3, answered `deny`)."""
+    if any(t.like_num for t in doc[start:end]):
+        return True
     while start > 0 and not doc[start - 1].is_punct:
         start -= 1
     while end < len(doc) and not doc[end].is_punct:

@@ -18,11 +18,12 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Sequence, Set, 
 from spacy.tokens import Doc
 
 from bot.red_flags.clauses import (ADDRESSES, BREAK_WORDS, COUNTS, NOT_YET, POSSESSIVES, PRESENT, REPORTED,
-                                   TIME_CHANGED, UNCHANGED, WRITER, a_place, after_it, answered_none, asked_then_quoted,
-                                   asks, asks_full_recovery, becomes, between_clauses, condition_runs_on, conditional,
-                                   denial_opens_next, describes, feeling_returned, goes_somewhere, has_it_now, heading,
-                                   improving_before, item_told_now, later_word_denied, listed, never_before,
-                                   next_or_listed, only_lying, opens_and_carries, opens_clause, opens_next_sentence,
+                                   TIME_CHANGED, UNCHANGED, WRITER, a_place, after_it, answered_none,
+                                   asked_then_quoted, asks, asks_full_recovery, becomes, between_clauses,
+                                   condition_runs_on, conditional, denial_opens_next, describes, feeling_returned,
+                                   goes_somewhere, has_it_now, heading, improving_before, item_told_now,
+                                   later_word_denied, listed, never_bare_before, never_before, next_or_listed,
+                                   now_within, only_lying, opens_and_carries, opens_clause, opens_next_sentence,
                                    other_sentence, past_ages, past_years, place_said_well, relative_clauses,
                                    restated_over, set_off, since_alone, state_now, supposed, tag_question, taken,
                                    told_today, until, worse_after, would_be_like, young_child)
@@ -205,7 +206,7 @@ class Context:
         # any words between ("which has never once been a problem for me before the op"), as the
         # pseudo-triggers "never had that before" do without them
         pseudo |= {i for s, e in terms.get(K_HIST, ()) if never_before(doc, s, unit_of)
-                   for i in range(s, e)}
+                   for i in range(s, e)} | never_bare_before(doc, unit_of)
         # (issue 13 round 25) a count ("once", "twice") says the past only of a clause that is not today's:
         # "I wet the bed once after the op but not since" is over; "I wet myself twice this morning but
         # not since" is today's
@@ -353,6 +354,7 @@ class Context:
                     or _ends_and_carries(doc, end, cand, terms, unit_of, sent_of)) and not any(
                     start - 4 <= e <= start and unit_of[e - 1] == unit_of[start] for e in compare)
                    and not any(end <= c <= end + 2 for c in contrast)
+                   and not now_within(doc, end, cand.end)
                    for start, end in self._history(cand, live)):
                 return HISTORICAL
         # (issue 13 round 16, blind batch 22 U2 and E3) of feeling lost, "it hasn't come back" says the
