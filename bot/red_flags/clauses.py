@@ -550,6 +550,18 @@ def now_within(doc: Doc, start: int, end: int) -> bool:
 _NOW = {"now", "today", "tonight", "currently"}
 
 
+_PERFECT = {"'ve", "ve", "have", "has", "\u2019ve"}
+
+
+def if_perfect(doc: Doc, end: int) -> bool:
+    """An "if" (the word before `end`) opening a clause in the present perfect: "would it matter if I've wet
+    myself twice today" tells what has happened (issue 13, 2026-12-06, found probing), where "what should I
+    do if I wet myself?" supposes."""
+    if end < 1 or doc[end - 1].lower_ != "if" or end + 1 >= len(doc):
+        return False
+    return doc[end].lower_ in {"ive", "i've"} or (doc[end].lower_ in _IF_SUBJECTS and doc[end + 1].lower_ in _PERFECT)
+
+
 # The contrast that opens an "ago" clause: "..., but that was 10 days ago".
 BREAK_WORDS = {"but", "however", "though", "although"}
 _RELATIVE = {"that", "which", "who"}

@@ -21,7 +21,7 @@ from bot.red_flags.clauses import (ADDRESSES, BREAK_WORDS, COUNTS, NOT_YET, POSS
                                    TIME_CHANGED, UNCHANGED, WRITER, a_place, after_it, answered_none,
                                    asked_then_quoted, asks, asks_full_recovery, becomes, between_clauses,
                                    condition_runs_on, conditional, denial_opens_next, describes, feeling_returned,
-                                   goes_somewhere, has_it_now, heading, improving_before, item_told_now,
+                                   goes_somewhere, has_it_now, heading, if_perfect, improving_before, item_told_now,
                                    later_word_denied, listed, never_bare_before, never_before, next_or_listed,
                                    now_within, only_lying, opens_and_carries, opens_clause, opens_next_sentence,
                                    other_sentence, past_ages, past_years, place_said_well, relative_clauses,
@@ -307,7 +307,11 @@ class Context:
         me_too = any(s >= cand.end and 0 <= sent_of[s] - sent_of[cand.start] <= 1 and
                      not any(h >= e and sent_of[h] == sent_of[s] for h, _ in live(K_HIST))
                      for s, e in live(K_ME_TOO))
-        hypo = [t for t in live(K_HYPO) if t[0] not in places]
+        # (found probing) nor an "if" opening a clause in the present perfect that tells when: "would it matter if
+        # I've wet myself twice today"
+        told = self._told_when(cand, terms, unit_of) or told_today(doc, cand.start, unit_of)
+        hypo = [t for t in live(K_HYPO) if t[0] not in places and not (
+            told and any(if_perfect(doc, k + 1) for k in range(t[1] - 1, cand.start)))]
         # (issue 13 round 28, the lead) a person's frame among the triggers ("my friend has") takes no sign
         # the writer then says they have too: "my friend has foot drop. I have too since yesterday"
         if me_too:
