@@ -20,12 +20,13 @@ from spacy.tokens import Doc
 from bot.red_flags.clauses import (ADDRESSES, BREAK_WORDS, COUNTS, NOT_YET, POSSESSIVES, PRESENT, REPORTED,
                                    TIME_CHANGED, UNCHANGED, WRITER, a_place, after_it, answered_none, asked_then_quoted,
                                    asks, asks_full_recovery, becomes, between_clauses, condition_runs_on, conditional,
-                                   denial_opens_next, describes, feeling_returned, goes_somewhere, has_it_now, heading,
-                                   improving_before, item_told_now, later_word_denied, listed, never_before,
-                                   next_or_listed, only_lying, opens_and_carries, opens_clause, opens_next_sentence,
-                                   other_sentence, past_ages, past_years, place_said_well, relative_clauses,
-                                   restated_over, set_off, since_alone, state_now, supposed, tag_question, taken,
-                                   told_today, until, worse_after, would_be_like, young_child)
+                                   denial_opens_next, describes, feared_return, feeling_returned, goes_somewhere,
+                                   has_it_now, heading, improving_before, item_told_now, later_word_denied, listed,
+                                   never_before, next_or_listed, only_lying, opens_and_carries, opens_clause,
+                                   opens_next_sentence, other_sentence, past_ages, past_years, place_said_well,
+                                   relative_clauses, restated_over, set_off, since_alone, state_now, supposed,
+                                   tag_question, taken, told_today, topic_named, until, warned_in_general, worse_after,
+                                   would_be_like, young_child)
 from bot.red_flags.matching import Analyser, Candidate, Span, Terms
 from bot.vocabulary import context_key
 
@@ -65,6 +66,7 @@ K_HIST = context_key("hist")
 K_HIST_EVENT = context_key("hist_event")
 K_HIST_NEW = context_key("hist_new")
 K_HYPO = context_key("hypo")
+K_WARNED = context_key("warned")
 K_NEG = context_key("neg")
 K_NEG_NEXT = context_key("neg_next")
 K_NEG_AFTER = context_key("neg_after")
@@ -119,6 +121,7 @@ class Context:
         analyser.add_terms(K_HYPO, _list(hypo.get("triggers_exact")), exact=True)
         analyser.add_terms(K_SHORT, short_triggers)
         analyser.add_terms(K_FOLLOW, _list(hypo.get("following")))
+        analyser.add_terms(K_WARNED, _list(hypo.get("warned_after")))
         analyser.add_terms(K_DENIED_AFTER, _list(hypo.get("denied_after_question")))
         analyser.add_terms(K_HAVE_NOW, _list(hypo.get("have_now")))
         analyser.add_terms(K_OTHERS, _list(hypo.get("others")))
@@ -323,7 +326,8 @@ class Context:
                 self._warned_asked_denied(doc, cand, [*hypo, *live(K_FOLLOW)],
                                           terms.get(K_DENIED_AFTER, ())) or \
                 condition_runs_on(doc, cand, hypo, unit_of, sent_of) or \
-                supposed(doc, cand):
+                supposed(doc, cand) or warned_in_general(doc, cand, terms.get(K_WARNED, ())) or \
+                topic_named(doc, cand):
             if not has_it_now(doc, cand, terms.get(K_HAVE_NOW, ()), sent_of):
                 return HYPOTHETICAL
         # (issue 13, 2026-12-05, blind batch 26 E6 look-alike) "is slowly coming back, each week I can
@@ -336,7 +340,7 @@ class Context:
         recur = [s for s, e in live(K_RECUR)
                  if not _negated((s, e), live(K_NEG)) and not _inside(s, resolutions)
                  and not any(r > s and sent_of[r] == sent_of[s] for r in returning)
-                 and not (lost and feeling_returned(doc, s, e))]
+                 and not (lost and feeling_returned(doc, s, e)) and not feared_return(doc, s)]
         sentence = sent_of[cand.start]
         units = {unit_of[s] for s, _ in cand.terms}
         compare = [e for _, e in terms.get(K_COMPARE, ())]
