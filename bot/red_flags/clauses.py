@@ -892,6 +892,39 @@ def topic_named(doc: Doc, cand: Candidate) -> bool:
         w in _HAVING and not any(n in _NOT for n in rest[k + 1:k + 3]) for k, w in enumerate(rest))
 
 
+# (issue 13 round 33b, benign set 12) a form's question quoted, then answered no by the writer: "form from my work
+# insurance ask 'any loss of bladder or bowel control after surgery'. I write no."
+_QUOTE_MARKS = {"'", '"'}
+_ANSWER_VERBS = {"write", "wrote", "written", "put", "tick", "ticked", "answer", "answered", "circle", "circled",
+                 "mark", "marked", "said", "say", "check", "checked", "select", "selected", "chose", "choose"}
+_ANSWER_NO = {"no", "none", "nope", "never", "n"}
+
+
+def quoted_answered_no(doc: Doc, cand: Candidate) -> bool:
+    """The sign's words inside quote marks in their sentence, and right after the closing mark (at most its full stop
+    between) the writer's "I write no", "I ticked no", "I put none", ending there: a form's question answered, not a
+    report. Never an answer that goes on ("I wrote no but now I leak")."""
+    sent = doc[cand.start].sent
+    opening = [t.i for t in doc[sent.start:cand.start] if t.text in _QUOTE_MARKS]
+    closing = next((t.i for t in doc[cand.end:sent.end + 4] if t.text in _QUOTE_MARKS), None)
+    if not opening or closing is None:
+        return False
+    k = closing + 1
+    while k < len(doc) and k - closing <= 2 and (doc[k].is_punct or doc[k].is_space) and \
+            doc[k].text not in _QUOTE_MARKS:
+        k += 1
+    words = list(doc[k:k + 5])
+    if len(words) < 3 or words[0].lower_ not in {"i", "we"}:
+        return False
+    n = 1
+    if words[n].lower_ in {"just", "have", "'ve", "did"}:
+        n += 1
+    if n + 1 >= len(words) or words[n].lower_ not in _ANSWER_VERBS or words[n + 1].lower_ not in _ANSWER_NO:
+        return False
+    after = words[n + 1].i + 1
+    return after >= len(doc) or doc[after].is_punct or "\n" in doc[after].text
+
+
 def supposed(doc: Doc, cand: Candidate) -> bool:
     sent = doc[cand.start].sent
     words = [t for t in sent if not t.is_space]

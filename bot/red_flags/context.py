@@ -24,9 +24,9 @@ from bot.red_flags.clauses import (ADDRESSES, BREAK_WORDS, COUNTS, NOT_YET, POSS
                                    has_it_now, heading, improving_before, item_told_now, later_word_denied, listed,
                                    never_before, next_or_listed, only_lying, opens_and_carries, opens_clause,
                                    opens_next_sentence, other_sentence, past_ages, past_years, place_said_well,
-                                   relative_clauses, restated_over, set_off, since_alone, state_now, supposed,
-                                   tag_question, taken, told_today, topic_named, until, warned_in_general, worse_after,
-                                   would_be_like, young_child)
+                                   quoted_answered_no, relative_clauses, restated_over, set_off, since_alone,
+                                   state_now, supposed, tag_question, taken, told_today, topic_named, until,
+                                   warned_in_general, worse_after, would_be_like, young_child)
 from bot.red_flags.matching import Analyser, Candidate, Span, Terms
 from bot.vocabulary import context_key
 
@@ -297,7 +297,8 @@ class Context:
                 or later_word_denied(cand, negations, unit_of)
                 or answered_none(doc, cand, terms.get(K_ANSWERED, ()))
                 or self._denied_after(doc, live(K_NEG_AFTER), cand, unit_of, own, stops)
-                or place_said_well(doc, cand, terms.get(K_ALL_WELL, ()))) and \
+                or place_said_well(doc, cand, terms.get(K_ALL_WELL, ()))
+                or quoted_answered_no(doc, cand)) and \
                 not reaffirmed:
             return NEGATED
         # (issue 13 round 25, the lead's probe) a person's frame ("my neighbour's") that names a place or a
@@ -821,7 +822,13 @@ def _ends_and_carries(doc: Doc, end: int, cand: Candidate, terms: Terms, unit_of
     clause = [t for t in doc if unit_of[t.i] == unit]
     if any(t.lower_ in TIME_CHANGED or t.lower_ in PRESENT for t in clause):
         return False
-    return any(unit_of[s] == unit for s, _ in terms.get(K_PAST, ())) or any(_past_form(t) for t in clause)
+    # (issue 13 round 33b, benign set 12) a reason's habit in the past: "I had three falls in the years before surgery
+    # because my leg would give way"
+    habit = bool(clause) and clause[0].lower_ in _REASON_OPENS and any(t.lower_ in {"would", "'d"} for t in clause)
+    return habit or any(unit_of[s] == unit for s, _ in terms.get(K_PAST, ())) or any(_past_form(t) for t in clause)
+
+
+_REASON_OPENS = {"because", "cause", "cos", "coz", "as"}
 
 
 def afterthought(doc: Doc, i: int, subjects: Set[str]) -> bool:
