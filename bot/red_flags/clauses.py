@@ -25,13 +25,13 @@ def describes(doc: Doc, marker: int, cand: Candidate) -> bool:
         doc[j].lower_ in _RELATIVE for j in range(max(cand.start, marker - 3), marker))
 
 
-# (issue 13 round 33b, benign set 12) a return feared, not told: "so I brought it up at my check-up in case it came
-# back", "worried it would come back" (never "I wonder if it came back": it may be told)
-_FEARED = {"case", "lest", "worried", "afraid", "scared", "fear", "feared", "worry"}
+# (issue 13 round 33b, benign set 12) a return guarded against, not told: "so I brought it up at my check-up in case
+# it came back" (never "I wonder if it came back" nor "I am worried it came back": they may tell it)
+_FEARED = {"case", "lest"}
 
 
 def feared_return(doc: Doc, marker: int) -> bool:
-    """A recurrence word with "in case", "lest" or a word of fear at most three words before it in its sentence."""
+    """A recurrence word with "in case" or "lest" at most three words before it in its sentence."""
     sent_start = doc[marker].sent.start
     return any(doc[k].lower_ in _FEARED for k in range(max(sent_start, marker - 3), marker))
 
@@ -842,7 +842,8 @@ _WARNED_TO = {"me", "us", "that"}
 _PERSONS = WRITER | {"he", "his", "him", "she", "her", "they", "their", "them", "mum", "dad"}
 _SPEAKERS = {"i", "we"}
 _TOLD_NOW = {"now", "today", "tonight", "yesterday", "since", "currently", "suddenly", "started", "began", "begun",
-             "morning", "overnight", "afternoon", "evening", "ago"}
+             "morning", "overnight", "afternoon", "evening", "ago", "worse", "worsening", "spreading", "still",
+             "again", "getting", "keeps"}
 _HAVING = {"have", "'ve", "got", "having", "has", "'s"}
 
 
