@@ -466,7 +466,8 @@ _MORE_TOLD = re.compile(r"\b(?:but|except|apart|only|just|until|till|now)\b", re
 _NOT_WELL = re.compile(r"\b(?:not|no|never|nothing|cannot|cant|without|worse|still)\b|n[’']t\b", re.IGNORECASE)
 # (issue 13 round 33b, blind batches 51 E1 and 52 E5 past look-alikes) also "clear" and "in perfect order", and a
 # blessing after it: "since the op both legs are completely clear", "... are in perfect order, by God's grace"
-_WELL_END = re.compile(r"\b(?:fine|normal|ok|okay|good|great|normally|well|strong|perfect|clear|"
+_WELL_END = re.compile(r"\b(?:fine|normal|ok|okay|good|great|normally|well|strong|perfect|"
+                       r"(?:completely|all|totally|fully|are|is|been|feel|feels) clear|"
                        r"in (?:perfect|good|great|fine|full|normal|working) (?:order|shape|condition|working order))"
                        r"(?:,? (?:by god'?s grace|by the grace of god|thank god|thank goodness|thankfully|touch wood|"
                        r"praise god|praise the lord|alhamdulillah|mashallah))?[\s.!]*$", re.IGNORECASE)

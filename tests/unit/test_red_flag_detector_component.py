@@ -451,6 +451,7 @@ def test_a_part_that_only_says_all_is_well(part, expected):
     ("Since the op, not one day without numbness", False),
     ("since the op my legs are not clear", False),
     ("Since the op my legs are numb but otherwise fine", False),
+    ("since the op the wound has leaked clear", False),
 ])
 def test_all_well_since_the_operation(part, expected):
     assert _since_operation_well(part) is expected
