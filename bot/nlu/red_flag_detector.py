@@ -417,6 +417,11 @@ def read_part(text: str, part: Dict[str, Any], detection: Detection, min_confide
             # asked about or past count as they would in a whole message. A sign affirmed only when
             # the part is read alone changes nothing: the message's own reading, with all its
             # context, stands.
+            if not alone.negated and only_well(words):
+                # (issue 13 round 33b, benign set 12) a part that only says all is well, with no sign words at all:
+                # "My lips and throat are fine and I am breathing well" raises nothing, the message's own reading
+                # stands
+                return QUESTION_INTENT
             hits = list(alone.negated)
     confident = float(part.get("confidence") or 0.0) >= min_confidence
     return read_unconfirmed(words, hits, confident=confident) or intent
@@ -449,7 +454,9 @@ _OVER = re.compile(r"\b(?:(?:all |completely |totally )?gone(?: now| since)?|non
 # headaches or neck problems at all"), with nothing else told after "but", "except", "only", "just".
 # The patient's (or a relative's) operation, and the opening of a part told by its writer or the person
 # written for, for the denials below ("I've", "he has", or none).
-_THE_OPERATION = r"(?:the|my|his|her) (?:back )?(?:op|operation|surgery|microdiscectomy|discectomy|procedure)\b"
+# (issue 13 round 33b, blind batch 51 E1 past look-alike) "this" too: "Since this back surgery my bladder and bowels are
+# in perfect order"
+_THE_OPERATION = r"(?:the|my|his|her|this) (?:back )?(?:op|operation|surgery|microdiscectomy|discectomy|procedure)\b"
 _SUBJECT = r"^\W*(?:(?:i|he|she|we)\s*(?:['’]?ve|['’]?s|have|has)?\s+)?"
 _HAVE_NOT = r"(?:have ?n[o']t|has ?n[o']t|have not|has not|not|never)"
 _SINCE_OPERATION = re.compile(r"\bsince " + _THE_OPERATION + r"(?P<rest>[^.!?;]*)[.!?;\s]*$", re.IGNORECASE)
@@ -457,7 +464,13 @@ _HAD_NONE = re.compile(r"^\W*(?:i['’]?ve |i have |he['’]?s |she['’]?s |he 
                        r"(?:no|none|nothing)\b", re.IGNORECASE)
 _MORE_TOLD = re.compile(r"\b(?:but|except|apart|only|just|until|till|now)\b", re.IGNORECASE)
 _NOT_WELL = re.compile(r"\b(?:not|no|never|nothing|cannot|cant|without|worse|still)\b|n[’']t\b", re.IGNORECASE)
-_WELL_END = re.compile(r"\b(?:fine|normal|ok|okay|good|great|normally|well|strong|perfect)[\s.!]*$", re.IGNORECASE)
+# (issue 13 round 33b, blind batches 51 E1 and 52 E5 past look-alikes) also "clear" and "in perfect order", and a
+# blessing after it: "since the op both legs are completely clear", "... are in perfect order, by God's grace"
+_WELL_END = re.compile(r"\b(?:fine|normal|ok|okay|good|great|normally|well|strong|perfect|"
+                       r"(?:completely|all|totally|fully|are|is|been|feel|feels) clear|"
+                       r"in (?:perfect|good|great|fine|full|normal|working) (?:order|shape|condition|working order))"
+                       r"(?:,? (?:by god'?s grace|by the grace of god|thank god|thank goodness|thankfully|touch wood|"
+                       r"praise god|praise the lord|alhamdulillah|mashallah))?[\s.!]*$", re.IGNORECASE)
 
 
 # (issue 13 round 15, blind batch 21 E9) ... or a part that only denies, up to "since the operation",
@@ -481,7 +494,29 @@ def _since_operation_well(part: str) -> bool:
         return False
     if not rest.strip() and _DENIED_SINCE.search(part[:since.start()]):
         return True
-    return bool(_HAD_NONE.search(rest) or (_WELL_END.search(rest) and not _NOT_WELL.search(rest)))
+    return bool(_HAD_NONE.search(rest) or _NOT_ONE.search(rest) or
+                (_WELL_END.search(rest) and not _NOT_WELL.search(rest)))
+
+
+# (issue 13 round 33b, benign set 12) "Since the op, not one wobble", "not a single fall": one word after, ending the
+# part
+_NOT_ONE = re.compile(r"^\W*not (?:one|a single|once)(?: [a-z]+)?[\s.!]*$", re.IGNORECASE)
+
+
+# (issue 13 round 33b, benign set 12) the clauses of a part that only says all is well
+_WELL_CLAUSES = re.compile(r"[.!?;,:\n]+|\b(?:but|though|although|however|except|apart from|and)\b", re.IGNORECASE)
+
+
+def only_well(part: str) -> bool:
+    """Every clause of `part` ends by saying all is well (`_WELL_END`: "my throat is fine", "I am breathing well"),
+    or is one or two words that a later one says so of ("My lips and throat are fine"), and nothing in it is
+    negative or still (`_NOT_WELL`): "my tongue is swelling and I am breathing fine" is not."""
+    if _NOT_WELL.search(part):
+        return False
+    clauses = [c for c in _WELL_CLAUSES.split(part) if _WORD.findall(c)]
+    well = [bool(_WELL_END.search(c)) for c in clauses]
+    return bool(clauses) and well[-1] and all(w or len(_WORD.findall(c)) <= 2
+                                              for c, w in zip(clauses, well, strict=True))
 
 
 # (issue 13 round 15, blind batch 21 U5) a part that only denies, since the operation, the thing told

@@ -25,6 +25,17 @@ def describes(doc: Doc, marker: int, cand: Candidate) -> bool:
         doc[j].lower_ in _RELATIVE for j in range(max(cand.start, marker - 3), marker))
 
 
+# (issue 13 round 33b, benign set 12) a return guarded against, not told: "so I brought it up at my check-up in case
+# it came back" (never "I wonder if it came back" nor "I am worried it came back": they may tell it)
+_FEARED = {"case", "lest"}
+
+
+def feared_return(doc: Doc, marker: int) -> bool:
+    """A recurrence word with "in case" or "lest" at most three words before it in its sentence."""
+    sent_start = doc[marker].sent.start
+    return any(doc[k].lower_ in _FEARED for k in range(max(sent_start, marker - 3), marker))
+
+
 def opens_and_carries(doc: Doc, start: int, end: int, cand: Candidate,
                       unit_of: Sequence[int]) -> bool:
     """A history phrase that opens the sentence carries into the clauses joined to it by "and"
@@ -299,7 +310,7 @@ def answered_none(doc: Doc, cand: Candidate, answers: Sequence[Span]) -> bool:
     # and the mark: "Numbness in the genital area - no.", "numbness in the groin: no" (a few plain words,
     # none that tells a time or a change: "Numbness since this morning: no, ..." is no answer)
     while mark < len(doc) and mark - cand.end < _TOPIC_REST and doc[mark].is_alpha and \
-            doc[mark].lower_ not in _NOT_TOPIC:
+            (doc[mark].lower_ not in _NOT_TOPIC or _copula_topic(doc, mark)):
         mark += 1
     # (issue 13 round 30, benign set 9) ... or a list of such words joined by "or" and commas, answered after
     # a mark or a question mark: "1) numbness in groin, bottom or inner thighs - no.", "calf swelling or
@@ -380,12 +391,31 @@ def _comma_answer_end(doc: Doc, comma: int, answers: Sequence[Span]) -> int:
     return 0
 
 
+def _copula_topic(doc: Doc, i: int) -> bool:
+    """(issue 13 round 33b, benign set 12) "is" or "are" and a plain word in a topic's name: "difficulty to feel my
+    bladder is full - no." (never "... is worse - no", "... is new - no": a word of time or change)."""
+    return doc[i].lower_ in {"is", "are"} and i + 1 < len(doc) and doc[i + 1].is_alpha and \
+        doc[i + 1].lower_ not in _NOT_TOPIC
+
+
+def _listed_open(doc: Doc, start: int) -> int:
+    """(issue 13 round 33b, benign set 12) where an item opens whose topic is a list joined by "or" that ends in the
+    sign's words: "Lips or tongue swelling, none." opens before "Lips"; `start` - 1 when no "or" is passed."""
+    k, passed = start - 1, False
+    while k >= 0 and start - k <= _TOPIC_LIST and (
+            doc[k].lower_ in {"or", "/"} or (doc[k].is_alpha and doc[k].lower_ not in _NOT_TOPIC)):
+        passed = passed or doc[k].lower_ in {"or", "/"}
+        k -= 1
+    return k if passed else start - 1
+
+
 def _comma_listed(doc: Doc, cand: Candidate, answers: Sequence[Span]) -> bool:
     items = [s for s, _ in answers if s > 1 and doc[s - 1].text == "," and doc[s - 2].is_alpha
              and _comma_answer_end(doc, s - 1, answers)]
     if len(items) < 2:
         return False
-    before = doc[cand.start - 1] if cand.start > 0 else None
+    opens = _listed_open(doc, cand.start)
+    before = doc[opens] if opens >= 0 else None
     if before is not None and before.text not in _ITEM_OPENS and "\n" not in before.text_with_ws:
         return False
     if any(t.lower_ in _NOT | {"cannot", "without"} and t.i not in items for t in doc[cand.start:cand.end]):
@@ -425,7 +455,8 @@ def _topic_list_end(doc: Doc, start: int) -> int:
     a list or ends at no mark ("?" or one of `_ANSWER_MARKS`)."""
     mark = start
     while mark < len(doc) and mark - start < _TOPIC_LIST and (
-            (doc[mark].is_alpha and doc[mark].lower_ not in _NOT_TOPIC) or doc[mark].lower_ == "or"
+            (doc[mark].is_alpha and (doc[mark].lower_ not in _NOT_TOPIC or _came_over(doc, mark)))
+            or doc[mark].lower_ == "or"
             # (issue 13 round 32, benign set 11) a slash joins too: "fainting/dizziness - no"
             or doc[mark].text in {",", "/"}):
         mark += 1
@@ -433,6 +464,12 @@ def _topic_list_end(doc: Doc, start: int) -> int:
             (doc[mark].text in _ANSWER_MARKS or doc[mark].text == "?"):
         return mark
     return 0
+
+
+def _came_over(doc: Doc, i: int) -> bool:
+    """(issue 13 round 33b, benign set 12) "came over" names a feeling, not a time: "Fainted or came ower funny -
+    naw" is a list of topics answered no."""
+    return doc[i].lower_ in {"came", "come"} and i + 1 < len(doc) and doc[i + 1].lower_ in {"over", "ower"}
 
 
 def _checklist_answer(doc: Doc, cand: Candidate, answers: Sequence[Span], mark: Optional[int] = None) -> bool:
@@ -528,6 +565,38 @@ def never_before(doc: Doc, start: int, unit_of: Sequence[int]) -> bool:
     (never "Before the op I never ...": the phrase opens the clause, the "never" is after it)."""
     return doc[start].lower_ in _BEFORE and any(
         doc[i].lower_ == "never" and unit_of[i] == unit_of[start] for i in range(max(0, start - 8), start))
+
+
+def never_bare_before(doc: Doc, unit_of: Sequence[int]) -> Set[int]:
+    """The "never" of "never had X before" with "before" closing its clause (at most 8 words after
+    it): the sign is new, not denied ("Never had positional headaches before.", issue 13 round 33,
+    blind batch 51 U5; "never ... before the op" is `never_before`'s)."""
+    return {i for i, t in enumerate(doc) if t.lower_ == "never" and any(
+        doc[k].lower_ == "before" and unit_of[k] == unit_of[i]
+        and (k + 1 == len(doc) or doc[k + 1].is_punct or doc[k + 1].lower_ in {"now", "either"})
+        for k in range(i + 1, min(len(doc), i + 9)))}
+
+
+def now_within(doc: Doc, start: int, end: int) -> bool:
+    """A word of now between a history phrase's end and the hit's last word: the phrase tells what
+    was, the words after it what is ("the shooting pain I had in my right leg before the operation has
+    now started in my left leg as well", issue 13 round 33, blind batch 52 E5)."""
+    return any(doc[k].lower_ in _NOW for k in range(start, end))
+
+
+_NOW = {"now", "today", "tonight", "currently"}
+
+
+_PERFECT = {"'ve", "ve", "have", "has", "\u2019ve"}
+
+
+def if_perfect(doc: Doc, end: int) -> bool:
+    """An "if" (the word before `end`) opening a clause in the present perfect: "would it matter if I've wet
+    myself twice today" tells what has happened (issue 13, 2026-12-06, found probing), where "what should I
+    do if I wet myself?" supposes."""
+    if end < 1 or doc[end - 1].lower_ != "if" or end + 1 >= len(doc):
+        return False
+    return doc[end].lower_ in {"ive", "i've"} or (doc[end].lower_ in _IF_SUBJECTS and doc[end + 1].lower_ in _PERFECT)
 
 
 # The contrast that opens an "ago" clause: "..., but that was 10 days ago".
@@ -798,6 +867,97 @@ _LEAD = 8
 _LEAD_MARKS = {"-", ":", ",", "\u2014", "\u2013"}
 
 
+# (issue 13 round 33b, blind batch 51 E3, batch 52 E9 and E11, benign set 12) a warning told in general terms
+_WARNERS = {"said", "says", "say", "told", "tells", "tell", "warned", "warns", "mentioned", "mentions", "explained",
+            "explains", "read", "reads", "stated", "states", "wrote", "writes"}
+_WARNED_TO = {"me", "us", "that"}
+_PERSONS = WRITER | {"he", "his", "him", "she", "her", "they", "their", "them", "mum", "dad"}
+_SPEAKERS = {"i", "we"}
+_TOLD_NOW = {"now", "today", "tonight", "yesterday", "since", "currently", "suddenly", "started", "began", "begun",
+             "morning", "overnight", "afternoon", "evening", "ago", "worse", "worsening", "spreading", "still",
+             "again", "getting", "keeps"}
+_HAVING = {"have", "'ve", "got", "having", "has", "'s"}
+
+
+def warned_in_general(doc: Doc, cand: Candidate, warnings: Sequence[Span]) -> bool:
+    """A sign told, read or said by someone in general terms and then said to mean 911 or be serious (the
+    catalogue's `hypothetical.warned_after`, at most 3 words after it in its sentence): "The pharmacist said throat
+    swelling or hives means 911", "My sister told me a headache with a stiff neck after spine surgery can be
+    serious", "I read numbness in groin area is danger sign". Never with a person's word between the telling and
+    the sign's end ("she said my leg weakness is serious", "told me his legs going numb is an emergency"), a
+    telling of the writer's own ("I told them numbness in my groin is serious": "read" alone may be the writer's),
+    nor a time told in the sentence ("... said numbness since this morning is serious")."""
+    sent = doc[cand.start].sent
+    if not any(cand.end <= s <= cand.end + 3 and s < sent.end for s, _ in warnings):
+        return False
+    # nor a time told, or the writer's "I have", anywhere after it: "... is an emergency, and I have it", "... is an
+    # emergency. It started this morning" (never "I have no numbness there")
+    rest = [t.lower_ for t in doc[sent.start:]]
+    if any(w in _TOLD_NOW for w in rest) or any(
+            w in _HAVING and not any(n in _NOT for n in rest[k + 1:k + 3]) for k, w in enumerate(rest)):
+        return False
+    for t in doc[sent.start:cand.start]:
+        if t.lower_ not in _WARNERS or (t.lower_ != "read" and t.i > sent.start and doc[t.i - 1].lower_ in _SPEAKERS):
+            continue
+        between = [w for w in doc[t.i + 1:cand.end] if w.is_alpha]
+        while between and between[0].lower_ in _WARNED_TO:
+            between = between[1:]
+        if not any(w.lower_ in _PERSONS for w in between):
+            return True
+    return False
+
+
+# (issue 13 round 33b, benign set 12) a sign named as a topic: "about the numb bum thing on yer leaflet", "I was
+# worried about the spinal fluid thing"
+_TOPIC_LEADS = {"about", "aboot", "re", "regarding", "on", "of"}
+_TOPIC_NOUNS = {"thing", "things", "stuff", "business", "bit", "question"}
+
+
+def topic_named(doc: Doc, cand: Candidate) -> bool:
+    """The sign's words between "about the" and "thing" ("stuff", "business", "bit"): the subject of a worry or a
+    leaflet, not a report; never with a time told from its sentence on ("worried about the numb bum thing. It
+    started this morning") nor the writer's "I have" after it."""
+    if cand.start < 2 or cand.end >= len(doc) or doc[cand.end].lower_ not in _TOPIC_NOUNS or \
+            doc[cand.start - 1].lower_ not in {"the", "that", "this"} or doc[cand.start - 2].lower_ not in _TOPIC_LEADS:
+        return False
+    rest = [t.lower_ for t in doc[doc[cand.start].sent.start:]]
+    return not any(w in _TOLD_NOW for w in rest) and not any(
+        w in _HAVING and not any(n in _NOT for n in rest[k + 1:k + 3]) for k, w in enumerate(rest))
+
+
+# (issue 13 round 33b, benign set 12) a form's question quoted, then answered no by the writer: "form from my work
+# insurance ask 'any loss of bladder or bowel control after surgery'. I write no."
+_QUOTE_MARKS = {"'", '"'}
+_ANSWER_VERBS = {"write", "wrote", "written", "put", "tick", "ticked", "answer", "answered", "circle", "circled",
+                 "mark", "marked", "said", "say", "check", "checked", "select", "selected", "chose", "choose"}
+_ANSWER_NO = {"no", "none", "nope", "never", "n"}
+
+
+def quoted_answered_no(doc: Doc, cand: Candidate) -> bool:
+    """The sign's words inside quote marks in their sentence, and right after the closing mark (at most its full stop
+    between) the writer's "I write no", "I ticked no", "I put none", ending there: a form's question answered, not a
+    report. Never an answer that goes on ("I wrote no but now I leak")."""
+    sent = doc[cand.start].sent
+    opening = [t.i for t in doc[sent.start:cand.start] if t.text in _QUOTE_MARKS]
+    closing = next((t.i for t in doc[cand.end:sent.end + 4] if t.text in _QUOTE_MARKS), None)
+    if not opening or closing is None:
+        return False
+    k = closing + 1
+    while k < len(doc) and k - closing <= 2 and (doc[k].is_punct or doc[k].is_space) and \
+            doc[k].text not in _QUOTE_MARKS:
+        k += 1
+    words = list(doc[k:k + 5])
+    if len(words) < 3 or words[0].lower_ not in {"i", "we"}:
+        return False
+    n = 1
+    if words[n].lower_ in {"just", "have", "'ve", "did"}:
+        n += 1
+    if n + 1 >= len(words) or words[n].lower_ not in _ANSWER_VERBS or words[n + 1].lower_ not in _ANSWER_NO:
+        return False
+    after = words[n + 1].i + 1
+    return after >= len(doc) or doc[after].is_punct or "\n" in doc[after].text
+
+
 def supposed(doc: Doc, cand: Candidate) -> bool:
     sent = doc[cand.start].sent
     words = [t for t in sent if not t.is_space]
@@ -1005,7 +1165,11 @@ def _says_today(words: Sequence[str]) -> bool:
 
 def item_told_now(doc: Doc, start: int, end: int) -> bool:
     """Whether the list item around tokens start..end (between marks) says when, now or lately:
-    "this morning", "since yesterday", "twice" ("no dizziness, coughing up blood this morning")."""
+    "this morning", "since yesterday", "twice" ("no dizziness, coughing up blood this morning"), or is a
+    reading: a sign's words that are a number are a measurement ("no cough, 38.6 on the thermometer";
+    issue 13 round 33, blind batch 52 U3, answered `deny`)."""
+    if any(t.like_num for t in doc[start:end]):
+        return True
     while start > 0 and not doc[start - 1].is_punct:
         start -= 1
     while end < len(doc) and not doc[end].is_punct:

@@ -18,14 +18,16 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Sequence, Set, 
 from spacy.tokens import Doc
 
 from bot.red_flags.clauses import (ADDRESSES, BREAK_WORDS, COUNTS, NOT_YET, POSSESSIVES, PRESENT, REPORTED,
-                                   TIME_CHANGED, UNCHANGED, WRITER, a_place, after_it, answered_none, asked_then_quoted,
-                                   asks, asks_full_recovery, becomes, between_clauses, condition_runs_on, conditional,
-                                   denial_opens_next, describes, feeling_returned, goes_somewhere, has_it_now, heading,
-                                   improving_before, item_told_now, later_word_denied, listed, never_before,
-                                   next_or_listed, only_lying, opens_and_carries, opens_clause, opens_next_sentence,
-                                   other_sentence, past_ages, past_years, place_said_well, relative_clauses,
-                                   restated_over, set_off, since_alone, state_now, supposed, tag_question, taken,
-                                   told_today, until, worse_after, would_be_like, young_child)
+                                   TIME_CHANGED, UNCHANGED, WRITER, a_place, after_it, answered_none,
+                                   asked_then_quoted, asks, asks_full_recovery, becomes, between_clauses,
+                                   condition_runs_on, conditional, denial_opens_next, describes, feared_return,
+                                   feeling_returned, goes_somewhere, has_it_now, heading, if_perfect,
+                                   improving_before, item_told_now, later_word_denied, listed, never_bare_before,
+                                   never_before, next_or_listed, now_within, only_lying, opens_and_carries,
+                                   opens_clause, opens_next_sentence, other_sentence, past_ages, past_years,
+                                   place_said_well, quoted_answered_no, relative_clauses, restated_over, set_off,
+                                   since_alone, state_now, supposed, tag_question, taken, told_today, topic_named,
+                                   until, warned_in_general, worse_after, would_be_like, young_child)
 from bot.red_flags.matching import Analyser, Candidate, Span, Terms
 from bot.vocabulary import context_key
 
@@ -65,6 +67,7 @@ K_HIST = context_key("hist")
 K_HIST_EVENT = context_key("hist_event")
 K_HIST_NEW = context_key("hist_new")
 K_HYPO = context_key("hypo")
+K_WARNED = context_key("warned")
 K_NEG = context_key("neg")
 K_NEG_NEXT = context_key("neg_next")
 K_NEG_AFTER = context_key("neg_after")
@@ -119,6 +122,7 @@ class Context:
         analyser.add_terms(K_HYPO, _list(hypo.get("triggers_exact")), exact=True)
         analyser.add_terms(K_SHORT, short_triggers)
         analyser.add_terms(K_FOLLOW, _list(hypo.get("following")))
+        analyser.add_terms(K_WARNED, _list(hypo.get("warned_after")))
         analyser.add_terms(K_DENIED_AFTER, _list(hypo.get("denied_after_question")))
         analyser.add_terms(K_HAVE_NOW, _list(hypo.get("have_now")))
         analyser.add_terms(K_OTHERS, _list(hypo.get("others")))
@@ -205,7 +209,7 @@ class Context:
         # any words between ("which has never once been a problem for me before the op"), as the
         # pseudo-triggers "never had that before" do without them
         pseudo |= {i for s, e in terms.get(K_HIST, ()) if never_before(doc, s, unit_of)
-                   for i in range(s, e)}
+                   for i in range(s, e)} | never_bare_before(doc, unit_of)
         # (issue 13 round 25) a count ("once", "twice") says the past only of a clause that is not today's:
         # "I wet the bed once after the op but not since" is over; "I wet myself twice this morning but
         # not since" is today's
@@ -294,7 +298,8 @@ class Context:
                 or later_word_denied(cand, negations, unit_of)
                 or answered_none(doc, cand, terms.get(K_ANSWERED, ()))
                 or self._denied_after(doc, live(K_NEG_AFTER), cand, unit_of, own, stops)
-                or place_said_well(doc, cand, terms.get(K_ALL_WELL, ()))) and \
+                or place_said_well(doc, cand, terms.get(K_ALL_WELL, ()))
+                or quoted_answered_no(doc, cand)) and \
                 not reaffirmed:
             return NEGATED
         # (issue 13 round 25, the lead's probe) a person's frame ("my neighbour's") that names a place or a
@@ -306,7 +311,11 @@ class Context:
         me_too = any(s >= cand.end and 0 <= sent_of[s] - sent_of[cand.start] <= 1 and
                      not any(h >= e and sent_of[h] == sent_of[s] for h, _ in live(K_HIST))
                      for s, e in live(K_ME_TOO))
-        hypo = [t for t in live(K_HYPO) if t[0] not in places]
+        # (found probing) nor an "if" opening a clause in the present perfect that tells when: "would it matter if
+        # I've wet myself twice today"
+        told = self._told_when(cand, terms, unit_of) or told_today(doc, cand.start, unit_of)
+        hypo = [t for t in live(K_HYPO) if t[0] not in places and not (
+            told and any(if_perfect(doc, k + 1) for k in range(t[1] - 1, cand.start)))]
         # (issue 13 round 28, the lead) a person's frame among the triggers ("my friend has") takes no sign
         # the writer then says they have too: "my friend has foot drop. I have too since yesterday"
         if me_too:
@@ -323,7 +332,8 @@ class Context:
                 self._warned_asked_denied(doc, cand, [*hypo, *live(K_FOLLOW)],
                                           terms.get(K_DENIED_AFTER, ())) or \
                 condition_runs_on(doc, cand, hypo, unit_of, sent_of) or \
-                supposed(doc, cand):
+                supposed(doc, cand) or warned_in_general(doc, cand, terms.get(K_WARNED, ())) or \
+                topic_named(doc, cand):
             if not has_it_now(doc, cand, terms.get(K_HAVE_NOW, ()), sent_of):
                 return HYPOTHETICAL
         # (issue 13, 2026-12-05, blind batch 26 E6 look-alike) "is slowly coming back, each week I can
@@ -336,7 +346,7 @@ class Context:
         recur = [s for s, e in live(K_RECUR)
                  if not _negated((s, e), live(K_NEG)) and not _inside(s, resolutions)
                  and not any(r > s and sent_of[r] == sent_of[s] for r in returning)
-                 and not (lost and feeling_returned(doc, s, e))]
+                 and not (lost and feeling_returned(doc, s, e)) and not feared_return(doc, s)]
         sentence = sent_of[cand.start]
         units = {unit_of[s] for s, _ in cand.terms}
         compare = [e for _, e in terms.get(K_COMPARE, ())]
@@ -353,6 +363,7 @@ class Context:
                     or _ends_and_carries(doc, end, cand, terms, unit_of, sent_of)) and not any(
                     start - 4 <= e <= start and unit_of[e - 1] == unit_of[start] for e in compare)
                    and not any(end <= c <= end + 2 for c in contrast)
+                   and not now_within(doc, end, cand.end)
                    for start, end in self._history(cand, live)):
                 return HISTORICAL
         # (issue 13 round 16, blind batch 22 U2 and E3) of feeling lost, "it hasn't come back" says the
@@ -817,7 +828,13 @@ def _ends_and_carries(doc: Doc, end: int, cand: Candidate, terms: Terms, unit_of
     clause = [t for t in doc if unit_of[t.i] == unit]
     if any(t.lower_ in TIME_CHANGED or t.lower_ in PRESENT for t in clause):
         return False
-    return any(unit_of[s] == unit for s, _ in terms.get(K_PAST, ())) or any(_past_form(t) for t in clause)
+    # (issue 13 round 33b, benign set 12) a reason's habit in the past: "I had three falls in the years before surgery
+    # because my leg would give way"
+    habit = bool(clause) and clause[0].lower_ in _REASON_OPENS and any(t.lower_ in {"would", "'d"} for t in clause)
+    return habit or any(unit_of[s] == unit for s, _ in terms.get(K_PAST, ())) or any(_past_form(t) for t in clause)
+
+
+_REASON_OPENS = {"because", "cause", "cos", "coz", "as"}
 
 
 def afterthought(doc: Doc, i: int, subjects: Set[str]) -> bool:

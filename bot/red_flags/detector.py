@@ -24,6 +24,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 from spacy.tokens import Doc
 
 from bot.red_flags.catalogue import CATALOGUE_PATH, Catalogue, CatalogueError, load_catalogue
+from bot.red_flags.clauses import TIME_CHANGED
 from bot.red_flags.context import AFFIRMED, HEALING, HISTORICAL, HYPOTHETICAL, RESOLVED, Context
 from bot.red_flags.matching import Analyser, Candidate, Terms, explain_key
 from bot.vocabulary import NONE, cancel_key, tier_rank
@@ -130,6 +131,7 @@ class RedFlagDetector:
         best: Dict[str, Tuple[str, Candidate]] = {}
         candidates = self.analyser.candidates(doc, terms, unit_of, sent_of, fevers)
         read = self.reader(doc, candidates, terms, unit_of, sent_of) if candidates else []
+        read = _asked_or_listed(doc, candidates, read)
         for cand, context_status in zip(candidates, read, strict=True):
             if cand.flag in best and best[cand.flag][0] == AFFIRMED:
                 continue
@@ -224,6 +226,35 @@ def _explained(doc: Doc, cand: Candidate, terms: Terms, sent_of: Sequence[int]) 
     own = [(s, e) for s, e in terms.get(explain_key(cand.flag, "unless"), ())
            if cand.start <= s and e <= cand.end]
     return not own
+
+
+# (issue 13 round 33b, blind batch 51 E8 and batch 52 E10 asked look-alikes) what may stand between two items of a
+# condition's list joined by "or": "if I pass out or cough blood", "if I can't stay awake or my breathing gets slow"
+_OR_ITEM = {"i", "my", "he", "his", "she", "her", "they", "their", "we", "our", "you", "your", "the", "it"}
+
+
+def _asked_or_listed(doc: Doc, candidates: Sequence[Candidate], read: List[str]) -> List[str]:
+    """A hit read as asked about makes the next item of its list asked too when only "or" (and a subject) stands
+    between them, in one clause with no mark: "The nurse said if I pass out or cough blood I must call 911" asks
+    about both; never "... pass out, or I cough blood" (a mark), an item joined by "and", nor one whose sentence
+    goes on to tell a time ("... or I coughed blood this morning")."""
+    read = list(read)
+    changed = True
+    while changed:
+        changed = False
+        for n, cand in enumerate(candidates):
+            if read[n] != AFFIRMED:
+                continue
+            for m, other in enumerate(candidates):
+                if read[m] != HYPOTHETICAL or other.end > cand.start or cand.start - other.end > 3:
+                    continue
+                between = [t.lower_ for t in doc[other.end:cand.start]]
+                told = any(t.lower_ in TIME_CHANGED for t in doc[cand.end:doc[cand.start].sent.end])
+                if not told and between and between[0] == "or" and all(w in _OR_ITEM for w in between[1:]):
+                    read[n] = HYPOTHETICAL
+                    changed = True
+                    break
+    return read
 
 
 def _without_markup(text: str) -> Tuple[str, Optional[List[int]]]:

@@ -13,7 +13,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.red_flag_detector import RedFlagDetector, read_unconfirmed
+from bot.nlu.red_flag_detector import RedFlagDetector, _since_operation_well, only_well, read_unconfirmed
 from bot.red_flags import Hit
 from bot.settings import PROJECT_ROOT
 from bot.vocabulary import RED_FLAG_PARTS_KEY
@@ -429,3 +429,29 @@ def test_small_talk_rule_can_be_turned_off(tmp_path):
     text = "Papa ne painkiller li thi, ab woh kuch theek nahi lag rahe, ghar pe sab pareshan hain."
     (message,) = make(tmp_path, small_talk_max_words=None).process([classified(text, "greet", 0.6)])
     assert message.get(INTENT)["name"] == "greet"
+
+
+# (issue 13 round 33b) parts that only say all is well, or all well since the operation, raise nothing; never one that
+# tells a sign or something still wrong
+@pytest.mark.parametrize("part, expected", [
+    ("My lips and throat are fine and I am breathing well", True),
+    ("I feel fine", True),
+    ("my tongue is swelling and I am breathing fine", False),
+    ("I can't breathe well", False),
+    ("my leg is still fine", False),
+])
+def test_a_part_that_only_says_all_is_well(part, expected):
+    assert only_well(part) is expected
+
+
+@pytest.mark.parametrize("part, expected", [
+    ("Since this back surgery my bladder and bowels are in perfect order, by God's grace", True),
+    ("Since the op both legs are completely clear", True),
+    ("Since the op, not one wobble", True),
+    ("Since the op, not one day without numbness", False),
+    ("since the op my legs are not clear", False),
+    ("Since the op my legs are numb but otherwise fine", False),
+    ("since the op the wound has leaked clear", False),
+])
+def test_all_well_since_the_operation(part, expected):
+    assert _since_operation_well(part) is expected
