@@ -364,6 +364,7 @@ class Context:
                     start - 4 <= e <= start and unit_of[e - 1] == unit_of[start] for e in compare)
                    and not any(end <= c <= end + 2 for c in contrast)
                    and not now_within(doc, end, cand.end)
+                   and not self._history_denied(doc, start, denials, own)
                    for start, end in self._history(cand, live)):
                 return HISTORICAL
         # (issue 13 round 16, blind batch 22 U2 and E3) of feeling lost, "it hasn't come back" says the
@@ -400,6 +401,15 @@ class Context:
                     self._refers_back(doc, start, cand, terms, unit_of, others):
                 return RESOLVED
         return AFFIRMED
+
+    @staticmethod
+    def _history_denied(doc: Doc, start: int, denials: Sequence[Span], own: Set[int]) -> bool:
+        """A history phrase denied right before it, with no mark between and not by the sign's own words:
+        "my groin is numb, which was not the case before surgery" says the sign is new (issue 13 round 34,
+        blind batch 53 E4: "... essentially anesthetic, which was absolutely not the case pre-op"); never
+        "never" ("can't swallow big tablets, never could since I was a kid" is old)."""
+        return any(start - 2 <= end <= start and s < start and s not in own and doc[s].lower_ != "never"
+                   and not any(doc[k].is_punct for k in range(end, start)) for s, end in denials)
 
     def _history(self, cand: Candidate, live: Callable[[str], List[Span]]) -> List[Span]:
         """History phrases for this hit: of a sign that is an event (a faint, a fall) also the days

@@ -114,7 +114,7 @@ class RedFlagDetector:
             return Detection()
         original = text[:MAX_CHARS]
         clean, where = _without_markup(original.translate(_QUOTES))
-        clean = self._respell(clean)
+        clean, where = _without_even(self._respell(clean), where)
         clean = _LONG_RUN.sub(lambda m: _SYMBOL.sub(" ", m.group()), clean)  # same length
         # Read as if it ended with a full stop: token patterns that look at the next word
         # ("fell", but not "fell asleep") then also see the last one.
@@ -255,6 +255,22 @@ def _asked_or_listed(doc: Doc, candidates: Sequence[Candidate], read: List[str])
                     changed = True
                     break
     return read
+
+
+# "even" after a negation only stresses it: "I can't even feel my legs" is "can't feel my legs", "I didn't even
+# get out of breath" denies (issue 13 round 34).
+_NOT_EVEN = re.compile(r"(?:\bnot|\bnever|n't|nt)\s+(even\s+)", re.IGNORECASE)
+
+
+def _without_even(text: str, where: Optional[List[int]]) -> Tuple[str, Optional[List[int]]]:
+    """`text` without the "even" of "not even", "can't even", with each kept character's offset in the
+    patient's text (through `where` when markup was taken out before)."""
+    cuts = [m.span(1) for m in _NOT_EVEN.finditer(text)]
+    if not cuts:
+        return text, where
+    offsets = where if where is not None else list(range(len(text)))
+    kept = [i for i in range(len(text)) if not any(start <= i < end for start, end in cuts)]
+    return "".join(text[i] for i in kept), [offsets[i] for i in kept]
 
 
 def _without_markup(text: str) -> Tuple[str, Optional[List[int]]]:
