@@ -259,7 +259,8 @@ def _asked_or_listed(doc: Doc, candidates: Sequence[Candidate], read: List[str])
 
 # "even" after a negation only stresses it: "I can't even feel my legs" is "can't feel my legs", "I didn't even
 # get out of breath" denies (issue 13 round 34).
-_NOT_EVEN = re.compile(r"(?:\bnot|\bnever|n't|nt)\s+(even\s+)", re.IGNORECASE)
+_NOT_EVEN = re.compile(r"(?:\b(?:not|never|cant|dont|didnt|doesnt|wont|isnt|arent|wasnt|werent|havent|hasnt|"
+                       r"couldnt|wouldnt|aint)|n't|n\u2019t)\s+(even\s+)", re.IGNORECASE)
 
 
 def _without_even(text: str, where: Optional[List[int]]) -> Tuple[str, Optional[List[int]]]:

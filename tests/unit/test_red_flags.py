@@ -164,6 +164,21 @@ def test_markup_and_curly_quotes_keep_offsets():
         assert text[hit.start:hit.end] == hit.text
 
 
+@pytest.mark.parametrize("text, tier", [
+    ("I can't even feel my legs", "emergency"),
+    ("<b>I can&#39;t even</b> feel my groin", "emergency"),
+    ("I didnt even get out of breath on the stairs", "none"),
+    ("my groin isn't even numb", "none"),
+])
+def test_even_after_a_negation_reads_as_the_negation(text, tier):
+    """(issue 13 round 34) "can't even feel my legs" tells the sign, "isn't even numb" denies it; the hit's offsets
+    are still the patient's text, markup and the skipped "even" included."""
+    result = detect(text)
+    assert result.tier == tier, text
+    for hit in result.affirmed + result.negated:
+        assert text[hit.start:hit.end] == hit.text
+
+
 def test_internal_errors_are_contained(detector, monkeypatch):
     monkeypatch.setattr(detector.analyser, "doc", lambda text: 1 / 0)
     result = detector.detect("cant pee")
