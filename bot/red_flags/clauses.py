@@ -9,7 +9,7 @@ called for it (docs/SAFETY.md).
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, List, Optional, Sequence, Set, Tuple
 
 from spacy.tokens import Doc
 
@@ -106,8 +106,10 @@ def next_or_listed(doc: Doc, end: int, start: int) -> bool:
     return start == end or (end < start <= end + 3 and doc[start - 1].lower_ in _LISTING)
 
 
-# Words that open a reason: "pain medication that had no purpose as it did not help".
-_REASONS = {"as", "because", "cause", "cos", "coz", "since", "so"}
+# Words that open a reason: "pain medication that had no purpose as it did not help" ("since" and "so" open a time
+# or a result as often, so only `REASONS` opens a clause for certain).
+REASONS = {"as", "because", "cause", "cos", "coz"}
+_REASONS = REASONS | {"since", "so"}
 
 
 def set_off(doc: Doc, start: int, end: int) -> bool:
@@ -135,7 +137,6 @@ def taken(doc: Doc, trigger: Span, flag: str, terms: Sequence[Span], others: Seq
 def listed(doc: Doc, start: int, end: int) -> bool:
     """An "or" or "nor" from `start` to a few words after `end`: a list of what is denied."""
     return any(doc[k].lower_ in _LISTING for k in range(start, min(len(doc), end + 4)))
-
 
 
 def later_word_denied(cand: Candidate, negations: Sequence[Span], unit_of: Sequence[int]) -> bool:
@@ -326,8 +327,7 @@ def answered_none(doc: Doc, cand: Candidate, answers: Sequence[Span]) -> bool:
                    for start, end in answers)
     if mark >= len(doc) or doc[mark].text not in _ANSWER_MARKS:
         return False
-    return any(start == mark + 1 and (_past_fillers(doc, end) >= len(doc) or doc[_past_fillers(doc, end)].is_punct
-                                      or "\n" in doc[_past_fillers(doc, end)].text)
+    return any(start == mark + 1 and _ends_answer(doc, _past_fillers(doc, end), lambda t: t.is_punct)
                and not _goes_on(doc, _past_fillers(doc, end)) for start, end in answers)
 
 
@@ -340,6 +340,12 @@ def _past_fillers(doc: Doc, end: int) -> int:
     while end < len(doc) and doc[end].lower_ in _ANSWER_FILLERS:
         end += 1
     return end
+
+
+def _ends_answer(doc: Doc, end: int, closes: Callable[[Any], bool]) -> bool:
+    """Whether an answer (its words of tone passed) ends at `end`: the message's end, a line break, or a token
+    that `closes`."""
+    return end >= len(doc) or closes(doc[end]) or "\n" in doc[end].text
 
 
 # (issue 13 round 29, benign set 8) a list of topics each answered by a bare "no" after it, with no mark
@@ -491,8 +497,7 @@ def _checklist_answer(doc: Doc, cand: Candidate, answers: Sequence[Span], mark: 
     while after < len(doc) and doc[after].is_space:
         after += 1
     answered = next((end for start, end in answers if start == after and end == start + 1 and
-                     (_past_fillers(doc, end) >= len(doc) or doc[_past_fillers(doc, end)].text in _ANSWER_ENDS
-                      or "\n" in doc[_past_fillers(doc, end)].text)), None)
+                     _ends_answer(doc, _past_fillers(doc, end), lambda t: t.text in _ANSWER_ENDS)), None)
     if answered is None:
         return False
     # nor one taken back in the sentence after it: "Chest pain? No. Well actually yes, since an hour"
@@ -892,9 +897,7 @@ def warned_in_general(doc: Doc, cand: Candidate, warnings: Sequence[Span]) -> bo
         return False
     # nor a time told, or the writer's "I have", anywhere after it: "... is an emergency, and I have it", "... is an
     # emergency. It started this morning" (never "I have no numbness there")
-    rest = [t.lower_ for t in doc[sent.start:]]
-    if any(w in _TOLD_NOW for w in rest) or any(
-            w in _HAVING and not any(n in _NOT for n in rest[k + 1:k + 3]) for k, w in enumerate(rest)):
+    if _told_or_had(doc, sent.start):
         return False
     for t in doc[sent.start:cand.start]:
         if t.lower_ not in _WARNERS or (t.lower_ != "read" and t.i > sent.start and doc[t.i - 1].lower_ in _SPEAKERS):
@@ -920,8 +923,14 @@ def topic_named(doc: Doc, cand: Candidate) -> bool:
     if cand.start < 2 or cand.end >= len(doc) or doc[cand.end].lower_ not in _TOPIC_NOUNS or \
             doc[cand.start - 1].lower_ not in {"the", "that", "this"} or doc[cand.start - 2].lower_ not in _TOPIC_LEADS:
         return False
-    rest = [t.lower_ for t in doc[doc[cand.start].sent.start:]]
-    return not any(w in _TOLD_NOW for w in rest) and not any(
+    return not _told_or_had(doc, doc[cand.start].sent.start)
+
+
+def _told_or_had(doc: Doc, start: int) -> bool:
+    """A time told (`_TOLD_NOW`) or the writer's "I have" (not "I have no ...") from `start` to the message's end:
+    what was said in general terms is the writer's now after all."""
+    rest = [t.lower_ for t in doc[start:]]
+    return any(w in _TOLD_NOW for w in rest) or any(
         w in _HAVING and not any(n in _NOT for n in rest[k + 1:k + 3]) for k, w in enumerate(rest))
 
 

@@ -17,7 +17,7 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Sequence, Set, 
 
 from spacy.tokens import Doc
 
-from bot.red_flags.clauses import (ADDRESSES, BREAK_WORDS, COUNTS, NOT_YET, POSSESSIVES, PRESENT, REPORTED,
+from bot.red_flags.clauses import (ADDRESSES, BREAK_WORDS, COUNTS, NOT_YET, POSSESSIVES, PRESENT, REASONS, REPORTED,
                                    TIME_CHANGED, UNCHANGED, WRITER, a_place, after_it, answered_none,
                                    asked_then_quoted, asks, asks_full_recovery, becomes, between_clauses,
                                    condition_runs_on, conditional, denial_opens_next, describes, feared_return,
@@ -313,9 +313,10 @@ class Context:
                      for s, e in live(K_ME_TOO))
         # (found probing) nor an "if" opening a clause in the present perfect that tells when: "would it matter if
         # I've wet myself twice today"
-        told = self._told_when(cand, terms, unit_of) or told_today(doc, cand.start, unit_of)
-        hypo = [t for t in live(K_HYPO) if t[0] not in places and not (
-            told and any(if_perfect(doc, k + 1) for k in range(t[1] - 1, cand.start)))]
+        perfect = [t for t in live(K_HYPO) if any(if_perfect(doc, k + 1) for k in range(t[1] - 1, cand.start))]
+        if perfect and not (self._told_when(cand, terms, unit_of) or told_today(doc, cand.start, unit_of)):
+            perfect = []
+        hypo = [t for t in live(K_HYPO) if t[0] not in places and t not in perfect]
         # (issue 13 round 28, the lead) a person's frame among the triggers ("my friend has") takes no sign
         # the writer then says they have too: "my friend has foot drop. I have too since yesterday"
         if me_too:
@@ -408,8 +409,8 @@ class Context:
         "my groin is numb, which was not the case before surgery" says the sign is new (issue 13 round 34,
         blind batch 53 E4: "... essentially anesthetic, which was absolutely not the case pre-op"); never
         "never" ("can't swallow big tablets, never could since I was a kid" is old)."""
-        return any(start - 2 <= end <= start and s < start and s not in own and doc[s].lower_ != "never"
-                   and not any(doc[k].is_punct for k in range(end, start)) for s, end in denials)
+        return _negated((start, start), [(s, end) for s, end in denials if s not in own and doc[s].lower_ != "never"
+                                         and not any(doc[k].is_punct for k in range(end, start))])
 
     def _history(self, cand: Candidate, live: Callable[[str], List[Span]]) -> List[Span]:
         """History phrases for this hit: of a sign that is an event (a faint, a fall) also the days
@@ -840,11 +841,8 @@ def _ends_and_carries(doc: Doc, end: int, cand: Candidate, terms: Terms, unit_of
         return False
     # (issue 13 round 33b, benign set 12) a reason's habit in the past: "I had three falls in the years before surgery
     # because my leg would give way"
-    habit = bool(clause) and clause[0].lower_ in _REASON_OPENS and any(t.lower_ in {"would", "'d"} for t in clause)
+    habit = bool(clause) and clause[0].lower_ in REASONS and any(t.lower_ in {"would", "'d"} for t in clause)
     return habit or any(unit_of[s] == unit for s, _ in terms.get(K_PAST, ())) or any(_past_form(t) for t in clause)
-
-
-_REASON_OPENS = {"because", "cause", "cos", "coz", "as"}
 
 
 def afterthought(doc: Doc, i: int, subjects: Set[str]) -> bool:

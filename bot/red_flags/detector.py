@@ -243,14 +243,13 @@ def _asked_or_listed(doc: Doc, candidates: Sequence[Candidate], read: List[str])
     while changed:
         changed = False
         for n, cand in enumerate(candidates):
-            if read[n] != AFFIRMED:
+            if read[n] != AFFIRMED or any(t.lower_ in TIME_CHANGED for t in doc[cand.end:doc[cand.start].sent.end]):
                 continue
             for m, other in enumerate(candidates):
                 if read[m] != HYPOTHETICAL or other.end > cand.start or cand.start - other.end > 3:
                     continue
                 between = [t.lower_ for t in doc[other.end:cand.start]]
-                told = any(t.lower_ in TIME_CHANGED for t in doc[cand.end:doc[cand.start].sent.end])
-                if not told and between and between[0] == "or" and all(w in _OR_ITEM for w in between[1:]):
+                if between and between[0] == "or" and all(w in _OR_ITEM for w in between[1:]):
                     read[n] = HYPOTHETICAL
                     changed = True
                     break
