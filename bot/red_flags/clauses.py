@@ -592,6 +592,16 @@ def now_within(doc: Doc, start: int, end: int) -> bool:
 _NOW = {"now", "today", "tonight", "currently"}
 
 
+_NOT_HELPER = {"n't", "nt", "not", "n\u2019t"}
+
+
+def dropped_subject(doc: Doc, first: int, words: Any) -> bool:
+    """A sentence opened by a negated helper with no question mark is a statement whose "I" was left out:
+    "Couldn't pee all night, bladder feels like it'll burst" (issue 13, 2026-12-06, found probing round 35: it
+    was read as a general question, a missed emergency); "Couldn't it be the tablets?" still asks."""
+    return first + 1 < len(doc) and doc[first + 1].lower_ in _NOT_HELPER and not any(t.text == "?" for t in words)
+
+
 _PERFECT = {"'ve", "ve", "have", "has", "\u2019ve"}
 
 

@@ -27,7 +27,7 @@ from bot.red_flags.clauses import (ADDRESSES, BREAK_WORDS, COUNTS, NOT_YET, POSS
                                    opens_clause, opens_next_sentence, other_sentence, past_ages, past_years,
                                    place_said_well, quoted_answered_no, relative_clauses, restated_over, set_off,
                                    since_alone, state_now, supposed, tag_question, taken, told_today, topic_named,
-                                   until, warned_in_general, worse_after, would_be_like, young_child)
+                                   until, warned_in_general, worse_after, would_be_like, young_child, dropped_subject)
 from bot.red_flags.matching import Analyser, Candidate, Span, Terms
 from bot.vocabulary import context_key
 
@@ -514,6 +514,8 @@ class Context:
         timeless = not any(t.lower_ in TIME_CHANGED for t in words)
         if first is None or not (first.lower_ in self.question_starts or (timeless and tag_question(words))):
             return False  # most sentences: known after a word or two, however long
+        if dropped_subject(doc, first.i, words):
+            return False
         # ("I" of a conditional does not speak of the writer's state: "is fainting something id
         # need to call about", issue 13 round 13, blind batch 18 E8 look-alike)
         if any(t.is_alpha and t.lower_ in self.first_person and not conditional(doc, t.i) for t in words) and \
