@@ -46,8 +46,8 @@ def opens_and_carries(doc: Doc, start: int, end: int, cand: Candidate,
     first = next((t.i for t in sent if t.is_alpha), None)
     # (issue 13 round 12, blind batch 14 E3) the phrase may stand in a time clause that opens the
     # sentence: "When I had my son 12 years ago I had an epidural and my bum and legs were numb"
-    opens = first == start or (first is not None and doc[first].lower_ in _TIME_OPENERS
-                               and unit_of[first] == unit_of[start])
+    opens = first == start or counted(doc, first, start) or (first is not None and doc[first].lower_ in _TIME_OPENERS
+                                                            and unit_of[first] == unit_of[start])
     # (issue 13 round 17, blind batch 23 E9 look-alike) or right after a colon, which opens what it
     # announces: "I'm allergic to penicillin: as a kid my face blew up and I came out in hives all over"
     opens = opens or (start > sent.start and doc[start - 1].text in _ANNOUNCES)
@@ -87,7 +87,22 @@ def _time_only(doc: Doc, unit: int, start: int, unit_of: Sequence[int]) -> bool:
         if not (colon and label and label[0].i == start and len(label) <= 4):
             return False  # not set off by a comma
     head = next((t for t in words if t.is_alpha), None)
-    return head is not None and (head.i == start or head.lower_ in _TIME_OPENERS)
+    return head is not None and (head.i == start or counted(doc, head.i, start) or head.lower_ in _TIME_OPENERS
+                                 or head.lower_ in _CIRCUMSTANCES)
+
+
+_COUNTS_OF = {"some", "a", "few", "many", "several", "couple", "of", "a few"}
+# A short clause of the circumstances then, set off by commas after a history phrase: "Two years ago, with my
+# first hernia, I had some numb feeling in my buttock" (issue 13 round 35, blind batch 56 E3 past look-alike).
+_CIRCUMSTANCES = {"with"}
+
+
+def counted(doc: Doc, first: Optional[int], start: int) -> bool:
+    """Only a count before a history phrase that opens its sentence: "Two years ago, ...", "Some years ago, ..."
+    open it as "Years ago" does (issue 13 round 35, blind batch 56 E3 and E4 past look-alikes: "2 years ago"
+    was read as history, "Two years ago" was not)."""
+    return first is not None and first < start and all(
+        t.like_num or t.lower_ in _COUNTS_OF for t in doc[first:start] if t.is_alpha)
 
 
 # Words of the writer: between a neighbour and a sign, they make it the writer's ("my friend found me
@@ -590,6 +605,8 @@ def now_within(doc: Doc, start: int, end: int) -> bool:
 
 
 _NOW = {"now", "today", "tonight", "currently"}
+# What labels a question in a note: "- Q: fainting or blood in cough, ER or clinic?"
+QUESTION_LABELS = {"q", "question", "query", "qn"}
 
 
 _NOT_HELPER = {"n't", "nt", "not", "n\u2019t"}

@@ -17,7 +17,8 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Sequence, Set, 
 
 from spacy.tokens import Doc
 
-from bot.red_flags.clauses import (ADDRESSES, BREAK_WORDS, COUNTS, NOT_YET, POSSESSIVES, PRESENT, REASONS, REPORTED,
+from bot.red_flags.clauses import (ADDRESSES, BREAK_WORDS, COUNTS, NOT_YET, POSSESSIVES, PRESENT,
+                                   QUESTION_LABELS, REASONS, REPORTED,
                                    TIME_CHANGED, UNCHANGED, WRITER, a_place, after_it, answered_none,
                                    asked_then_quoted, asks, asks_full_recovery, becomes, between_clauses,
                                    condition_runs_on, conditional, denial_opens_next, describes, feared_return,
@@ -512,7 +513,12 @@ class Context:
                 doc[first.i + 1].text in {",", "!"}:
             first = next((t for t in words if t.is_alpha and t.i > first.i), None)
         timeless = not any(t.lower_ in TIME_CHANGED for t in words)
-        if first is None or not (first.lower_ in self.question_starts or (timeless and tag_question(words))):
+        # (issue 13 round 35, blind batch 56 E8 and E11 asked look-alikes) a question labelled as one in a
+        # note: "- Q: fainting or blood in cough, ER or clinic?"
+        labelled = start - 2 >= sent.start and doc[start - 2].lower_ in QUESTION_LABELS and \
+            any(t.text == "?" for t in words)
+        if first is None or not (first.lower_ in self.question_starts or labelled or
+                                 (timeless and tag_question(words))):
             return False  # most sentences: known after a word or two, however long
         if dropped_subject(doc, first.i, words):
             return False
