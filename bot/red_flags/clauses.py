@@ -91,7 +91,7 @@ def _time_only(doc: Doc, unit: int, start: int, unit_of: Sequence[int]) -> bool:
                                  or head.lower_ in _CIRCUMSTANCES)
 
 
-_COUNTS_OF = {"some", "a", "few", "many", "several", "couple", "of", "a few"}
+_COUNTS_OF = {"some", "a", "few", "many", "several", "couple", "of"}
 # A short clause of the circumstances then, set off by commas after a history phrase: "Two years ago, with my
 # first hernia, I had some numb feeling in my buttock" (issue 13 round 35, blind batch 56 E3 past look-alike).
 _CIRCUMSTANCES = {"with"}

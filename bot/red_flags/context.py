@@ -17,18 +17,18 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Sequence, Set, 
 
 from spacy.tokens import Doc
 
-from bot.red_flags.clauses import (ADDRESSES, BREAK_WORDS, COUNTS, NOT_YET, POSSESSIVES, PRESENT,
-                                   QUESTION_LABELS, REASONS, REPORTED,
-                                   TIME_CHANGED, UNCHANGED, WRITER, a_place, after_it, answered_none,
-                                   asked_then_quoted, asks, asks_full_recovery, becomes, between_clauses,
-                                   condition_runs_on, conditional, denial_opens_next, describes, feared_return,
+from bot.red_flags.clauses import (ADDRESSES, BREAK_WORDS, COUNTS, NOT_YET, POSSESSIVES, PRESENT, QUESTION_LABELS,
+                                   REASONS, REPORTED, TIME_CHANGED, UNCHANGED, WRITER, a_place, after_it,
+                                   answered_none, asked_then_quoted, asks, asks_full_recovery, becomes,
+                                   between_clauses, condition_runs_on, conditional, denial_opens_next, describes,
+                                   dropped_subject, feared_return,
                                    feeling_returned, goes_somewhere, has_it_now, heading, if_perfect,
                                    improving_before, item_told_now, later_word_denied, listed, never_bare_before,
                                    never_before, next_or_listed, now_within, only_lying, opens_and_carries,
                                    opens_clause, opens_next_sentence, other_sentence, past_ages, past_years,
                                    place_said_well, quoted_answered_no, relative_clauses, restated_over, set_off,
                                    since_alone, state_now, supposed, tag_question, taken, told_today, topic_named,
-                                   until, warned_in_general, worse_after, would_be_like, young_child, dropped_subject)
+                                   until, warned_in_general, worse_after, would_be_like, young_child)
 from bot.red_flags.matching import Analyser, Candidate, Span, Terms
 from bot.vocabulary import context_key
 
