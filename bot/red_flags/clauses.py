@@ -46,8 +46,8 @@ def opens_and_carries(doc: Doc, start: int, end: int, cand: Candidate,
     first = next((t.i for t in sent if t.is_alpha), None)
     # (issue 13 round 12, blind batch 14 E3) the phrase may stand in a time clause that opens the
     # sentence: "When I had my son 12 years ago I had an epidural and my bum and legs were numb"
-    opens = first == start or counted(doc, first, start) or (first is not None and doc[first].lower_ in _TIME_OPENERS
-                                                            and unit_of[first] == unit_of[start])
+    opens = counted(doc, first, start) or (first is not None and doc[first].lower_ in _TIME_OPENERS
+                                           and unit_of[first] == unit_of[start])
     # (issue 13 round 17, blind batch 23 E9 look-alike) or right after a colon, which opens what it
     # announces: "I'm allergic to penicillin: as a kid my face blew up and I came out in hives all over"
     opens = opens or (start > sent.start and doc[start - 1].text in _ANNOUNCES)
@@ -87,7 +87,7 @@ def _time_only(doc: Doc, unit: int, start: int, unit_of: Sequence[int]) -> bool:
         if not (colon and label and label[0].i == start and len(label) <= 4):
             return False  # not set off by a comma
     head = next((t for t in words if t.is_alpha), None)
-    return head is not None and (head.i == start or counted(doc, head.i, start) or head.lower_ in _TIME_OPENERS
+    return head is not None and (counted(doc, head.i, start) or head.lower_ in _TIME_OPENERS
                                  or head.lower_ in _CIRCUMSTANCES)
 
 
@@ -98,10 +98,10 @@ _CIRCUMSTANCES = {"with"}
 
 
 def counted(doc: Doc, first: Optional[int], start: int) -> bool:
-    """Only a count before a history phrase that opens its sentence: "Two years ago, ...", "Some years ago, ..."
-    open it as "Years ago" does (issue 13 round 35, blind batch 56 E3 and E4 past look-alikes: "2 years ago"
-    was read as history, "Two years ago" was not)."""
-    return first is not None and first < start and all(
+    """The history phrase at `start` comes first, or only a count before it: "Two years ago, ...", "Some years
+    ago, ..." open the sentence as "Years ago" does (issue 13 round 35, blind batch 56 E3 and E4 past look-alikes:
+    "2 years ago" was read as history, "Two years ago" was not)."""
+    return first is not None and first <= start and all(
         t.like_num or t.lower_ in _COUNTS_OF for t in doc[first:start] if t.is_alpha)
 
 
@@ -612,11 +612,11 @@ QUESTION_LABELS = {"q", "question", "query", "qn"}
 _NOT_HELPER = {"n't", "nt", "not", "n\u2019t"}
 
 
-def dropped_subject(doc: Doc, first: int, words: Any) -> bool:
+def dropped_subject(doc: Doc, first: int, asked: bool) -> bool:
     """A sentence opened by a negated helper with no question mark is a statement whose "I" was left out:
     "Couldn't pee all night, bladder feels like it'll burst" (issue 13, 2026-12-06, found probing round 35: it
     was read as a general question, a missed emergency); "Couldn't it be the tablets?" still asks."""
-    return first + 1 < len(doc) and doc[first + 1].lower_ in _NOT_HELPER and not any(t.text == "?" for t in words)
+    return not asked and first + 1 < len(doc) and doc[first + 1].lower_ in _NOT_HELPER
 
 
 _PERFECT = {"'ve", "ve", "have", "has", "\u2019ve"}

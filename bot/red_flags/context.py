@@ -515,12 +515,12 @@ class Context:
         timeless = not any(t.lower_ in TIME_CHANGED for t in words)
         # (issue 13 round 35, blind batch 56 E8 and E11 asked look-alikes) a question labelled as one in a
         # note: "- Q: fainting or blood in cough, ER or clinic?"
-        labelled = start - 2 >= sent.start and doc[start - 2].lower_ in QUESTION_LABELS and \
-            any(t.text == "?" for t in words)
+        asked = asks(words)
+        labelled = asked and start - 2 >= sent.start and doc[start - 2].lower_ in QUESTION_LABELS
         if first is None or not (first.lower_ in self.question_starts or labelled or
                                  (timeless and tag_question(words))):
             return False  # most sentences: known after a word or two, however long
-        if dropped_subject(doc, first.i, words):
+        if dropped_subject(doc, first.i, asked):
             return False
         # ("I" of a conditional does not speak of the writer's state: "is fainting something id
         # need to call about", issue 13 round 13, blind batch 18 E8 look-alike)

@@ -152,6 +152,11 @@ HOSTILE = [
 def test_never_raises(text):
     result = detect(text)
     assert isinstance(result, Detection) and result.error is None
+    assert_offsets_hold(text, result)
+
+
+def assert_offsets_hold(text, result):
+    """Every hit's offsets point at its words in the patient's own text."""
     for hit in result.affirmed + result.negated:
         assert text[hit.start:hit.end] == hit.text
 
@@ -175,8 +180,7 @@ def test_even_after_a_negation_reads_as_the_negation(text, tier):
     are still the patient's text, markup and the skipped "even" included."""
     result = detect(text)
     assert result.tier == tier, text
-    for hit in result.affirmed + result.negated:
-        assert text[hit.start:hit.end] == hit.text
+    assert_offsets_hold(text, result)
 
 
 def test_internal_errors_are_contained(detector, monkeypatch):
