@@ -612,11 +612,16 @@ QUESTION_LABELS = {"q", "question", "query", "qn"}
 _NOT_HELPER = {"n't", "nt", "not", "n\u2019t"}
 
 
-def dropped_subject(doc: Doc, first: int, asked: bool) -> bool:
+def dropped_subject(doc: Doc, first: int, asked: bool, sign_start: int) -> bool:
     """A sentence opened by a negated helper with no question mark is a statement whose "I" was left out:
     "Couldn't pee all night, bladder feels like it'll burst" (issue 13, 2026-12-06, found probing round 35: it
-    was read as a general question, a missed emergency); "Couldn't it be the tablets?" still asks."""
-    return not asked and first + 1 < len(doc) and doc[first + 1].lower_ in _NOT_HELPER
+    was read as a general question, a missed emergency); "Couldn't it be the tablets?" still asks.
+    (2026-12-07, found reviewing round 35) With question marks too, when the negated helper is the sign's own
+    first word: "Couldn't pee all night, bladder feels like it'll burst??"; never "Couldn't numbness in the
+    groin be a sign of something bad?", whose sign is the subject asked about."""
+    if first + 1 >= len(doc) or doc[first + 1].lower_ not in _NOT_HELPER:
+        return False
+    return not asked or sign_start == first
 
 
 _PERFECT = {"'ve", "ve", "have", "has", "\u2019ve"}

@@ -520,7 +520,7 @@ class Context:
         if first is None or not (first.lower_ in self.question_starts or labelled or
                                  (timeless and tag_question(words))):
             return False  # most sentences: known after a word or two, however long
-        if dropped_subject(doc, first.i, asked):
+        if dropped_subject(doc, first.i, asked, cand.start):
             return False
         # ("I" of a conditional does not speak of the writer's state: "is fainting something id
         # need to call about", issue 13 round 13, blind batch 18 E8 look-alike)
