@@ -181,6 +181,9 @@ def asks(sent: Any) -> bool:
 # (issue 13 round 31, blind batch 48 E11 asked look-alike) a form of address opening a question ("doctor,
 # headache and stiff neck together is dangerous is it?"), and the tags that end a statement as a question
 ADDRESSES = {"doctor", "doc", "dr", "nurse", "sister", "sir", "madam", "maam", "hi", "hello", "hey", "bot"}
+# ... and what a writer says before a question, set off the same way: "um, is losing control of your bladder after
+# back surgery a thing that actually happens?" (issue 13 round 36, blind batch 57 E1 asked look-alike)
+FILLERS = {"um", "umm", "uh", "uhm", "erm", "er", "hmm", "hm", "ok", "okay", "so", "well", "ah", "oh"}
 _TAGS = (("is", "it"), ("is", "n't", "it"), ("isn't", "it"), ("is", "that", "right"), ("right",), ("correct",),
          ("or", "not"), ("yes", "or", "no"))
 
@@ -906,7 +909,10 @@ _LEAD_MARKS = {"-", ":", ",", "\u2014", "\u2013"}
 
 # (issue 13 round 33b, blind batch 51 E3, batch 52 E9 and E11, benign set 12) a warning told in general terms
 _WARNERS = {"said", "says", "say", "told", "tells", "tell", "warned", "warns", "mentioned", "mentions", "explained",
-            "explains", "read", "reads", "stated", "states", "wrote", "writes"}
+            "explains", "read", "reads", "stated", "states", "wrote", "writes",
+            # (issue 13 round 36, blind batch 58 E5 asked look-alike) "In the leaflet it is written that numbness in
+            # both legs is an emergency"
+            "written"}
 _WARNED_TO = {"me", "us", "that"}
 _PERSONS = WRITER | {"he", "his", "him", "she", "her", "they", "their", "them", "mum", "dad"}
 _SPEAKERS = {"i", "we"}

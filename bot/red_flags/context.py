@@ -17,8 +17,9 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Sequence, Set, 
 
 from spacy.tokens import Doc
 
-from bot.red_flags.clauses import (ADDRESSES, BREAK_WORDS, COUNTS, NOT_YET, POSSESSIVES, PRESENT, QUESTION_LABELS,
-                                   REASONS, REPORTED, TIME_CHANGED, UNCHANGED, WRITER, a_place, after_it,
+from bot.red_flags.clauses import (ADDRESSES, BREAK_WORDS, COUNTS, FILLERS, NOT_YET, POSSESSIVES, PRESENT,
+                                   QUESTION_LABELS, REASONS, REPORTED, TIME_CHANGED, UNCHANGED, WRITER, a_place,
+                                   after_it,
                                    answered_none, asked_then_quoted, asks, asks_full_recovery, becomes,
                                    between_clauses, condition_runs_on, conditional, denial_opens_next, describes,
                                    dropped_subject, feared_return,
@@ -509,7 +510,7 @@ class Context:
         start = max((t.i + 1 for t in doc[sent.start:cand.start] if t.text == ":"), default=sent.start)
         words = doc[start:sent.end]
         first = next((t for t in words if t.is_alpha), None)
-        if first is not None and first.lower_ in ADDRESSES and first.i + 1 < sent.end and \
+        if first is not None and first.lower_ in ADDRESSES | FILLERS and first.i + 1 < sent.end and \
                 doc[first.i + 1].text in {",", "!"}:
             first = next((t for t in words if t.is_alpha and t.i > first.i), None)
         timeless = not any(t.lower_ in TIME_CHANGED for t in words)
