@@ -19,8 +19,7 @@ from spacy.tokens import Doc
 
 from bot.red_flags.clauses import (ADDRESSES, BREAK_WORDS, COUNTS, FILLERS, NOT_YET, POSSESSIVES, PRESENT,
                                    QUESTION_LABELS, REASONS, REPORTED, TIME_CHANGED, UNCHANGED, WRITER, a_place,
-                                   after_it,
-                                   answered_none, asked_then_quoted, asks, asks_full_recovery, becomes,
+                                   after_it, answered_none, asked_then_quoted, asks, asks_full_recovery, becomes,
                                    between_clauses, condition_runs_on, conditional, denial_opens_next, describes,
                                    dropped_subject, feared_return,
                                    feeling_returned, goes_somewhere, has_it_now, heading, if_perfect,

@@ -110,8 +110,9 @@ class Analyser:
         """The g that speech drops, written down: "wettin the bed", "standin up", "my breathin's gone wheezy"
         (issue 13 round 36, blind batches 57 and 58) are read as their -ing forms, when the lookup table knows
         that form and not the word itself (never "aspirin", "basin")."""
-        if len(word) < 5 or not word.endswith("in") or word in _WORDS_IN_IN or word in self._table or \
-                word in self._fixes or word + "g" not in self._table and word + "g" not in self._fixes:
+        known = word in _WORDS_IN_IN or word in self._table or word in self._fixes
+        if len(word) < 5 or not word.endswith("in") or known or \
+                (word + "g" not in self._table and word + "g" not in self._fixes):
             return word
         return word + "g"
 
