@@ -67,8 +67,30 @@ def opens_and_carries(doc: Doc, start: int, end: int, cand: Candidate,
     last = cand.end
     while last < len(doc) and unit_of[last] == unit_of[cand.end - 1]:
         last += 1
-    return not any(doc[i].lower_ in TIME_CHANGED or doc[i].lower_ in PRESENT
-                   for i in range(end, last))
+    return not any(moves_time(doc, i) for i in range(end, last))
+
+
+# (issue 13, 2026-12-07, found probing round 35) a span of time named as this one or the last: "Before the op my back
+# hurt and this week I wet myself" (was read as history, a missed emergency); never "in the worst week" before the op
+_THIS_SPANS = {"week", "weekend", "month", "fortnight"}
+_RECENT = {"this", "last"}
+
+
+# (issue 13, 2026-12-07, round 35's batch 56 E1 past look-alike) a time of day counted as one that was had: "Before
+# the operation, I had one night when I could not hold the urine" tells a night then, not last night
+_TIMES_OF_DAY = {"morning", "afternoon", "evening", "night"}
+_COUNTED_ONE = {"one", "a", "that"}
+_HAD_ONE = {"had", "was", "spent"}
+
+
+def moves_time(doc: Doc, i: int) -> bool:
+    """Whether the word at i tells that its clause is about now, not the history phrase's time: a word of now
+    (`TIME_CHANGED`; never a time of day that was had: "I had one night when ..."), the present (`PRESENT`), "this
+    week" or "last week"."""
+    word = doc[i].lower_
+    if word in _TIMES_OF_DAY and i > 1 and doc[i - 1].lower_ in _COUNTED_ONE and doc[i - 2].lower_ in _HAD_ONE:
+        return False
+    return word in TIME_CHANGED or word in PRESENT or (word in _THIS_SPANS and i > 0 and doc[i - 1].lower_ in _RECENT)
 
 
 def _time_only(doc: Doc, unit: int, start: int, unit_of: Sequence[int]) -> bool:

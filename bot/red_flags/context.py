@@ -17,18 +17,17 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Sequence, Set, 
 
 from spacy.tokens import Doc
 
-from bot.red_flags.clauses import (ADDRESSES, BREAK_WORDS, COUNTS, FILLERS, NOT_YET, POSSESSIVES, PRESENT,
-                                   QUESTION_LABELS, REASONS, REPORTED, TIME_CHANGED, UNCHANGED, WRITER, a_place,
-                                   after_it, answered_none, asked_then_quoted, asks, asks_full_recovery, becomes,
-                                   between_clauses, condition_runs_on, conditional, denial_opens_next, describes,
-                                   dropped_subject, feared_return,
-                                   feeling_returned, goes_somewhere, has_it_now, heading, if_perfect,
-                                   improving_before, item_told_now, later_word_denied, listed, never_bare_before,
-                                   never_before, next_or_listed, now_within, only_lying, opens_and_carries,
-                                   opens_clause, opens_next_sentence, other_sentence, past_ages, past_years,
-                                   place_said_well, quoted_answered_no, relative_clauses, restated_over, set_off,
-                                   since_alone, state_now, supposed, tag_question, taken, told_today, topic_named,
-                                   until, warned_in_general, worse_after, would_be_like, young_child)
+from bot.red_flags.clauses import (ADDRESSES, BREAK_WORDS, COUNTS, FILLERS, NOT_YET, POSSESSIVES, QUESTION_LABELS,
+                                   REASONS, REPORTED, TIME_CHANGED, UNCHANGED, WRITER, a_place, after_it, answered_none,
+                                   asked_then_quoted, asks, asks_full_recovery, becomes, between_clauses,
+                                   condition_runs_on, conditional, denial_opens_next, describes, dropped_subject,
+                                   feared_return, feeling_returned, goes_somewhere, has_it_now, heading, if_perfect,
+                                   improving_before, item_told_now, later_word_denied, listed, moves_time,
+                                   never_bare_before, never_before, next_or_listed, now_within, only_lying,
+                                   opens_and_carries, opens_clause, opens_next_sentence, other_sentence, past_ages,
+                                   past_years, place_said_well, quoted_answered_no, relative_clauses, restated_over,
+                                   set_off, since_alone, state_now, supposed, tag_question, taken, told_today,
+                                   topic_named, until, warned_in_general, worse_after, would_be_like, young_child)
 from bot.red_flags.matching import Analyser, Candidate, Span, Terms
 from bot.vocabulary import context_key
 
@@ -845,7 +844,7 @@ def _ends_and_carries(doc: Doc, end: int, cand: Candidate, terms: Terms, unit_of
         return False  # not the last words of its clause, or the hit not in the next one
     unit = unit_of[cand.start]
     clause = [t for t in doc if unit_of[t.i] == unit]
-    if any(t.lower_ in TIME_CHANGED or t.lower_ in PRESENT for t in clause):
+    if any(moves_time(doc, t.i) for t in clause):
         return False
     # (issue 13 round 33b, benign set 12) a reason's habit in the past: "I had three falls in the years before surgery
     # because my leg would give way"
