@@ -60,7 +60,7 @@ def opens_and_carries(doc: Doc, start: int, end: int, cand: Candidate,
         opening = next(i for i in range(start, cand.end) if unit_of[i] == unit)
         # (issue 13 round 12, blind batch 14 E2) or after time clauses only, each set off by a
         # comma: "Years ago, after my hernia repair in 2015, I couldn't pee for a few hours"
-        if doc[opening].lower_ != "and" and not _time_only(doc, unit - 1, start, unit_of):
+        if doc[opening].lower_ != "and" and not _time_only(doc, unit - 1, start, end, unit_of):
             return False
     # (issue 13 round 15) up to the end of the hit's clause: "she has always been a fainter and she
     # fainted twice today" is today's
@@ -93,12 +93,14 @@ def moves_time(doc: Doc, i: int) -> bool:
     return word in TIME_CHANGED or word in PRESENT or (word in _THIS_SPANS and i > 0 and doc[i - 1].lower_ in _RECENT)
 
 
-def _time_only(doc: Doc, unit: int, start: int, unit_of: Sequence[int]) -> bool:
+def _time_only(doc: Doc, unit: int, start: int, end: int, unit_of: Sequence[int]) -> bool:
     """Whether a clause is only a time phrase set off by a comma: the history phrase's own clause
     when the phrase opens it ("Years ago,"), or a short clause opened by a time word ("after my
-    hernia repair in 2015,"), never one that tells something ("I had sciatica years ago,")."""
+    hernia repair in 2015,"), never one that tells something ("I had sciatica years ago,"). The history
+    phrase's own words do not count towards "short": "Before the operation, in the worst week of March," (issue 13,
+    2026-12-07, batch 56's E1 past look-alike)."""
     words = [t for t in doc if unit_of[t.i] == unit]
-    if not words or len([t for t in words if t.is_alpha]) > 8:
+    if not words or len([t for t in words if t.is_alpha and not start <= t.i < end]) > 8:
         return False
     last = words[-1].i
     if words[-1].text != "," and (last + 1 >= len(doc) or doc[last + 1].text != ","):
